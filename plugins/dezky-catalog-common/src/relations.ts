@@ -1,0 +1,18 @@
+import {
+  RELATION_DEPENDENCY_OF,
+  RELATION_DEPENDS_ON,
+  RELATION_OWNED_BY,
+  RELATION_OWNER_OF,
+} from '@backstage/catalog-model';
+
+/** Tenant → Partner: the tenant is resold by the partner. */
+export const RELATION_RESOLD_BY = 'resoldBy';
+/** Partner → Tenant: the partner resells the tenant. */
+export const RELATION_RESELLS = 'resells';
+
+/** Tenant → Integration (Backstage's own dependsOn). */
+export const RELATION_TENANT_DEPENDS_ON = RELATION_DEPENDS_ON;
+/** Integration → Tenant (Backstage's own dependencyOf). */
+export const RELATION_INTEGRATION_DEPENDENCY_OF = RELATION_DEPENDENCY_OF;
+
+export { RELATION_OWNED_BY, RELATION_OWNER_OF };
