@@ -1,59 +1,22 @@
-import { AuthService } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
-import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Knex } from 'knex';
 import { EntityRefLookup } from './DezkyEntitiesProcessor';
 
-/** The kinds Dezky entities may refer to. */
-const REFERENCED_KINDS = ['Partner', 'Integration', 'Group', 'User'];
-
 /**
- * Looks up which refs exist in the catalog. One query fetches the refs of all
- * partners, integrations, groups and users; the answer is kept for `maxAgeMs`
- * so that processing thousands of tenants costs one query per interval, not
- * one per tenant. A ref created since is found on the next processing round.
+ * Answers which refs the catalog knows, from the catalog's own
+ * `refresh_state` table (this module shares the catalog plugin's database).
+ * It holds every entity the catalog has read, processed yet or not, so a
+ * tenant read in the same round as its partner finds it: the check does not
+ * depend on processing order. Refs there are stored lower case.
  */
 export class CatalogRefLookup implements EntityRefLookup {
-  private known?: { refs: Set<string>; at: number };
-  private pending?: Promise<Set<string>>;
-
-  constructor(
-    private readonly options: {
-      catalog: CatalogService;
-      auth: AuthService;
-      maxAgeMs: number;
-    },
-  ) {}
+  constructor(private readonly knex: Knex) {}
 
   async existing(refs: string[]): Promise<Set<string>> {
-    const known = await this.knownRefs();
-    return new Set(refs.filter(r => known.has(r)));
-  }
-
-  private async knownRefs(): Promise<Set<string>> {
-    if (this.known && Date.now() - this.known.at < this.options.maxAgeMs) {
-      return this.known.refs;
-    }
-    if (!this.pending) {
-      this.pending = this.fetch()
-        .then(refs => {
-          this.known = { refs, at: Date.now() };
-          return refs;
-        })
-        .finally(() => {
-          this.pending = undefined;
-        });
-    }
-    return this.pending;
-  }
-
-  private async fetch(): Promise<Set<string>> {
-    const { items } = await this.options.catalog.getEntities(
-      {
-        filter: { kind: REFERENCED_KINDS },
-        fields: ['kind', 'metadata.namespace', 'metadata.name'],
-      },
-      { credentials: await this.options.auth.getOwnServiceCredentials() },
-    );
-    return new Set(items.map(e => stringifyEntityRef(e)));
+    const lowered = [...new Set(refs.map(r => r.toLocaleLowerCase('en-US')))];
+    const rows = await this.knex('refresh_state')
+      .whereIn('entity_ref', lowered)
+      .select<{ entity_ref: string }[]>('entity_ref');
+    const found = new Set(rows.map(r => r.entity_ref));
+    return new Set(refs.filter(r => found.has(r.toLocaleLowerCase('en-US'))));
   }
 }

@@ -2,10 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import {
-  catalogProcessingExtensionPoint,
-  catalogServiceRef,
-} from '@backstage/plugin-catalog-node';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { CatalogRefLookup } from './CatalogRefLookup';
 import { DezkyEntitiesProcessor } from './DezkyEntitiesProcessor';
 
@@ -17,11 +14,10 @@ export const catalogModuleDezky = createBackendModule({
     env.registerInit({
       deps: {
         processing: catalogProcessingExtensionPoint,
-        catalog: catalogServiceRef,
-        auth: coreServices.auth,
+        database: coreServices.database,
       },
-      async init({ processing, catalog, auth }) {
-        const refs = new CatalogRefLookup({ catalog, auth, maxAgeMs: 5_000 });
+      async init({ processing, database }) {
+        const refs = new CatalogRefLookup(await database.getClient());
         processing.addProcessor(new DezkyEntitiesProcessor(refs));
       },
     });
