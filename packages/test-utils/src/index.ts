@@ -1,0 +1,6 @@
+/**
+ * Test helpers shared by every package of the portal.
+ *
+ * @packageDocumentation
+ */
+export { dezkyTestDatabases } from './databases';
