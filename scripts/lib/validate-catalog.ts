@@ -48,12 +48,17 @@ async function main(args: string[]) {
     try {
       list = await yamlFiles(root);
     } catch (e) {
-      process.stderr.write(`validate-catalog: cannot read ${root}: ${(e as Error).message}\n`);
+      process.stderr.write(
+        `validate-catalog: cannot read ${root}: ${(e as Error).message}\n`,
+      );
       return 2;
     }
     for (const file of list) {
       files++;
-      const parsed = parseCatalogFile(path.relative(process.cwd(), file), await fs.readFile(file, 'utf8'));
+      const parsed = parseCatalogFile(
+        path.relative(process.cwd(), file),
+        await fs.readFile(file, 'utf8'),
+      );
       entities.push(...parsed.entities);
       problems.push(...parsed.problems);
     }
@@ -63,7 +68,9 @@ async function main(args: string[]) {
     process.stdout.write(`${formatCatalogProblem(p)}\n`);
   }
   process.stderr.write(
-    `${files} files, ${entities.length} entities, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`,
+    `${files} files, ${entities.length} entities, ${problems.length} problem${
+      problems.length === 1 ? '' : 's'
+    }\n`,
   );
   return problems.length ? 1 : 0;
 }

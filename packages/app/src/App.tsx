@@ -1,8 +1,14 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import catalogUnprocessedEntitiesPlugin from '@backstage/plugin-catalog-unprocessed-entities/alpha';
+import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import { navModule } from './modules/nav';
-import { homeModule } from './modules/home';
 
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule],
+  features: [
+    catalogPlugin,
+    catalogUnprocessedEntitiesPlugin,
+    dezkyCatalogPlugin,
+    navModule,
+  ],
 });

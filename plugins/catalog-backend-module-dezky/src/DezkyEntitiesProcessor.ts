@@ -49,7 +49,11 @@ export class DezkyEntitiesProcessor implements CatalogProcessor {
     }
     if (!dezkyKindOf(entity)) {
       throw new InputError(
-        `${entity.kind}/${entity.metadata?.name}: kind: must be one of ${DEZKY_KINDS.join(', ')} for ${DEZKY_API_VERSION}`,
+        `${entity.kind}/${
+          entity.metadata?.name
+        }: kind: must be one of ${DEZKY_KINDS.join(
+          ', ',
+        )} for ${DEZKY_API_VERSION}`,
       );
     }
     const problems = validateDezkyEntity(entity);
@@ -84,7 +88,13 @@ export class DezkyEntitiesProcessor implements CatalogProcessor {
     const pair = (forward: string, targetRef: string, backward: string) => {
       const target = parseEntityRef(targetRef);
       emit(processingResult.relation({ source: self, type: forward, target }));
-      emit(processingResult.relation({ source: target, type: backward, target: self }));
+      emit(
+        processingResult.relation({
+          source: target,
+          type: backward,
+          target: self,
+        }),
+      );
     };
     for (const r of dezkyEntityReferences(entity)) {
       if (!r.targetRef) continue;
@@ -93,7 +103,11 @@ export class DezkyEntitiesProcessor implements CatalogProcessor {
       } else if (r.field === 'spec.partner') {
         pair(RELATION_RESOLD_BY, r.targetRef, RELATION_RESELLS);
       } else {
-        pair(RELATION_TENANT_DEPENDS_ON, r.targetRef, RELATION_INTEGRATION_DEPENDENCY_OF);
+        pair(
+          RELATION_TENANT_DEPENDS_ON,
+          r.targetRef,
+          RELATION_INTEGRATION_DEPENDENCY_OF,
+        );
       }
     }
     return entity;

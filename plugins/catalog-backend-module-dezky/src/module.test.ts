@@ -32,7 +32,10 @@ async function seededEntities(): Promise<Entity[]> {
   return out;
 }
 
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+async function eventually<T>(
+  fn: () => Promise<T>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -141,24 +144,33 @@ describe.each(databases.eachSupportedId())(
           '/api/catalog/entities?filter=kind=tenant&filter=kind=partner&filter=kind=integration',
         );
         expect(res.status).toBe(200);
-        expect(res.body.map((e: Entity) => `${e.kind}/${e.metadata.name}`).sort()).toEqual(
-          seeded.map(e => `${e.kind}/${e.metadata.name}`).sort(),
-        );
+        expect(
+          res.body.map((e: Entity) => `${e.kind}/${e.metadata.name}`).sort(),
+        ).toEqual(seeded.map(e => `${e.kind}/${e.metadata.name}`).sort());
         return res.body;
       });
 
-      const byRef = new Map(entities.map(e => [`${e.kind.toLowerCase()}:default/${e.metadata.name}`, e]));
+      const byRef = new Map(
+        entities.map(e => [
+          `${e.kind.toLowerCase()}:default/${e.metadata.name}`,
+          e,
+        ]),
+      );
       const relations = (ref: string, type: string) =>
-        (byRef.get(ref)?.relations ?? []).filter(r => r.type === type).map(r => r.targetRef).sort();
+        (byRef.get(ref)?.relations ?? [])
+          .filter(r => r.type === type)
+          .map(r => r.targetRef)
+          .sort();
 
       for (const tenant of seeded.filter(e => e.kind === 'Tenant')) {
         const ref = `tenant:default/${tenant.metadata.name}`;
         const partner = tenant.spec?.partner as string | undefined;
-        expect(relations(ref, 'resoldBy')).toEqual(partner ? [`partner:default/${partner}`] : []);
-        if (partner) {
-          expect(relations(`partner:default/${partner}`, 'resells')).toContain(ref);
-        }
-        const integrations = (tenant.spec?.integrations as string[]).map(i => `integration:default/${i}`);
+        expect(relations(ref, 'resoldBy')).toEqual(
+          partner ? [`partner:default/${partner}`] : [],
+        );
+        const integrations = (tenant.spec?.integrations as string[]).map(
+          i => `integration:default/${i}`,
+        );
         expect(relations(ref, 'dependsOn')).toEqual([...integrations].sort());
         for (const i of integrations) {
           expect(relations(i, 'dependencyOf')).toContain(ref);
@@ -168,25 +180,42 @@ describe.each(databases.eachSupportedId())(
       // a partner resells exactly the tenants that name it
       for (const partner of seeded.filter(e => e.kind === 'Partner')) {
         const expected = seeded
-          .filter(e => e.kind === 'Tenant' && e.spec?.partner === partner.metadata.name)
+          .filter(
+            e =>
+              e.kind === 'Tenant' && e.spec?.partner === partner.metadata.name,
+          )
           .map(e => `tenant:default/${e.metadata.name}`)
           .sort();
-        expect(relations(`partner:default/${partner.metadata.name}`, 'resells')).toEqual(expected);
-        expect(relations(`partner:default/${partner.metadata.name}`, 'ownedBy')).toEqual([partner.spec?.owner]);
+        expect(
+          relations(`partner:default/${partner.metadata.name}`, 'resells'),
+        ).toEqual(expected);
+        expect(
+          relations(`partner:default/${partner.metadata.name}`, 'ownedBy'),
+        ).toEqual([partner.spec?.owner]);
       }
       // the owner group sees what it owns
-      const group = await get('/api/catalog/entities/by-name/group/default/partner-nordlicht-it');
-      expect(group.body.relations.filter((r: any) => r.type === 'ownerOf').map((r: any) => r.targetRef)).toContain(
-        'partner:default/nordlicht-it',
+      const group = await get(
+        '/api/catalog/entities/by-name/group/default/partner-nordlicht-it',
       );
+      expect(
+        group.body.relations
+          .filter((r: any) => r.type === 'ownerOf')
+          .map((r: any) => r.targetRef),
+      ).toContain('partner:default/nordlicht-it');
     });
 
     it('keeps invalid entities out, names the field, and loads the rest', async () => {
       const pending = await eventually(async () => {
         const res = await get('/api/catalog/entities/unprocessed/pending');
         expect(res.status).toBe(200);
-        const withErrors = res.body.entities.filter((e: any) => e.errors?.length);
-        expect(withErrors.map((e: any) => stringifyEntityRef(e.unprocessed_entity)).sort()).toEqual([
+        const withErrors = res.body.entities.filter(
+          (e: any) => e.errors?.length,
+        );
+        expect(
+          withErrors
+            .map((e: any) => stringifyEntityRef(e.unprocessed_entity))
+            .sort(),
+        ).toEqual([
           'partner:default/greedy-reseller',
           'tenant:default/negative-seats',
           'tenant:default/orphan-tenant',
@@ -194,7 +223,10 @@ describe.each(databases.eachSupportedId())(
         return withErrors;
       });
       const messages = Object.fromEntries(
-        pending.map((e: any) => [stringifyEntityRef(e.unprocessed_entity), e.errors.map((x: any) => x.message).join('; ')]),
+        pending.map((e: any) => [
+          stringifyEntityRef(e.unprocessed_entity),
+          e.errors.map((x: any) => x.message).join('; '),
+        ]),
       );
       expect(messages['partner:default/greedy-reseller']).toContain(
         'Partner/greedy-reseller: spec.marginPct: must be <= 100 (got 140)',
@@ -211,7 +243,9 @@ describe.each(databases.eachSupportedId())(
         expect(res.status).toBe(404);
       }
       // the valid neighbours loaded regardless
-      const acme = await get('/api/catalog/entities/by-name/tenant/default/acme');
+      const acme = await get(
+        '/api/catalog/entities/by-name/tenant/default/acme',
+      );
       expect(acme.status).toBe(200);
     });
 
@@ -221,7 +255,9 @@ describe.each(databases.eachSupportedId())(
       expect(text).toMatch(/seats: 25\n/);
       await fs.writeFile(file, text.replace('seats: 25\n', 'seats: 31\n'));
       await eventually(async () => {
-        const res = await get('/api/catalog/entities/by-name/tenant/default/acme');
+        const res = await get(
+          '/api/catalog/entities/by-name/tenant/default/acme',
+        );
         expect(res.body.spec.seats).toBe(31);
       });
     });
@@ -231,7 +267,9 @@ describe.each(databases.eachSupportedId())(
       const text = await fs.readFile(file, 'utf8');
       await fs.writeFile(file, text.replace('seats: 8\n', 'seats: 2.5\n'));
       const res = await eventually(async () => {
-        const r = await get('/api/catalog/entities/by-name/tenant/default/hafenkontor');
+        const r = await get(
+          '/api/catalog/entities/by-name/tenant/default/hafenkontor',
+        );
         expect(r.body.status?.items?.[0]?.message).toContain(
           'Tenant/hafenkontor: spec.seats: must be a whole number (got 2.5)',
         );

@@ -18,6 +18,8 @@ export interface SourcedEntity {
   /** The file it was read from, as the caller wants it printed. */
   file: string;
   entity: Entity;
+  /** Its document number within the file (1-based), for labelling an entity without a name. */
+  document?: number;
 }
 
 /** A problem in a file: which file, which entity, which field, what. */
@@ -48,11 +50,29 @@ export async function checkDezkyReferences(
   const wanted: string[] = [];
   for (const r of references) {
     if (r.error || !r.targetRef) {
-      problems.push({ field: r.field, message: `is not a valid entity ref: ${r.error}` });
-    } else if (r.field === 'spec.owner' && !['group', 'user'].includes(r.targetKind)) {
-      problems.push({ field: r.field, message: `must name a group or a user (got ${JSON.stringify(r.value)})` });
-    } else if (r.field !== 'spec.owner' && parseEntityRef(r.targetRef).kind !== r.targetKind) {
-      problems.push({ field: r.field, message: `must name a ${r.targetKind} (got ${JSON.stringify(r.value)})` });
+      problems.push({
+        field: r.field,
+        message: `is not a valid entity ref: ${r.error}`,
+      });
+    } else if (
+      r.field === 'spec.owner' &&
+      !['group', 'user'].includes(parseEntityRef(r.targetRef).kind)
+    ) {
+      problems.push({
+        field: r.field,
+        message: `must name a group or a user (got ${JSON.stringify(r.value)})`,
+      });
+    } else if (
+      r.field !== 'spec.owner' &&
+      parseEntityRef(r.targetRef).kind !== r.targetKind
+    ) {
+      const article = /^[aeiou]/.test(r.targetKind) ? 'an' : 'a';
+      problems.push({
+        field: r.field,
+        message: `must name ${article} ${r.targetKind} (got ${JSON.stringify(
+          r.value,
+        )})`,
+      });
     } else {
       wanted.push(r.targetRef);
     }
@@ -60,11 +80,17 @@ export async function checkDezkyReferences(
   if (wanted.length) {
     const found = await exists(wanted);
     for (const r of references) {
-      if (r.targetRef && wanted.includes(r.targetRef) && !found.has(r.targetRef)) {
+      if (
+        r.targetRef &&
+        wanted.includes(r.targetRef) &&
+        !found.has(r.targetRef)
+      ) {
         const { kind } = parseEntityRef(r.targetRef);
         problems.push({
           field: r.field,
-          message: `${kind} ${JSON.stringify(r.value)} does not exist (looked for ${r.targetRef})`,
+          message: `${kind} ${JSON.stringify(
+            r.value,
+          )} does not exist (looked for ${r.targetRef})`,
         });
       }
     }
@@ -72,9 +98,21 @@ export async function checkDezkyReferences(
   return problems;
 }
 
-function entityLabel(entity: Entity | undefined, index: number): string {
+function entityLabel(entity: Entity | undefined, document: number): string {
   const name = entity?.metadata?.name;
-  return entity?.kind && typeof name === 'string' ? `${entity.kind}/${name}` : `(document ${index + 1})`;
+  return entity?.kind && typeof name === 'string'
+    ? `${entity.kind}/${name}`
+    : `(document ${document})`;
+}
+
+/** The document number of each entity within its own file (not within the whole set). */
+function documentNumbers(sourced: SourcedEntity[]): number[] {
+  const seen = new Map<string, number>();
+  return sourced.map(({ file, document }) => {
+    const n = (seen.get(file) ?? 0) + 1;
+    seen.set(file, n);
+    return document ?? n;
+  });
 }
 
 /** Parses the YAML text of one file into entities, reporting parse errors as problems. */
@@ -87,7 +125,12 @@ export function parseCatalogFile(
   parseAllDocuments(text).forEach((doc, index) => {
     if (doc.errors.length) {
       for (const error of doc.errors) {
-        problems.push({ file, entity: `(document ${index + 1})`, field: '(yaml)', message: error.message.split('\n')[0] });
+        problems.push({
+          file,
+          entity: `(document ${index + 1})`,
+          field: '(yaml)',
+          message: error.message.split('\n')[0],
+        });
       }
       return;
     }
@@ -96,10 +139,15 @@ export function parseCatalogFile(
       return; // an empty document, e.g. a trailing ---
     }
     if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({ file, entity: `(document ${index + 1})`, field: '(document)', message: 'must be a mapping with apiVersion, kind, metadata and spec' });
+      problems.push({
+        file,
+        entity: `(document ${index + 1})`,
+        field: '(document)',
+        message: 'must be a mapping with apiVersion, kind, metadata and spec',
+      });
       return;
     }
-    entities.push({ file, entity: value as Entity });
+    entities.push({ file, entity: value as Entity, document: index + 1 });
   });
   return { entities, problems };
 }
@@ -114,9 +162,11 @@ export async function validateCatalogEntities(
 ): Promise<CatalogProblem[]> {
   const problems: CatalogProblem[] = [];
   const refs = new Map<string, string>();
+  const documents = documentNumbers(sourced);
   sourced.forEach(({ file, entity }, index) => {
-    const label = entityLabel(entity, index);
-    const add = (p: EntityProblem) => problems.push({ file, entity: label, ...p });
+    const label = entityLabel(entity, documents[index]);
+    const add = (p: EntityProblem) =>
+      problems.push({ file, entity: label, ...p });
     for (const field of ['apiVersion', 'kind'] as const) {
       if (typeof entity[field] !== 'string' || !entity[field]) {
         add({ field, message: 'is required' });
@@ -126,8 +176,16 @@ export async function validateCatalogEntities(
       add({ field: 'metadata.name', message: 'is required' });
       return;
     }
-    if (entity.apiVersion === DEZKY_API_VERSION && !DEZKY_KINDS.includes(entity.kind as any)) {
-      add({ field: 'kind', message: `must be one of ${DEZKY_KINDS.join(', ')} for ${DEZKY_API_VERSION} (got ${JSON.stringify(entity.kind)})` });
+    if (
+      entity.apiVersion === DEZKY_API_VERSION &&
+      !DEZKY_KINDS.includes(entity.kind as any)
+    ) {
+      add({
+        field: 'kind',
+        message: `must be one of ${DEZKY_KINDS.join(
+          ', ',
+        )} for ${DEZKY_API_VERSION} (got ${JSON.stringify(entity.kind)})`,
+      });
       return;
     }
     validateDezkyEntity(entity).forEach(add);
@@ -138,7 +196,10 @@ export async function validateCatalogEntities(
     });
     const previous = refs.get(ref);
     if (previous) {
-      add({ field: 'metadata.name', message: `duplicates ${ref} already defined in ${previous}` });
+      add({
+        field: 'metadata.name',
+        message: `duplicates ${ref} already defined in ${previous}`,
+      });
     } else {
       refs.set(ref, file);
     }
@@ -146,16 +207,25 @@ export async function validateCatalogEntities(
   const known = new Set(refs.keys());
   for (const [index, { file, entity }] of sourced.entries()) {
     if (typeof entity.metadata?.name !== 'string') continue;
-    const label = entityLabel(entity, index);
-    const builtin = builtinValidators[String(entity.kind).toLocaleLowerCase('en-US')];
+    const label = entityLabel(entity, documents[index]);
+    const builtin =
+      builtinValidators[String(entity.kind).toLocaleLowerCase('en-US')];
     if (builtin && entity.apiVersion === 'backstage.io/v1alpha1') {
       try {
         await builtin.check(entity);
       } catch (e) {
-        problems.push({ file, entity: label, field: '(schema)', message: String((e as Error).message) });
+        problems.push({
+          file,
+          entity: label,
+          field: '(schema)',
+          message: String((e as Error).message),
+        });
       }
     }
-    for (const p of await checkDezkyReferences(entity, wanted => new Set(wanted.filter(r => known.has(r))))) {
+    for (const p of await checkDezkyReferences(
+      entity,
+      wanted => new Set(wanted.filter(r => known.has(r))),
+    )) {
       problems.push({ file, entity: label, ...p });
     }
   }

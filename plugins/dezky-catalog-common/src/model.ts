@@ -83,9 +83,7 @@ export interface IntegrationEntityV1alpha1 extends Entity {
 
 function isKind(entity: Entity | undefined, kind: DezkyKind): boolean {
   return (
-    !!entity &&
-    entity.apiVersion === DEZKY_API_VERSION &&
-    entity.kind.toLocaleLowerCase('en-US') === kind.toLocaleLowerCase('en-US')
+    !!entity && entity.apiVersion === DEZKY_API_VERSION && entity.kind === kind
   );
 }
 

@@ -55,7 +55,7 @@ export interface EntityReference {
   value: string;
   /** The full ref it points at; undefined when `value` is not a valid ref. */
   targetRef?: string;
-  /** The kind the target must have, lower case. */
+  /** The kind the target must have, lower case (for `spec.owner`: group, though a user is accepted too). */
   targetKind: string;
   /** Why `value` is not a valid ref. */
   error?: string;
@@ -73,10 +73,15 @@ function reference(
       field,
       value,
       targetRef: stringifyEntityRef(ref),
-      targetKind: ref.kind.toLocaleLowerCase('en-US'),
+      targetKind: defaultKind,
     };
   } catch (e) {
-    return { field, value, targetKind: defaultKind, error: String((e as Error).message ?? e) };
+    return {
+      field,
+      value,
+      targetKind: defaultKind,
+      error: String((e as Error).message ?? e),
+    };
   }
 }
 
@@ -85,7 +90,11 @@ function reference(
  * (validate-catalog, the catalog processor).
  */
 export function dezkyEntityReferences(entity: Entity): EntityReference[] {
-  if (!isTenantEntity(entity) && !isPartnerEntity(entity) && !isIntegrationEntity(entity)) {
+  if (
+    !isTenantEntity(entity) &&
+    !isPartnerEntity(entity) &&
+    !isIntegrationEntity(entity)
+  ) {
     return [];
   }
   const out: EntityReference[] = [];
@@ -94,12 +103,23 @@ export function dezkyEntityReferences(entity: Entity): EntityReference[] {
   }
   if (isTenantEntity(entity)) {
     if (typeof entity.spec.partner === 'string' && entity.spec.partner) {
-      out.push(reference(entity, 'spec.partner', entity.spec.partner, 'partner'));
+      out.push(
+        reference(entity, 'spec.partner', entity.spec.partner, 'partner'),
+      );
     }
-    const integrations = Array.isArray(entity.spec.integrations) ? entity.spec.integrations : [];
+    const integrations = Array.isArray(entity.spec.integrations)
+      ? entity.spec.integrations
+      : [];
     integrations.forEach((integration, i) => {
       if (typeof integration === 'string' && integration) {
-        out.push(reference(entity, `spec.integrations[${i}]`, integration, 'integration'));
+        out.push(
+          reference(
+            entity,
+            `spec.integrations[${i}]`,
+            integration,
+            'integration',
+          ),
+        );
       }
     });
   }

@@ -55,14 +55,20 @@ function fieldOf(error: ErrorObject): string {
     .map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let field = '';
   for (const part of path) {
-    field += /^\d+$/.test(part) ? `[${part}]` : field ? `.${part}` : part;
+    if (/^\d+$/.test(part)) {
+      field += `[${part}]`;
+    } else {
+      field += field ? `.${part}` : part;
+    }
   }
   if (error.keyword === 'required') {
-    const missing = (error.params as { missingProperty: string }).missingProperty;
+    const missing = (error.params as { missingProperty: string })
+      .missingProperty;
     field = field ? `${field}.${missing}` : missing;
   }
   if (error.keyword === 'additionalProperties') {
-    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    const extra = (error.params as { additionalProperty: string })
+      .additionalProperty;
     field = field ? `${field}.${extra}` : extra;
   }
   return field || '(entity)';
@@ -73,25 +79,36 @@ function show(value: unknown): string {
 }
 
 function messageOf(error: ErrorObject): string {
-  const custom = (error.parentSchema as { 'x-message'?: string } | undefined)?.['x-message'];
+  const custom = (error.parentSchema as { 'x-message'?: string } | undefined)?.[
+    'x-message'
+  ];
   switch (error.keyword) {
     case 'required':
       return 'is required';
     case 'additionalProperties':
       return 'is not a known field';
     case 'enum':
-      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')} (got ${show(error.data)})`;
+      return `must be one of ${(
+        error.params as { allowedValues: unknown[] }
+      ).allowedValues.join(', ')} (got ${show(error.data)})`;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const { comparison, limit } = error.params as { comparison: string; limit: number };
+      const { comparison, limit } = error.params as {
+        comparison: string;
+        limit: number;
+      };
       return `must be ${comparison} ${limit} (got ${show(error.data)})`;
     }
     case 'type':
-      return `must be ${article((error.params as { type: string }).type)} (got ${show(error.data)})`;
+      return `must be ${article(
+        (error.params as { type: string }).type,
+      )} (got ${show(error.data)})`;
     case 'pattern':
-      return `${custom ?? `must match ${(error.params as { pattern: string }).pattern}`} (got ${show(error.data)})`;
+      return `${
+        custom ?? `must match ${(error.params as { pattern: string }).pattern}`
+      } (got ${show(error.data)})`;
     case 'uniqueItems':
       return 'must not list the same value twice';
     case 'minItems':
@@ -104,7 +121,10 @@ function messageOf(error: ErrorObject): string {
 }
 
 function article(type: string): string {
-  return type === 'integer' ? 'a whole number' : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+  if (type === 'integer') {
+    return 'a whole number';
+  }
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 /**
@@ -136,7 +156,10 @@ export function validateDezkyEntity(entity: Entity): EntityProblem[] {
 }
 
 /** Formats problems as one message naming the entity, for thrown errors. */
-export function formatEntityProblems(entity: Entity, problems: EntityProblem[]): string {
+export function formatEntityProblems(
+  entity: Entity,
+  problems: EntityProblem[],
+): string {
   const name = `${entity.kind}/${entity.metadata?.name ?? '(unnamed)'}`;
   return problems.map(p => `${name}: ${p.field}: ${p.message}`).join('; ');
 }

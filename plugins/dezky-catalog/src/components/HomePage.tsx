@@ -1,0 +1,150 @@
+import {
+  Content,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  IntegrationEntityV1alpha1,
+  PartnerEntityV1alpha1,
+  TenantEntityV1alpha1,
+} from '@internal/plugin-dezky-catalog-common';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import { useCatalogProblems, useDezkyEntities } from '../hooks';
+import {
+  DIRECT,
+  integrationsByLifecycle,
+  partnersByStatus,
+  seatsTotal,
+  tenantsByPartner,
+  tenantsByPlan,
+} from '../summaries';
+import { CountTable } from './CountTable';
+import { CatalogProblemsCard } from './CatalogProblemsCard';
+
+function Figure(props: { label: string; value: number; testId: string }) {
+  return (
+    <div>
+      <Typography variant="h3" component="p" data-testid={props.testId}>
+        {props.value}
+      </Typography>
+      <Typography variant="body2" color="textSecondary">
+        {props.label}
+      </Typography>
+    </div>
+  );
+}
+
+/** The operators' overview: what the catalog holds, counted. */
+export function HomePage() {
+  const tenants = useDezkyEntities<TenantEntityV1alpha1>('Tenant');
+  const partners = useDezkyEntities<PartnerEntityV1alpha1>('Partner');
+  const integrations =
+    useDezkyEntities<IntegrationEntityV1alpha1>('Integration');
+  const problems = useCatalogProblems();
+
+  const error = tenants.error ?? partners.error ?? integrations.error;
+  if (error) {
+    return (
+      <Content>
+        <ResponseErrorPanel error={error} />
+      </Content>
+    );
+  }
+  if (tenants.loading || partners.loading || integrations.loading) {
+    return (
+      <Content>
+        <Progress />
+      </Content>
+    );
+  }
+  const t = tenants.value ?? [];
+  const p = partners.value ?? [];
+  const i = integrations.value ?? [];
+  const partnerLink = (name: string) =>
+    name === DIRECT ? (
+      'Sold directly'
+    ) : (
+      <EntityRefLink entityRef={`partner:default/${name}`} />
+    );
+
+  return (
+    <Content>
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={4}>
+          <InfoCard title="Tenants">
+            <Grid container spacing={2}>
+              <Grid item xs={6}>
+                <Figure
+                  label="tenants"
+                  value={t.length}
+                  testId="tenant-count"
+                />
+              </Grid>
+              <Grid item xs={6}>
+                <Figure
+                  label="seats"
+                  value={seatsTotal(t)}
+                  testId="seat-count"
+                />
+              </Grid>
+            </Grid>
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={4}>
+          <InfoCard title="Partners">
+            <Figure label="partners" value={p.length} testId="partner-count" />
+            <CountTable
+              label="Status"
+              counts={partnersByStatus(p)}
+              testId="partners-by-status"
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={4}>
+          <InfoCard title="Integrations">
+            <Figure
+              label="integrations"
+              value={i.length}
+              testId="integration-count"
+            />
+            <CountTable
+              label="Lifecycle"
+              counts={integrationsByLifecycle(i)}
+              testId="integrations-by-lifecycle"
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Tenants by partner">
+            <CountTable
+              label="Partner"
+              counts={tenantsByPartner(t)}
+              renderKey={partnerLink}
+              testId="tenants-by-partner"
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Tenants by plan">
+            <CountTable
+              label="Plan"
+              counts={tenantsByPlan(t)}
+              testId="tenants-by-plan"
+            />
+          </InfoCard>
+        </Grid>
+        {problems.value !== undefined || problems.error ? (
+          <Grid item xs={12}>
+            <CatalogProblemsCard
+              problems={problems.value}
+              error={problems.error}
+            />
+          </Grid>
+        ) : null}
+      </Grid>
+    </Content>
+  );
+}

@@ -1,0 +1,71 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  discoveryApiRef,
+  fetchApiRef,
+  useApi,
+} from '@backstage/frontend-plugin-api';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import useAsync from 'react-use/esm/useAsync';
+import {
+  DEZKY_API_VERSION,
+  DezkyKind,
+} from '@internal/plugin-dezky-catalog-common';
+
+/** Loads every entity of one Dezky kind that the signed-in user may see. */
+export function useDezkyEntities<T extends Entity>(kind: DezkyKind) {
+  const catalogApi = useApi(catalogApiRef);
+  return useAsync(async () => {
+    const { items } = await catalogApi.getEntities({
+      filter: { kind, apiVersion: DEZKY_API_VERSION },
+      order: { field: 'metadata.name', order: 'asc' },
+    });
+    return items as T[];
+  }, [catalogApi, kind]);
+}
+
+/** One entity the catalog could not accept, with why. */
+export interface CatalogProblem {
+  entityRef: string;
+  location?: string;
+  messages: string[];
+}
+
+/**
+ * Entities that failed processing and so are not in the catalog, from the
+ * catalog's unprocessed-entities endpoint. Resolves to undefined when the
+ * user may not read it.
+ */
+export function useCatalogProblems() {
+  const discoveryApi = useApi(discoveryApiRef);
+  const fetchApi = useApi(fetchApiRef);
+  return useAsync(async (): Promise<CatalogProblem[] | undefined> => {
+    const base = await discoveryApi.getBaseUrl('catalog');
+    const res = await fetchApi.fetch(`${base}/entities/unprocessed/pending`);
+    if (res.status === 403 || res.status === 404) {
+      return undefined;
+    }
+    if (!res.ok) {
+      throw new Error(
+        `Could not load catalog problems: ${res.status} ${res.statusText}`,
+      );
+    }
+    const body = (await res.json()) as {
+      entities: Array<{
+        entity_ref?: string;
+        unprocessed_entity: Entity;
+        errors?: Array<{ message: string }>;
+        location_key?: string;
+      }>;
+    };
+    return body.entities
+      .filter(e => e.errors?.length)
+      .map(e => ({
+        entityRef: `${e.unprocessed_entity.kind}/${e.unprocessed_entity.metadata?.name}`,
+        location:
+          e.unprocessed_entity.metadata?.annotations?.[
+            'backstage.io/managed-by-location'
+          ],
+        messages: (e.errors ?? []).map(x => x.message),
+      }));
+  }, [discoveryApi, fetchApi]);
+}

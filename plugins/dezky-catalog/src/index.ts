@@ -1,0 +1,7 @@
+/**
+ * The Dezky screens of the portal.
+ *
+ * @packageDocumentation
+ */
+export { dezkyCatalogPlugin as default } from './plugin';
+export { tenantsRouteRef, partnersRouteRef, homeRouteRef } from './routes';
