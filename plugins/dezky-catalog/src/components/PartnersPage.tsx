@@ -101,7 +101,7 @@ export function PartnersPage() {
       </Content>
     );
   }
-  const rows: Row[] = filterPartners(all, values).map(p => ({
+  const rows: Row[] = filterPartners(all, { ...values, text: values.q }).map(p => ({
     ...p,
     tenantCount: (tenants.value ?? []).filter(
       t => t.spec.partner === p.metadata.name,

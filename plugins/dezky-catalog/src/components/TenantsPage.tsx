@@ -88,7 +88,7 @@ export function TenantsPage() {
       </Content>
     );
   }
-  const rows = filterTenants(tenants, values);
+  const rows = filterTenants(tenants, { ...values, text: values.q });
   return (
     <Content>
       <FilterBar
