@@ -101,12 +101,14 @@ export function PartnersPage() {
       </Content>
     );
   }
-  const rows: Row[] = filterPartners(all, { ...values, text: values.q }).map(p => ({
-    ...p,
-    tenantCount: (tenants.value ?? []).filter(
-      t => t.spec.partner === p.metadata.name,
-    ).length,
-  }));
+  const rows: Row[] = filterPartners(all, { ...values, text: values.q }).map(
+    p => ({
+      ...p,
+      tenantCount: (tenants.value ?? []).filter(
+        t => t.spec.partner === p.metadata.name,
+      ).length,
+    }),
+  );
   return (
     <Content>
       <FilterBar
