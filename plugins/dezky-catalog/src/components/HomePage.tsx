@@ -1,9 +1,4 @@
-import {
-  Content,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   IntegrationEntityV1alpha1,
@@ -23,6 +18,7 @@ import {
 } from '../summaries';
 import { CountTable } from './CountTable';
 import { CatalogProblemsCard } from './CatalogProblemsCard';
+import { PageState } from './PageState';
 
 function Figure(props: { label: string; value: number; testId: string }) {
   return (
@@ -45,24 +41,30 @@ export function HomePage() {
     useDezkyEntities<IntegrationEntityV1alpha1>('Integration');
   const problems = useCatalogProblems();
 
-  const error = tenants.error ?? partners.error ?? integrations.error;
-  if (error) {
-    return (
-      <Content>
-        <ResponseErrorPanel error={error} />
-      </Content>
-    );
-  }
-  if (tenants.loading || partners.loading || integrations.loading) {
-    return (
-      <Content>
-        <Progress />
-      </Content>
-    );
-  }
-  const t = tenants.value ?? [];
-  const p = partners.value ?? [];
-  const i = integrations.value ?? [];
+  return (
+    <PageState
+      loading={tenants.loading || partners.loading || integrations.loading}
+      error={tenants.error ?? partners.error ?? integrations.error}
+    >
+      {() => (
+        <Overview
+          tenants={tenants.value ?? []}
+          partners={partners.value ?? []}
+          integrations={integrations.value ?? []}
+          problems={problems}
+        />
+      )}
+    </PageState>
+  );
+}
+
+function Overview(props: {
+  tenants: TenantEntityV1alpha1[];
+  partners: PartnerEntityV1alpha1[];
+  integrations: IntegrationEntityV1alpha1[];
+  problems: ReturnType<typeof useCatalogProblems>;
+}) {
+  const { tenants: t, partners: p, integrations: i, problems } = props;
   const partnerLink = (name: string) =>
     name === DIRECT ? (
       'Sold directly'
@@ -71,80 +73,70 @@ export function HomePage() {
     );
 
   return (
-    <Content>
-      <Grid container spacing={3}>
-        <Grid item xs={12} md={4}>
-          <InfoCard title="Tenants">
-            <Grid container spacing={2}>
-              <Grid item xs={6}>
-                <Figure
-                  label="tenants"
-                  value={t.length}
-                  testId="tenant-count"
-                />
-              </Grid>
-              <Grid item xs={6}>
-                <Figure
-                  label="seats"
-                  value={seatsTotal(t)}
-                  testId="seat-count"
-                />
-              </Grid>
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={4}>
+        <InfoCard title="Tenants">
+          <Grid container spacing={2}>
+            <Grid item xs={6}>
+              <Figure label="tenants" value={t.length} testId="tenant-count" />
             </Grid>
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={4}>
-          <InfoCard title="Partners">
-            <Figure label="partners" value={p.length} testId="partner-count" />
-            <CountTable
-              label="Status"
-              counts={partnersByStatus(p)}
-              testId="partners-by-status"
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={4}>
-          <InfoCard title="Integrations">
-            <Figure
-              label="integrations"
-              value={i.length}
-              testId="integration-count"
-            />
-            <CountTable
-              label="Lifecycle"
-              counts={integrationsByLifecycle(i)}
-              testId="integrations-by-lifecycle"
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Tenants by partner">
-            <CountTable
-              label="Partner"
-              counts={tenantsByPartner(t)}
-              renderKey={partnerLink}
-              testId="tenants-by-partner"
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Tenants by plan">
-            <CountTable
-              label="Plan"
-              counts={tenantsByPlan(t)}
-              testId="tenants-by-plan"
-            />
-          </InfoCard>
-        </Grid>
-        {problems.value !== undefined || problems.error ? (
-          <Grid item xs={12}>
-            <CatalogProblemsCard
-              problems={problems.value}
-              error={problems.error}
-            />
+            <Grid item xs={6}>
+              <Figure label="seats" value={seatsTotal(t)} testId="seat-count" />
+            </Grid>
           </Grid>
-        ) : null}
+        </InfoCard>
       </Grid>
-    </Content>
+      <Grid item xs={12} md={4}>
+        <InfoCard title="Partners">
+          <Figure label="partners" value={p.length} testId="partner-count" />
+          <CountTable
+            label="Status"
+            counts={partnersByStatus(p)}
+            testId="partners-by-status"
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <InfoCard title="Integrations">
+          <Figure
+            label="integrations"
+            value={i.length}
+            testId="integration-count"
+          />
+          <CountTable
+            label="Lifecycle"
+            counts={integrationsByLifecycle(i)}
+            testId="integrations-by-lifecycle"
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Tenants by partner">
+          <CountTable
+            label="Partner"
+            counts={tenantsByPartner(t)}
+            renderKey={partnerLink}
+            testId="tenants-by-partner"
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Tenants by plan">
+          <CountTable
+            label="Plan"
+            counts={tenantsByPlan(t)}
+            testId="tenants-by-plan"
+          />
+        </InfoCard>
+      </Grid>
+      {problems.value !== undefined || problems.error ? (
+        <Grid item xs={12}>
+          <CatalogProblemsCard
+            problems={problems.value}
+            error={problems.error}
+          />
+        </Grid>
+      ) : null}
+    </Grid>
   );
 }

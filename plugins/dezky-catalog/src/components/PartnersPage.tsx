@@ -1,11 +1,4 @@
-import {
-  Content,
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { Table, TableColumn } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   PARTNER_STATUSES,
@@ -19,6 +12,7 @@ import { useDezkyEntities } from '../hooks';
 import { filterPartners } from '../summaries';
 import { FilterBar, useUrlFilters } from './FilterBar';
 import { StatusChip } from './StatusChip';
+import { PageState } from './PageState';
 
 type Row = PartnerEntityV1alpha1 & { tenantCount: number };
 
@@ -74,43 +68,49 @@ export function PartnersPage() {
   const { values, set } = useUrlFilters(['status']);
   const tenantsLink = useRouteRef(tenantsRouteRef)?.() ?? '/tenants';
 
-  const error = partners.error ?? tenants.error;
-  if (error) {
-    return (
-      <Content>
-        <ResponseErrorPanel error={error} />
-      </Content>
-    );
-  }
-  if (partners.loading || tenants.loading) {
-    return (
-      <Content>
-        <Progress />
-      </Content>
-    );
-  }
   const all = partners.value ?? [];
-  if (all.length === 0) {
-    return (
-      <Content>
-        <EmptyState
-          missing="data"
-          title="No partners"
-          description="There are no partners you may see. Operators add partners as YAML files under catalog/partners/ (see docs/catalog.md)."
+  return (
+    <PageState
+      loading={partners.loading || tenants.loading}
+      error={partners.error ?? tenants.error}
+      empty={
+        all.length === 0 && {
+          title: 'No partners',
+          description:
+            'There are no partners you may see. Operators add partners as YAML files under catalog/partners/ (see docs/catalog.md).',
+        }
+      }
+    >
+      {() => (
+        <PartnersTable
+          partners={all}
+          tenants={tenants.value ?? []}
+          values={values}
+          set={set}
+          tenantsLink={tenantsLink}
         />
-      </Content>
-    );
-  }
+      )}
+    </PageState>
+  );
+}
+
+function PartnersTable(props: {
+  partners: PartnerEntityV1alpha1[];
+  tenants: TenantEntityV1alpha1[];
+  values: Record<string, string>;
+  set: (param: string, value: string) => void;
+  tenantsLink: string;
+}) {
+  const { partners: all, tenants, values, set, tenantsLink } = props;
   const rows: Row[] = filterPartners(all, { ...values, text: values.q }).map(
     p => ({
       ...p,
-      tenantCount: (tenants.value ?? []).filter(
-        t => t.spec.partner === p.metadata.name,
-      ).length,
+      tenantCount: tenants.filter(t => t.spec.partner === p.metadata.name)
+        .length,
     }),
   );
   return (
-    <Content>
+    <>
       <FilterBar
         values={values}
         set={set}
@@ -132,6 +132,6 @@ export function PartnersPage() {
           <div style={{ padding: 16 }}>No partner matches these filters.</div>
         }
       />
-    </Content>
+    </>
   );
 }

@@ -1,11 +1,4 @@
-import {
-  Content,
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { Table, TableColumn } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   TENANT_STATUSES,
@@ -15,6 +8,7 @@ import { useDezkyEntities } from '../hooks';
 import { DIRECT, distinct, filterTenants, tenantStatus } from '../summaries';
 import { FilterBar, useUrlFilters } from './FilterBar';
 import { StatusChip } from './StatusChip';
+import { PageState } from './PageState';
 
 const columns: TableColumn<TenantEntityV1alpha1>[] = [
   {
@@ -62,35 +56,33 @@ export function TenantsPage() {
     useDezkyEntities<TenantEntityV1alpha1>('Tenant');
   const { values, set } = useUrlFilters(['partner', 'plan', 'status']);
 
-  if (error) {
-    return (
-      <Content>
-        <ResponseErrorPanel error={error} />
-      </Content>
-    );
-  }
-  if (loading) {
-    return (
-      <Content>
-        <Progress />
-      </Content>
-    );
-  }
   const tenants = value ?? [];
-  if (tenants.length === 0) {
-    return (
-      <Content>
-        <EmptyState
-          missing="data"
-          title="No tenants"
-          description="There are no tenants you may see. Operators add tenants as YAML files under catalog/tenants/ (see docs/catalog.md)."
-        />
-      </Content>
-    );
-  }
+  return (
+    <PageState
+      loading={loading}
+      error={error}
+      empty={
+        tenants.length === 0 && {
+          title: 'No tenants',
+          description:
+            'There are no tenants you may see. Operators add tenants as YAML files under catalog/tenants/ (see docs/catalog.md).',
+        }
+      }
+    >
+      {() => <TenantsTable tenants={tenants} values={values} set={set} />}
+    </PageState>
+  );
+}
+
+function TenantsTable(props: {
+  tenants: TenantEntityV1alpha1[];
+  values: Record<string, string>;
+  set: (param: string, value: string) => void;
+}) {
+  const { tenants, values, set } = props;
   const rows = filterTenants(tenants, { ...values, text: values.q });
   return (
-    <Content>
+    <>
       <FilterBar
         values={values}
         set={set}
@@ -135,6 +127,6 @@ export function TenantsPage() {
           <div style={{ padding: 16 }}>No tenant matches these filters.</div>
         }
       />
-    </Content>
+    </>
   );
 }
