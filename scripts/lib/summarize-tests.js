@@ -25,7 +25,9 @@ const jest = read('jest.json');
 if (jest) {
   passed += jest.numPassedTests;
   failed += jest.numFailedTests;
-  lines.push(`jest: ${jest.numPassedTests} passed, ${jest.numFailedTests} failed, ${jest.numPendingTests} skipped`);
+  lines.push(
+    `jest: ${jest.numPassedTests} passed, ${jest.numFailedTests} failed, ${jest.numPendingTests} skipped`,
+  );
 } else {
   failed += 1;
   lines.push('jest: no report (did not run)');
@@ -33,10 +35,17 @@ if (jest) {
 
 const e2e = read('e2e.json');
 if (e2e) {
-  const { expected = 0, unexpected = 0, flaky = 0, skipped = 0 } = e2e.stats ?? {};
+  const {
+    expected = 0,
+    unexpected = 0,
+    flaky = 0,
+    skipped = 0,
+  } = e2e.stats ?? {};
   passed += expected + flaky;
   failed += unexpected;
-  lines.push(`e2e: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`);
+  lines.push(
+    `e2e: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`,
+  );
 } else {
   failed += 1;
   lines.push('e2e: no report (did not run)');

@@ -19,7 +19,9 @@ async function seeded(kind: string): Promise<any[]> {
 async function signIn(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(page.getByRole('link', { name: 'Tenants', exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Tenants', exact: true }),
+  ).toBeVisible();
 }
 
 test('the home page counts what the catalog holds', async ({ page }) => {
@@ -32,65 +34,122 @@ test('the home page counts what the catalog holds', async ({ page }) => {
   // The catalog may still be ingesting right after start: reload until complete.
   await expect(async () => {
     await page.goto('/');
-    await expect(page.getByTestId('tenant-count')).toHaveText(String(tenants.length), { timeout: 2000 });
+    await expect(page.getByTestId('tenant-count')).toHaveText(
+      String(tenants.length),
+      { timeout: 2000 },
+    );
   }).toPass({ timeout: 60_000 });
-  await expect(page.getByTestId('partner-count')).toHaveText(String(partners.length));
-  await expect(page.getByTestId('integration-count')).toHaveText(String(integrations.length));
+  await expect(page.getByTestId('partner-count')).toHaveText(
+    String(partners.length),
+  );
+  await expect(page.getByTestId('integration-count')).toHaveText(
+    String(integrations.length),
+  );
   const seats = tenants.reduce((s, t) => s + t.spec.seats, 0);
   await expect(page.getByTestId('seat-count')).toHaveText(String(seats));
-  const planned = integrations.filter(i => i.spec.lifecycle === 'planned').length;
+  const planned = integrations.filter(
+    i => i.spec.lifecycle === 'planned',
+  ).length;
   await expect(
-    page.getByTestId('integrations-by-lifecycle').getByRole('row', { name: `planned ${planned}` }),
+    page
+      .getByTestId('integrations-by-lifecycle')
+      .getByRole('row', { name: `planned ${planned}` }),
   ).toBeVisible();
-  const terminated = partners.filter(p => p.spec.status === 'terminated').length;
+  const terminated = partners.filter(
+    p => p.spec.status === 'terminated',
+  ).length;
   await expect(
-    page.getByTestId('partners-by-status').getByRole('row', { name: `terminated ${terminated}` }),
+    page
+      .getByTestId('partners-by-status')
+      .getByRole('row', { name: `terminated ${terminated}` }),
   ).toBeVisible();
-  const nordlicht = tenants.filter(t => t.spec.partner === 'nordlicht-it').length;
+  const nordlicht = tenants.filter(
+    t => t.spec.partner === 'nordlicht-it',
+  ).length;
   await expect(
-    page.getByTestId('tenants-by-partner').getByRole('row', { name: `Nordlicht IT GmbH ${nordlicht}` }),
+    page
+      .getByTestId('tenants-by-partner')
+      .getByRole('row', { name: `Nordlicht IT GmbH ${nordlicht}` }),
   ).toBeVisible();
 });
 
-test('the tenants table lists every seeded tenant and filters by partner', async ({ page }) => {
+test('the tenants table lists every seeded tenant and filters by partner', async ({
+  page,
+}) => {
   const tenants = await seeded('Tenant');
   await signIn(page);
   await page.getByRole('link', { name: 'Tenants', exact: true }).click();
-  await expect(page.getByText(`Tenants (${tenants.length} of ${tenants.length})`)).toBeVisible();
+  await expect(
+    page.getByText(`Tenants (${tenants.length} of ${tenants.length})`),
+  ).toBeVisible();
   for (const t of tenants) {
-    await expect(page.getByRole('link', { name: t.metadata.title, exact: true })).toBeVisible();
+    await expect(
+      page.getByRole('link', { name: t.metadata.title, exact: true }),
+    ).toBeVisible();
   }
   // partner filter, carried in the URL
   await page.goto('/tenants?partner=alpenwerk-systems');
   const alpenwerk = tenants.filter(t => t.spec.partner === 'alpenwerk-systems');
-  await expect(page.getByText(`Tenants (${alpenwerk.length} of ${tenants.length})`)).toBeVisible();
+  await expect(
+    page.getByText(`Tenants (${alpenwerk.length} of ${tenants.length})`),
+  ).toBeVisible();
   for (const t of tenants) {
-    const link = page.getByRole('link', { name: t.metadata.title, exact: true });
-    if (t.spec.partner === 'alpenwerk-systems') await expect(link).toBeVisible();
+    const link = page.getByRole('link', {
+      name: t.metadata.title,
+      exact: true,
+    });
+    if (t.spec.partner === 'alpenwerk-systems')
+      await expect(link).toBeVisible();
     else await expect(link).toHaveCount(0);
   }
   // text search on a domain
   await page.goto('/tenants?q=acme-mail');
-  await expect(page.getByText(`Tenants (1 of ${tenants.length})`)).toBeVisible();
-  await expect(page.getByRole('link', { name: 'ACME GmbH', exact: true })).toBeVisible();
+  await expect(
+    page.getByText(`Tenants (1 of ${tenants.length})`),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'ACME GmbH', exact: true }),
+  ).toBeVisible();
 });
 
-test("a tenant's entity page shows its plan, seats, domains, partner and integrations", async ({ page }) => {
+test("a tenant's entity page shows its plan, seats, domains, partner and integrations", async ({
+  page,
+}) => {
   const acme = (await seeded('Tenant')).find(t => t.metadata.name === 'acme');
   await signIn(page);
   await page.goto('/tenants');
-  await page.getByRole('link', { name: acme.metadata.title, exact: true }).click();
+  await page
+    .getByRole('link', { name: acme.metadata.title, exact: true })
+    .click();
   await expect(page).toHaveURL(/\/catalog\/default\/tenant\/acme/);
   const card = page.getByTestId('tenant-details');
-  await expect(card.getByRole('row', { name: `Plan ${acme.spec.plan}` })).toBeVisible();
-  await expect(card.getByRole('row', { name: `Seats ${acme.spec.seats}` })).toBeVisible();
+  await expect(
+    card.getByRole('row', { name: `Plan ${acme.spec.plan}` }),
+  ).toBeVisible();
+  await expect(
+    card.getByRole('row', { name: `Seats ${acme.spec.seats}` }),
+  ).toBeVisible();
   for (const d of acme.spec.domains) {
     await expect(card.getByText(d, { exact: false }).first()).toBeVisible();
   }
-  await expect(card.getByRole('link', { name: 'Nordlicht IT GmbH', exact: true })).toBeVisible();
-  await expect(card.getByRole('link', { name: 'Stalwart Mail', exact: true })).toBeVisible();
+  await expect(
+    card.getByRole('link', { name: 'Nordlicht IT GmbH', exact: true }),
+  ).toBeVisible();
+  await expect(
+    card.getByRole('link', { name: 'Stalwart Mail', exact: true }),
+  ).toBeVisible();
   // and the partner link leads to the partner's page with its cards
-  await card.getByRole('link', { name: 'Nordlicht IT GmbH', exact: true }).click();
-  await expect(page.getByTestId('partner-contract').getByRole('row', { name: /Margin 20 %/ })).toBeVisible();
-  await expect(page.getByTestId('partner-tenants').getByRole('link', { name: acme.metadata.title, exact: true })).toBeVisible();
+  await card
+    .getByRole('link', { name: 'Nordlicht IT GmbH', exact: true })
+    .click();
+  await expect(
+    page
+      .getByTestId('partner-contract')
+      .getByRole('row', { name: /Margin 20 %/ }),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByTestId('partner-tenants')
+      .getByRole('link', { name: acme.metadata.title, exact: true }),
+  ).toBeVisible();
 });

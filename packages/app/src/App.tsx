@@ -1,14 +1,8 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
-import catalogUnprocessedEntitiesPlugin from '@backstage/plugin-catalog-unprocessed-entities/alpha';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import { navModule } from './modules/nav';
 
 export default createApp({
-  features: [
-    catalogPlugin,
-    catalogUnprocessedEntitiesPlugin,
-    dezkyCatalogPlugin,
-    navModule,
-  ],
+  features: [catalogPlugin, dezkyCatalogPlugin, navModule],
 });

@@ -18,7 +18,7 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@internal/plugin-catalog-backend-module-dezky'));
 // Logs every entity processing error, and lists entities that failed processing
-// (GET /api/catalog/entities/unprocessed/failed), so invalid YAML is visible.
+// (GET /api/catalog/entities/unprocessed/pending), so invalid YAML is visible.
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
 

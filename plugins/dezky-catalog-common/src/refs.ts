@@ -101,7 +101,7 @@ export function dezkyEntityReferences(entity: Entity): EntityReference[] {
   if (typeof entity.spec?.owner === 'string' && entity.spec.owner) {
     out.push(reference(entity, 'spec.owner', entity.spec.owner, 'group'));
   }
-  if (isTenantEntity(entity)) {
+  if (isTenantEntity(entity) && entity.spec) {
     if (typeof entity.spec.partner === 'string' && entity.spec.partner) {
       out.push(
         reference(entity, 'spec.partner', entity.spec.partner, 'partner'),
