@@ -17,20 +17,32 @@ export default defineConfig({
   workers: 1,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   outputDir: 'test-results/e2e',
-  webServer: {
-    command: 'yarn workspace backend start',
-    url: `${baseURL}/.backstage/health/v1/readiness`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 180_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      APP_CONFIG_app_baseUrl: baseURL,
-      APP_CONFIG_backend_baseUrl: baseURL,
-      APP_CONFIG_backend_listen_port: String(port),
-      APP_CONFIG_backend_cors_origin: baseURL,
+  webServer: [
+    {
+      // the development identity provider the portal signs in through
+      command: 'node scripts/dev-idp/index.mjs',
+      url: 'http://127.0.0.1:7010/.well-known/openid-configuration',
+      reuseExistingServer: !process.env.CI,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: { DEV_IDP_REDIRECT_URIS: `${baseURL}/api/auth/oidc/handler/frame` },
     },
-  },
+    {
+      command: 'yarn workspace backend start',
+      url: `${baseURL}/.backstage/health/v1/readiness`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        APP_CONFIG_app_baseUrl: baseURL,
+        APP_CONFIG_backend_baseUrl: baseURL,
+        APP_CONFIG_backend_listen_port: String(port),
+        APP_CONFIG_backend_cors_origin: baseURL,
+      },
+    },
+  ],
   use: {
     baseURL,
     screenshot: 'only-on-failure',

@@ -16,9 +16,14 @@ async function seeded(kind: string): Promise<any[]> {
   return out;
 }
 
-async function signIn(page: Page) {
+/** Signs in through the development IdP's login form, in its popup. */
+async function signIn(page: Page, email = 'anna.schmidt@dezky.example') {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  const popupOpened = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const popup = await popupOpened;
+  await popup.getByLabel('Email').fill(email);
+  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(
     page.getByRole('link', { name: 'Tenants', exact: true }),
   ).toBeVisible();

@@ -2,7 +2,8 @@ import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import { navModule } from './modules/nav';
+import { signInModule } from './modules/signIn';
 
 export default createApp({
-  features: [catalogPlugin, dezkyCatalogPlugin, navModule],
+  features: [catalogPlugin, dezkyCatalogPlugin, navModule, signInModule],
 });

@@ -10,9 +10,10 @@ const backend = createBackend();
 // Serves the frontend bundle (packages/app) from the backend in production.
 backend.add(import('@backstage/plugin-app-backend'));
 
-// Sign-in. Development uses the guest provider until OIDC lands.
+// Sign-in: OIDC as Authentik issues it (scripts/dev-idp in development),
+// mapped by email to catalog users. See docs/security.md.
 backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@internal/plugin-auth-backend-module-dezky'));
 
 // The catalog holds the desired state: partners, tenants, integrations, people.
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -22,10 +23,8 @@ backend.add(import('@internal/plugin-catalog-backend-module-dezky'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
 
-// Permissions. The Dezky policy replaces allow-all in the identity issue.
+// Permissions: the Dezky policy decides for every plugin (docs/security.md).
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('@internal/plugin-permission-backend-module-dezky'));
 
 backend.start();

@@ -13,7 +13,6 @@ import {
 import {
   DEZKY_API_VERSION,
   DEZKY_KINDS,
-  RELATION_INTEGRATION_DEPENDENCY_OF,
   RELATION_OWNED_BY,
   RELATION_OWNER_OF,
   RELATION_RESELLS,
@@ -34,7 +33,7 @@ export interface EntityRefLookup {
 /**
  * Validates the Dezky kinds (Partner, Tenant, Integration) against their JSON
  * schemas, checks that the partner, integrations and owner they name exist,
- * and emits their relations in both directions.
+ * and emits their relations (owner and partner both ways, integrations one way).
  */
 export class DezkyEntitiesProcessor implements CatalogProcessor {
   constructor(private readonly refs: EntityRefLookup) {}
@@ -103,10 +102,16 @@ export class DezkyEntitiesProcessor implements CatalogProcessor {
       } else if (r.field === 'spec.partner') {
         pair(RELATION_RESOLD_BY, r.targetRef, RELATION_RESELLS);
       } else {
-        pair(
-          RELATION_TENANT_DEPENDS_ON,
-          r.targetRef,
-          RELATION_INTEGRATION_DEPENDENCY_OF,
+        // One way only: a `dependencyOf` back-relation would list every
+        // tenant (of every partner) on the Integration entity, which partner
+        // staff may read. Who uses an integration is a permission-filtered
+        // query instead: kind=Tenant, relations.dependsOn=<integration>.
+        emit(
+          processingResult.relation({
+            source: self,
+            type: RELATION_TENANT_DEPENDS_ON,
+            target: parseEntityRef(r.targetRef),
+          }),
         );
       }
     }

@@ -3,10 +3,14 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { dezkyCatalogPermissionRules } from '@internal/plugin-dezky-node';
 import { CatalogRefLookup } from './CatalogRefLookup';
 import { DezkyEntitiesProcessor } from './DezkyEntitiesProcessor';
 
-/** Validates the Dezky kinds and emits their relations. */
+/**
+ * Validates the Dezky kinds, emits their relations, and registers the
+ * catalog permission rules that scope partner staff to their own partner.
+ */
 export const catalogModuleDezky = createBackendModule({
   pluginId: 'catalog',
   moduleId: 'dezky',
@@ -15,10 +19,13 @@ export const catalogModuleDezky = createBackendModule({
       deps: {
         processing: catalogProcessingExtensionPoint,
         database: coreServices.database,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ processing, database }) {
+      async init({ processing, database, permissionsRegistry }) {
         const refs = new CatalogRefLookup(await database.getClient());
         processing.addProcessor(new DezkyEntitiesProcessor(refs));
+        // the rules the Dezky permission policy uses to scope catalog reads
+        permissionsRegistry.addPermissionRules(dezkyCatalogPermissionRules);
       },
     });
   },

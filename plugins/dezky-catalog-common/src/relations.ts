@@ -1,5 +1,4 @@
 import {
-  RELATION_DEPENDENCY_OF,
   RELATION_DEPENDS_ON,
   RELATION_OWNED_BY,
   RELATION_OWNER_OF,
@@ -10,9 +9,10 @@ export const RELATION_RESOLD_BY = 'resoldBy';
 /** Partner → Tenant: the partner resells the tenant. */
 export const RELATION_RESELLS = 'resells';
 
-/** Tenant → Integration (Backstage's own dependsOn). */
+/**
+ * Tenant → Integration (Backstage's own dependsOn). Deliberately one way: see
+ * DezkyEntitiesProcessor.
+ */
 export const RELATION_TENANT_DEPENDS_ON = RELATION_DEPENDS_ON;
-/** Integration → Tenant (Backstage's own dependencyOf). */
-export const RELATION_INTEGRATION_DEPENDENCY_OF = RELATION_DEPENDENCY_OF;
 
 export { RELATION_OWNED_BY, RELATION_OWNER_OF };

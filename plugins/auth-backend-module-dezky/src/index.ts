@@ -1,0 +1,7 @@
+/**
+ * Sign-in for the Dezky portal.
+ *
+ * @packageDocumentation
+ */
+export { authModuleDezkyOidc as default } from './module';
+export { dezkyEmailSignInResolver } from './signInResolver';

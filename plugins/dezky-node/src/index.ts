@@ -1,0 +1,17 @@
+/**
+ * Shared backend helpers for the Dezky plugins: who is asking (operator, staff
+ * of which partners, which tenants) and the permission rules that scope data
+ * to a partner.
+ *
+ * @packageDocumentation
+ */
+export type { DezkyAccess, DezkyRole } from './access/types';
+export type { DezkyAccessService } from './access/DezkyAccessService';
+export { DefaultDezkyAccessService } from './access/DezkyAccessService';
+export { dezkyAccessServiceRef } from './access/serviceRef';
+export {
+  dezkyCatalogPermissionRules,
+  isMemberOfGroupCatalogRule,
+  isTenantOfPartnerCatalogRule,
+} from './access/catalogRules';
+export * from './permissions';

@@ -1,0 +1,118 @@
+import {
+  catalogEntityCreatePermission,
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogEntityRefreshPermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+  catalogLocationReadPermission,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import { DezkyAccess } from '@internal/plugin-dezky-node';
+import { decide } from './decide';
+
+const operator: DezkyAccess = {
+  role: 'operator',
+  userRef: 'user:default/anna',
+  groupRefs: ['group:default/dezky-platform-admins'],
+  partnerRefs: [],
+  staffGroupRefs: [],
+};
+const staff: DezkyAccess = {
+  role: 'partner-staff',
+  userRef: 'user:default/jana',
+  groupRefs: ['group:default/partner-nord'],
+  partnerRefs: ['partner:default/nord'],
+  staffGroupRefs: ['group:default/partner-nord'],
+};
+const outsider: DezkyAccess = {
+  role: 'user',
+  userRef: 'user:default/olaf',
+  groupRefs: [],
+  partnerRefs: [],
+  staffGroupRefs: [],
+};
+const service: DezkyAccess = {
+  role: 'service',
+  groupRefs: [],
+  partnerRefs: [],
+  staffGroupRefs: [],
+};
+
+const unknown = createPermission({
+  name: 'billing.invoice.void',
+  attributes: { action: 'update' },
+});
+const mutations = [
+  catalogEntityCreatePermission,
+  catalogEntityDeletePermission,
+  catalogEntityRefreshPermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+  catalogLocationReadPermission,
+];
+
+describe('decide', () => {
+  it.each([operator, service])('allows everything to $role', access => {
+    for (const p of [catalogEntityReadPermission, ...mutations, unknown]) {
+      expect(decide(p, access)).toEqual({ result: AuthorizeResult.ALLOW });
+    }
+  });
+
+  it.each([staff, outsider])(
+    'denies catalog mutations and unknown permissions to $role',
+    access => {
+      for (const p of [...mutations, unknown]) {
+        expect(decide(p, access)).toEqual({ result: AuthorizeResult.DENY });
+      }
+    },
+  );
+
+  it('lets partner staff read their partner, its tenants, their group and its users, integrations and themselves', () => {
+    const decision = decide(catalogEntityReadPermission, staff);
+    expect(decision).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: {
+        anyOf: [
+          entity('user', 'jana'),
+          rule('IS_TENANT_OF_PARTNER', {
+            partnerRefs: ['partner:default/nord'],
+          }),
+          entity('partner', 'nord'),
+          entity('group', 'partner-nord'),
+          rule('IS_MEMBER_OF_GROUP', {
+            groupRefs: ['group:default/partner-nord'],
+          }),
+          rule('IS_ENTITY_KIND', { kinds: ['Integration'] }),
+        ],
+      },
+    });
+  });
+
+  it('lets any other signed-in user read only their own user entity', () => {
+    expect(decide(catalogEntityReadPermission, outsider)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: { anyOf: [entity('user', 'olaf')] },
+    });
+  });
+});
+
+function rule(name: string, params: object) {
+  return { rule: name, resourceType: 'catalog-entity', params };
+}
+function entity(kind: string, name: string) {
+  return {
+    allOf: [
+      rule('IS_ENTITY_KIND', { kinds: [kind] }),
+      rule('HAS_METADATA', { key: 'namespace', value: 'default' }),
+      rule('HAS_METADATA', { key: 'name', value: name }),
+    ],
+  };
+}

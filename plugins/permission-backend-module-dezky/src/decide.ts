@@ -1,0 +1,89 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  AuthorizeResult,
+  Permission,
+  PermissionCondition,
+  PermissionCriteria,
+  PolicyDecision,
+  isPermission,
+} from '@backstage/plugin-permission-common';
+import { createConditionFactory } from '@backstage/plugin-permission-node';
+import {
+  DezkyAccess,
+  isMemberOfGroupCatalogRule,
+  isTenantOfPartnerCatalogRule,
+} from '@internal/plugin-dezky-node';
+
+const isTenantOfPartner = createConditionFactory(isTenantOfPartnerCatalogRule);
+const isMemberOfGroup = createConditionFactory(isMemberOfGroupCatalogRule);
+
+const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
+const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
+
+type CatalogCondition = PermissionCriteria<
+  PermissionCondition<'catalog-entity'>
+>;
+
+/** The catalog entity with exactly this ref (kind, namespace and name). */
+function isEntity(ref: string): CatalogCondition {
+  const { kind, namespace, name } = parseEntityRef(ref);
+  return {
+    allOf: [
+      catalogConditions.isEntityKind({ kinds: [kind] }),
+      catalogConditions.hasMetadata({ key: 'namespace', value: namespace }),
+      catalogConditions.hasMetadata({ key: 'name', value: name }),
+    ],
+  };
+}
+
+/**
+ * What a user may read of the catalog, as conditions the catalog pushes into
+ * its own query:
+ * - partner staff: their partners, those partners' tenants, their staff
+ *   groups and those groups' members, all integrations (read only), and
+ *   their own user entity;
+ * - anyone else signed in: their own user entity only.
+ */
+export function catalogReadConditions(
+  access: DezkyAccess & { userRef: string },
+): CatalogCondition {
+  const visible: [CatalogCondition, ...CatalogCondition[]] = [
+    isEntity(access.userRef),
+  ];
+  if (access.role === 'partner-staff') {
+    visible.push(isTenantOfPartner({ partnerRefs: access.partnerRefs }));
+    visible.push(...access.partnerRefs.map(isEntity));
+    visible.push(...access.staffGroupRefs.map(isEntity));
+    visible.push(isMemberOfGroup({ groupRefs: access.staffGroupRefs }));
+    visible.push(catalogConditions.isEntityKind({ kinds: ['Integration'] }));
+  }
+  return { anyOf: visible };
+}
+
+/**
+ * The one place that decides who may do what in the Dezky portal.
+ * Operators and backend services: everything. Partner staff and other users:
+ * reading the catalog entities above, nothing else. Anything not named here
+ * — catalog mutations (locations, refresh, unregister), unknown permissions —
+ * is denied.
+ */
+export function decide(
+  permission: Permission,
+  access: DezkyAccess,
+): PolicyDecision {
+  if (access.role === 'operator' || access.role === 'service') {
+    return ALLOW;
+  }
+  if (access.userRef && isPermission(permission, catalogEntityReadPermission)) {
+    return createCatalogConditionalDecision(
+      permission,
+      catalogReadConditions({ ...access, userRef: access.userRef }),
+    );
+  }
+  return DENY;
+}

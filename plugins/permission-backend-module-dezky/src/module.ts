@@ -1,0 +1,18 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { dezkyAccessServiceRef } from '@internal/plugin-dezky-node';
+import { DezkyPermissionPolicy } from './DezkyPermissionPolicy';
+
+/** Installs the Dezky permission policy. */
+export const permissionModuleDezkyPolicy = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'dezky-policy',
+  register(env) {
+    env.registerInit({
+      deps: { policy: policyExtensionPoint, access: dezkyAccessServiceRef },
+      async init({ policy, access }) {
+        policy.setPolicy(new DezkyPermissionPolicy(access));
+      },
+    });
+  },
+});
