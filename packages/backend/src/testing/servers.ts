@@ -128,7 +128,10 @@ export async function startPortal(
 
   const stopChild = (child: ChildProcess) =>
     new Promise<void>(resolve => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null) {
+        resolve();
+        return;
+      }
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
