@@ -158,3 +158,49 @@ test("a tenant's entity page shows its plan, seats, domains, partner and integra
       .getByRole('link', { name: acme.metadata.title, exact: true }),
   ).toBeVisible();
 });
+
+test('partner staff see only their tenants; after signing out, an operator sees all', async ({
+  page,
+}) => {
+  const tenants = await seeded('Tenant');
+  const own = tenants.filter(t => t.spec.partner === 'alpenwerk-systems');
+  expect(own.length).toBeGreaterThan(0);
+
+  await signIn(page, 'mia.huber@alpenwerk.example');
+  await expect(page.getByTestId('dezky-role')).toHaveText(
+    /Partner staff of Alpenwerk Systems GmbH/,
+  );
+  await page.getByRole('link', { name: 'Tenants', exact: true }).click();
+  await expect(
+    page.getByText(`Tenants (${own.length} of ${own.length})`),
+  ).toBeVisible();
+  for (const t of tenants) {
+    const link = page.getByRole('link', {
+      name: t.metadata.title,
+      exact: true,
+    });
+    await expect(link).toHaveCount(
+      t.spec.partner === 'alpenwerk-systems' ? 1 : 0,
+    );
+  }
+  // what staff may not use is not offered
+  await expect(
+    page.getByRole('link', { name: 'Catalog', exact: true }),
+  ).toHaveCount(0);
+
+  // sign out through the settings menu
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'more' }).click();
+  await page.getByRole('menuitem', { name: 'Sign Out' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+
+  await signIn(page, 'jonas.weber@dezky.example');
+  await expect(page.getByTestId('dezky-role')).toHaveText(/Operator/);
+  await page.getByRole('link', { name: 'Tenants', exact: true }).click();
+  await expect(
+    page.getByText(`Tenants (${tenants.length} of ${tenants.length})`),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+});

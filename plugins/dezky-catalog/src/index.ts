@@ -5,3 +5,4 @@
  */
 export { dezkyCatalogPlugin as default } from './plugin';
 export { tenantsRouteRef, partnersRouteRef, homeRouteRef } from './routes';
+export { useIsOperator } from './role';

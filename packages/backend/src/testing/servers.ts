@@ -65,9 +65,25 @@ export interface PortalServers {
   backendLog: string[];
 }
 
-/** Starts the dev IdP and the backend; `extraEnv` adds APP_CONFIG_* overrides. */
+export interface StartPortalOptions {
+  /**
+   * Extra config files (absolute paths) for the backend, after the
+   * repository's app-config.yaml. Backstage stops loading the default
+   * app-config.yaml (and app-config.local.yaml) as soon as any `--config` is
+   * given, so app-config.yaml is passed first explicitly; the files given here
+   * override it (arrays such as catalog.locations are replaced, not merged).
+   * Absent or empty: the backend starts without `--config`, as before.
+   */
+  configFiles?: string[];
+}
+
+/**
+ * Starts the dev IdP and the backend; `extraEnv` adds APP_CONFIG_* overrides,
+ * `options.configFiles` extra config files.
+ */
 export async function startPortal(
   extraEnv: Record<string, string> = {},
+  options: StartPortalOptions = {},
 ): Promise<PortalServers> {
   const [idpPort, backendPort] = [await freePort(), await freePort()];
   const backendUrl = `http://localhost:${backendPort}`;
@@ -97,6 +113,10 @@ export async function startPortal(
       '--require',
       require.resolve('@backstage/cli/config/nodeTransform.cjs'),
       'src/index.ts',
+      ...(options.configFiles?.length
+        ? [path.join(repoRoot, 'app-config.yaml'), ...options.configFiles]
+        : []
+      ).flatMap(file => ['--config', file]),
     ],
     {
       cwd: path.join(repoRoot, 'packages/backend'),

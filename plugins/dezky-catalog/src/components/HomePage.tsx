@@ -19,6 +19,7 @@ import {
 import { CountTable } from './CountTable';
 import { CatalogProblemsCard } from './CatalogProblemsCard';
 import { PageState } from './PageState';
+import { RoleLine } from './RoleLine';
 
 function Figure(props: { label: string; value: number; testId: string }) {
   return (
@@ -74,6 +75,9 @@ function Overview(props: {
 
   return (
     <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <RoleLine partners={p} />
+      </Grid>
       <Grid item xs={12} md={4}>
         <InfoCard title="Tenants">
           <Grid container spacing={2}>

@@ -10,14 +10,20 @@ import { NavContentBlueprint } from '@backstage/plugin-app-react';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
 import { SidebarLogo } from './SidebarLogo';
+import { useIsOperator } from '@internal/plugin-dezky-catalog';
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
     component: ({ navItems }) => {
+      // The raw catalog browser is for operators; partner staff work from the
+      // Tenants and Partners pages. The server filters both either way.
+      // eslint-disable-next-line react-hooks/rules-of-hooks
+      const { isOperator } = useIsOperator();
       const nav = navItems.withComponent(item => (
         <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
       ));
 
+      const catalogItem = nav.take('page:catalog'); // taken either way: not in "rest"
       return (
         <Sidebar>
           <SidebarLogo />
@@ -26,7 +32,7 @@ export const SidebarContent = NavContentBlueprint.make({
             {nav.take('page:dezky-catalog')}
             {nav.take('page:dezky-catalog/tenants')}
             {nav.take('page:dezky-catalog/partners')}
-            {nav.take('page:catalog')}
+            {isOperator ? catalogItem : null}
             <SidebarDivider />
             <SidebarScrollWrapper>
               {nav.rest({ sortBy: 'title' })}
