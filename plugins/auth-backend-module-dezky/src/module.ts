@@ -1,10 +1,14 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { oidcAuthenticator } from '@backstage/plugin-auth-backend-module-oidc-provider';
 import {
   authProvidersExtensionPoint,
   createOAuthProviderFactory,
 } from '@backstage/plugin-auth-node';
 import { dezkyEmailSignInResolver } from './signInResolver';
+import { assertSessionSecret } from './sessionSecret';
 
 /**
  * The portal's sign-in: the `oidc` provider (Authentik in production, the
@@ -16,8 +20,12 @@ export const authModuleDezkyOidc = createBackendModule({
   moduleId: 'dezky-oidc',
   register(reg) {
     reg.registerInit({
-      deps: { providers: authProvidersExtensionPoint },
-      async init({ providers }) {
+      deps: {
+        providers: authProvidersExtensionPoint,
+        config: coreServices.rootConfig,
+      },
+      async init({ providers, config }) {
+        assertSessionSecret(config);
         providers.registerProvider({
           providerId: 'oidc',
           factory: createOAuthProviderFactory({
