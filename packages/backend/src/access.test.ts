@@ -60,9 +60,12 @@ beforeAll(async () => {
   for (;;) {
     const res = await api(
       'dezky-development-external-token',
-      '/entities?filter=kind=user&filter=kind=tenant&fields=kind',
+      '/entities?filter=kind=user&filter=kind=tenant&filter=kind=partner&fields=kind',
     );
-    if (res.status === 200 && res.body.length === users.length + tenants.length)
+    if (
+      res.status === 200 &&
+      res.body.length === users.length + tenants.length + partners.length
+    )
       break;
     if (Date.now() > deadline) {
       throw new Error(
