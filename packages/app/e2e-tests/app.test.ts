@@ -204,3 +204,22 @@ test('partner staff see only their tenants; after signing out, an operator sees 
     page.getByRole('link', { name: 'Catalog', exact: true }),
   ).toBeVisible();
 });
+
+test('someone the IdP knows but the catalog does not is refused and told why', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const popupOpened = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const popup = await popupOpened;
+  await popup.getByLabel('Email').fill('stranger@elsewhere.example');
+  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(
+    page.getByText(
+      /Sign-in refused: stranger@elsewhere\.example is not a user of the Dezky portal/,
+    ),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Tenants', exact: true }),
+  ).toHaveCount(0);
+});
