@@ -27,4 +27,7 @@ backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(import('@internal/plugin-permission-backend-module-dezky'));
 
+// The audit trail: a hash-chained, verifiable event store (GET /api/audit/verify).
+backend.add(import('@internal/plugin-audit-backend'));
+
 backend.start();

@@ -1,0 +1,215 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  AUDIT_GENESIS_HASH,
+  AuditEvent,
+  AuditEventInput,
+} from '@internal/plugin-audit-common';
+import { Knex } from 'knex';
+import { chainHash } from '../services/chain';
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-audit-backend',
+  'migrations',
+);
+
+/** Key of the PostgreSQL advisory lock that serializes appends across instances. */
+const APPEND_LOCK_KEY = 727_450_001;
+
+export interface AuditRow {
+  seq: number | string;
+  at: string;
+  actor_type: string;
+  actor_ref: string | null;
+  actor_email: string | null;
+  actor_ip: string | null;
+  action: string;
+  outcome: string;
+  resource_type: string | null;
+  resource_ref: string | null;
+  resource_name: string | null;
+  tenant_ref: string | null;
+  partner_ref: string | null;
+  source: string;
+  external_id: string | null;
+  metadata: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const lower = (ref?: string) => ref?.toLocaleLowerCase('en-US');
+
+function toRow(e: AuditEvent): AuditRow {
+  return {
+    seq: e.seq,
+    at: e.at,
+    actor_type: e.actor.type,
+    actor_ref: e.actor.ref ?? null,
+    actor_email: e.actor.email ?? null,
+    actor_ip: e.actor.ip ?? null,
+    action: e.action,
+    outcome: e.outcome,
+    resource_type: e.resource?.type ?? null,
+    resource_ref: e.resource?.ref ?? null,
+    resource_name: e.resource?.name ?? null,
+    tenant_ref: e.tenant ?? null,
+    partner_ref: e.partner ?? null,
+    source: e.source,
+    external_id: e.externalId ?? null,
+    metadata: e.metadata ? JSON.stringify(e.metadata) : null,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+/** Reads a row back into the event it was written from. */
+export function fromRow(r: AuditRow): AuditEvent {
+  const opt = <T>(v: T | null) => (v === null ? undefined : v);
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: {
+      type: r.actor_type as AuditEvent['actor']['type'],
+      ref: opt(r.actor_ref),
+      email: opt(r.actor_email),
+      ip: opt(r.actor_ip),
+    },
+    action: r.action,
+    outcome: r.outcome as AuditEvent['outcome'],
+    resource: r.resource_type
+      ? {
+          type: r.resource_type,
+          ref: opt(r.resource_ref),
+          name: opt(r.resource_name),
+        }
+      : undefined,
+    tenant: opt(r.tenant_ref),
+    partner: opt(r.partner_ref),
+    source: r.source,
+    externalId: opt(r.external_id),
+    metadata: r.metadata ? JSON.parse(r.metadata) : undefined,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * The hash-chained event store. Appends are serialized in the database — a
+ * transaction-scoped advisory lock on PostgreSQL (so several backend
+ * instances on one database extend one chain), SQLite's single writer
+ * otherwise — and a batch of events is chained and inserted in one
+ * transaction.
+ */
+export class AuditStore {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<AuditStore> {
+    const knex = await options.database.getClient();
+    if (!options.database.migrations?.skip) {
+      await knex.migrate.latest({ directory: migrationsDir });
+    }
+    return new AuditStore(knex);
+  }
+
+  constructor(private readonly knex: Knex) {}
+
+  private get isPostgres(): boolean {
+    return this.knex.client.config.client === 'pg';
+  }
+
+  /**
+   * Appends events in order, durably: they are committed when this resolves.
+   * An event whose (source, externalId) is already stored is not appended
+   * again; the stored one is returned in its place.
+   */
+  async append(inputs: AuditEventInput[]): Promise<AuditEvent[]> {
+    if (!inputs.length) return [];
+    return this.knex.transaction(async tx => {
+      if (this.isPostgres) {
+        await tx.raw('SELECT pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
+      }
+      const head = await tx<AuditRow>('audit_events')
+        .orderBy('seq', 'desc')
+        .first('seq', 'hash');
+      let seq = head ? Number(head.seq) : 0;
+      let prevHash = head?.hash ?? AUDIT_GENESIS_HASH;
+
+      const withIds = inputs.filter(i => i.externalId);
+      const existing = new Map<string, AuditEvent>();
+      if (withIds.length) {
+        for (const source of new Set(withIds.map(i => i.source))) {
+          const ids = withIds
+            .filter(i => i.source === source)
+            .map(i => i.externalId!);
+          for (let i = 0; i < ids.length; i += 500) {
+            const rows = await tx<AuditRow>('audit_events')
+              .where({ source })
+              .whereIn('external_id', ids.slice(i, i + 500));
+            for (const r of rows)
+              existing.set(`${source}\u0000${r.external_id}`, fromRow(r));
+          }
+        }
+      }
+
+      const out: AuditEvent[] = [];
+      const rows: AuditRow[] = [];
+      for (const input of inputs) {
+        const key = input.externalId
+          ? `${input.source}\u0000${input.externalId}`
+          : undefined;
+        const stored = key ? existing.get(key) : undefined;
+        if (stored) {
+          out.push(stored);
+          continue;
+        }
+        seq += 1;
+        const unhashed = {
+          ...input,
+          tenant: lower(input.tenant),
+          partner: lower(input.partner),
+          seq,
+          prevHash,
+        };
+        const event: AuditEvent = { ...unhashed, hash: chainHash(unhashed) };
+        prevHash = event.hash;
+        if (key) existing.set(key, event);
+        out.push(event);
+        rows.push(toRow(event));
+      }
+      for (let i = 0; i < rows.length; i += 200) {
+        await tx('audit_events').insert(rows.slice(i, i + 200));
+      }
+      return out;
+    });
+  }
+
+  /** The last event's seq and hash, or null for an empty chain. */
+  async head(): Promise<{ seq: number; hash: string } | null> {
+    const row = await this.knex<AuditRow>('audit_events')
+      .orderBy('seq', 'desc')
+      .first('seq', 'hash');
+    return row ? { seq: Number(row.seq), hash: row.hash } : null;
+  }
+
+  /** The newest events first, before `beforeSeq` (exclusive) when given. */
+  async latest(options: {
+    limit: number;
+    beforeSeq?: number;
+  }): Promise<AuditEvent[]> {
+    const query = this.knex<AuditRow>('audit_events')
+      .orderBy('seq', 'desc')
+      .limit(options.limit);
+    if (options.beforeSeq) query.where('seq', '<', options.beforeSeq);
+    return (await query).map(fromRow);
+  }
+
+  /** Rows in seq order, from `afterSeq` (exclusive), at most `limit`. */
+  async rowsAfter(afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return this.knex<AuditRow>('audit_events')
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit);
+  }
+}

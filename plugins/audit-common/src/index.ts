@@ -1,0 +1,7 @@
+/**
+ * The audit trail: event types and permissions.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './permissions';
