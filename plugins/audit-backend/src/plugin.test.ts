@@ -25,7 +25,12 @@ describe('audit API', () => {
       .get('/api/audit/verify')
       .set('Authorization', mockCredentials.user.header());
     expect(verify.status).toBe(200);
-    expect(verify.body).toEqual({ ok: true, verified: 0, head: null });
+    expect(verify.body).toEqual({
+      ok: true,
+      verified: 0,
+      checkpoints: 0,
+      head: null,
+    });
     const events = await request(server)
       .get('/api/audit/events?limit=10')
       .set('Authorization', mockCredentials.user.header());
@@ -62,6 +67,7 @@ describe('AuditService.record', () => {
     const service = new AuditService(
       store as any,
       mockServices.logger.mock(),
+      undefined,
       50,
     );
     const input = (n: number) => ({

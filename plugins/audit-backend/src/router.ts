@@ -5,6 +5,7 @@ import {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   auditChainVerifyPermission,
+  auditCheckpointCreatePermission,
   auditEventReadPermission,
 } from '@internal/plugin-audit-common';
 import {
@@ -49,6 +50,16 @@ export async function createRouter(options: {
   router.get('/verify', async (req, res) => {
     await authorize(req, auditChainVerifyPermission);
     res.json(await audit.verify());
+  });
+
+  // public: anyone may check checkpoint signatures offline
+  router.get('/keys', async (_req, res) => {
+    res.json(await audit.keys());
+  });
+
+  router.post('/checkpoints', async (req, res) => {
+    await authorize(req, auditCheckpointCreatePermission);
+    res.status(201).json(await audit.checkpoint('manual'));
   });
 
   router.get('/events', async (req, res) => {

@@ -12,7 +12,14 @@ export const auditChainVerifyPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/** Sign a checkpoint of the chain head now. */
+export const auditCheckpointCreatePermission = createPermission({
+  name: 'audit.checkpoint.create',
+  attributes: { action: 'create' },
+});
+
 export const auditPermissions = [
   auditEventReadPermission,
   auditChainVerifyPermission,
+  auditCheckpointCreatePermission,
 ];

@@ -61,11 +61,24 @@ export interface AuditBreak {
   actual: string;
 }
 
+/** A signed statement of the chain head at a moment. */
+export interface AuditCheckpoint {
+  at: string;
+  headSeq: number;
+  headHash: string;
+  reason: 'startup' | 'interval' | 'threshold' | 'manual';
+  kid: string;
+  /** Compact JWS (EdDSA / Ed25519) over { headSeq, headHash, at, reason }. */
+  jws: string;
+}
+
 /** The answer of GET /api/audit/verify. */
 export interface AuditVerifyResult {
   ok: boolean;
   /** Events verified before the first break (all, when ok). */
   verified: number;
+  /** Checkpoints whose signature and head were verified. */
+  checkpoints?: number;
   head: { seq: number; hash: string } | null;
   break?: AuditBreak;
 }

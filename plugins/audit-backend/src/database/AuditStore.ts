@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   AUDIT_GENESIS_HASH,
+  AuditCheckpoint,
   AuditEvent,
   AuditEventInput,
 } from '@internal/plugin-audit-common';
@@ -203,6 +204,49 @@ export class AuditStore {
       .limit(options.limit);
     if (options.beforeSeq) query.where('seq', '<', options.beforeSeq);
     return (await query).map(fromRow);
+  }
+
+  async addCheckpoint(c: AuditCheckpoint): Promise<void> {
+    await this.knex('audit_checkpoints').insert({
+      at: c.at,
+      head_seq: c.headSeq,
+      head_hash: c.headHash,
+      reason: c.reason,
+      kid: c.kid,
+      jws: c.jws,
+    });
+  }
+
+  /** All checkpoints, oldest head first. */
+  async checkpoints(): Promise<AuditCheckpoint[]> {
+    const rows = await this.knex('audit_checkpoints')
+      .orderBy('head_seq', 'asc')
+      .orderBy('id', 'asc');
+    return rows.map(r => ({
+      at: r.at,
+      headSeq: Number(r.head_seq),
+      headHash: r.head_hash,
+      reason: r.reason,
+      kid: r.kid,
+      jws: r.jws,
+    }));
+  }
+
+  /** The newest checkpoint, if any. */
+  async latestCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    const all = await this.knex('audit_checkpoints')
+      .orderBy('id', 'desc')
+      .limit(1);
+    return all[0]
+      ? {
+          at: all[0].at,
+          headSeq: Number(all[0].head_seq),
+          headHash: all[0].head_hash,
+          reason: all[0].reason,
+          kid: all[0].kid,
+          jws: all[0].jws,
+        }
+      : undefined;
   }
 
   /** Rows in seq order, from `afterSeq` (exclusive), at most `limit`. */

@@ -5,6 +5,7 @@ import {
   AuditVerifyResult,
 } from '@internal/plugin-audit-common';
 import { AuditStore } from '../database/AuditStore';
+import { CheckpointClaims, CheckpointSigner } from './CheckpointSigner';
 import { verifyChain } from './verifyChain';
 
 interface Pending {
@@ -27,8 +28,12 @@ export class AuditService {
   constructor(
     private readonly store: AuditStore,
     private readonly logger: LoggerService,
+    private readonly signer?: CheckpointSigner,
     private readonly maxBatch = 500,
+    private readonly checkpointEvery = 100,
   ) {}
+  private lastCheckpointSeq = 0;
+  private checkpointing?: Promise<unknown>;
 
   record(input: AuditEventInput): Promise<AuditEvent> {
     return new Promise<AuditEvent>((resolve, reject) => {
@@ -44,7 +49,21 @@ export class AuditService {
     this.store
       .append(batch.map(p => p.input))
       .then(
-        events => batch.forEach((p, i) => p.resolve(events[i])),
+        events => {
+          batch.forEach((p, i) => p.resolve(events[i]));
+          const headSeq = Math.max(0, ...events.map(e => e.seq));
+          if (
+            this.signer &&
+            headSeq - this.lastCheckpointSeq >= this.checkpointEvery &&
+            !this.checkpointing
+          ) {
+            this.checkpointing = this.checkpoint('threshold')
+              .catch(e => this.logger.error(`Audit checkpoint failed: ${e}`))
+              .finally(() => {
+                this.checkpointing = undefined;
+              });
+          }
+        },
         error => {
           this.logger.error(
             `Failed to record ${batch.length} audit event(s): ${error}`,
@@ -58,8 +77,50 @@ export class AuditService {
       });
   }
 
-  verify(): Promise<AuditVerifyResult> {
-    return verifyChain(this.store);
+  /**
+   * Signs the current head, unless it is already the newest checkpoint's
+   * (except on demand). Returns the checkpoint, or undefined when skipped.
+   */
+  async checkpoint(reason: CheckpointClaims['reason']) {
+    if (!this.signer) throw new Error('no checkpoint signer configured');
+    const head = await this.store.head();
+    if (!head) return undefined;
+    const latest = await this.store.latestCheckpoint();
+    if (latest?.headSeq === head.seq && reason !== 'manual') {
+      this.lastCheckpointSeq = head.seq;
+      return undefined;
+    }
+    const claims: CheckpointClaims = {
+      headSeq: head.seq,
+      headHash: head.hash,
+      at: new Date().toISOString(),
+      reason,
+    };
+    const checkpoint = {
+      ...claims,
+      kid: this.signer.kid,
+      jws: await this.signer.sign(claims),
+    };
+    await this.store.addCheckpoint(checkpoint);
+    this.lastCheckpointSeq = head.seq;
+    return checkpoint;
+  }
+
+  async verify(): Promise<AuditVerifyResult> {
+    const signer = this.signer;
+    return verifyChain(
+      this.store,
+      5_000,
+      signer && {
+        list: await this.store.checkpoints(),
+        verifySignature: jws => signer.verify(jws),
+      },
+    );
+  }
+
+  keys() {
+    if (!this.signer) throw new Error('no checkpoint signer configured');
+    return this.signer.jwks();
   }
 
   async events(options: { limit: number; before?: number }) {

@@ -1,6 +1,7 @@
 import {
   AUDIT_GENESIS_HASH,
   AuditBreak,
+  AuditCheckpoint,
   AuditVerifyResult,
 } from '@internal/plugin-audit-common';
 import { AuditRow, fromRow } from '../database/AuditStore';
@@ -22,7 +23,10 @@ export interface ChainSource {
 export async function verifyChain(
   source: ChainSource,
   pageSize = 5_000,
+  checkpoints?: CheckpointCheck,
 ): Promise<AuditVerifyResult> {
+  const wanted = new Map<number, string>(); // checkpoint head seq -> hash seen in the chain
+  for (const c of checkpoints?.list ?? []) wanted.set(c.headSeq, '');
   let expectedSeq = 1;
   let prevHash = AUDIT_GENESIS_HASH;
   let verified = 0;
@@ -36,13 +40,63 @@ export async function verifyChain(
       if (broken) {
         return { ok: false, verified, head, break: { ...broken, seq } };
       }
+      if (wanted.has(seq)) wanted.set(seq, row.hash);
       verified++;
       expectedSeq++;
       prevHash = row.hash;
       head = { seq, hash: row.hash };
     }
   }
-  return { ok: true, verified, head };
+  if (!checkpoints) return { ok: true, verified, head };
+  let verifiedCheckpoints = 0;
+  for (const c of checkpoints.list) {
+    const claims = await checkpoints.verifySignature(c.jws);
+    if (
+      !claims ||
+      claims.headSeq !== c.headSeq ||
+      claims.headHash !== c.headHash
+    ) {
+      return {
+        ok: false,
+        verified,
+        checkpoints: verifiedCheckpoints,
+        head,
+        break: {
+          kind: 'checkpoint-signature-mismatch',
+          seq: c.headSeq,
+          expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq}`,
+          actual: claims
+            ? `signed head ${claims.headSeq} ${claims.headHash}`
+            : 'signature does not verify',
+        },
+      };
+    }
+    const actual = wanted.get(c.headSeq) || 'missing';
+    if (actual !== c.headHash) {
+      return {
+        ok: false,
+        verified,
+        checkpoints: verifiedCheckpoints,
+        head,
+        break: {
+          kind: 'checkpoint-head-mismatch',
+          seq: c.headSeq,
+          expected: c.headHash,
+          actual,
+        },
+      };
+    }
+    verifiedCheckpoints++;
+  }
+  return { ok: true, verified, checkpoints: verifiedCheckpoints, head };
+}
+
+/** The checkpoints to check after the chain, and how to check a signature. */
+export interface CheckpointCheck {
+  list: AuditCheckpoint[];
+  verifySignature(
+    jws: string,
+  ): Promise<{ headSeq: number; headHash: string } | undefined>;
 }
 
 function checkRow(

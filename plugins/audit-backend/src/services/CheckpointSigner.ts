@@ -1,0 +1,117 @@
+import {
+  CompactSign,
+  JWK,
+  compactVerify,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  importSPKI,
+} from 'jose';
+import { Config } from '@backstage/config';
+
+/** What a checkpoint signs. */
+export interface CheckpointClaims {
+  headSeq: number;
+  headHash: string;
+  at: string;
+  reason: 'startup' | 'interval' | 'threshold' | 'manual';
+}
+
+type KeyLike = Awaited<ReturnType<typeof importPKCS8>>;
+
+/**
+ * Signs checkpoints with Ed25519 (JWS, alg EdDSA) and verifies them against
+ * every known public key. Keys come from config `audit.signing`:
+ * `current` (kid + PKCS#8 private key, secret) signs; `previous` (kid + SPKI
+ * public keys) only verify, so checkpoints signed before a rotation stay
+ * verifiable. Without config (development), an ephemeral key is generated
+ * at start — fine for the in-memory database, refused in production.
+ */
+export class CheckpointSigner {
+  private constructor(
+    readonly kid: string,
+    private readonly privateKey: KeyLike,
+    private readonly publicKeys: Map<string, KeyLike>,
+  ) {}
+
+  static async fromConfig(config: Config): Promise<CheckpointSigner> {
+    const signing = config.getOptionalConfig('audit.signing');
+    const publicKeys = new Map<string, KeyLike>();
+    if (!signing) {
+      if (config.getOptionalString('auth.environment') === 'production') {
+        throw new Error(
+          'audit.signing.current must be configured in production (docs/audit.md)',
+        );
+      }
+      const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
+        crv: 'Ed25519',
+        extractable: true,
+      });
+      const kid = `dev-${Date.now().toString(36)}`;
+      publicKeys.set(kid, publicKey);
+      return new CheckpointSigner(kid, privateKey, publicKeys);
+    }
+    const current = signing.getConfig('current');
+    const kid = current.getString('kid');
+    const privateKey = await importPKCS8(
+      current.getString('privateKey'),
+      'EdDSA',
+      { extractable: true },
+    );
+    const jwk = await exportJWK(privateKey);
+    const { d: _private, ...publicJwk } = jwk;
+    publicKeys.set(
+      kid,
+      (await importJWK(
+        { ...publicJwk, alg: 'EdDSA' } as JWK,
+        'EdDSA',
+      )) as KeyLike,
+    );
+    for (const previous of signing.getOptionalConfigArray('previous') ?? []) {
+      publicKeys.set(
+        previous.getString('kid'),
+        await importSPKI(previous.getString('publicKey'), 'EdDSA'),
+      );
+    }
+    return new CheckpointSigner(kid, privateKey, publicKeys);
+  }
+
+  async sign(claims: CheckpointClaims): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.kid })
+      .sign(this.privateKey);
+  }
+
+  /** The signed claims, or undefined when the signature does not hold. */
+  async verify(jws: string): Promise<CheckpointClaims | undefined> {
+    try {
+      const header = JSON.parse(
+        Buffer.from(jws.split('.')[0], 'base64url').toString('utf8'),
+      );
+      const key = this.publicKeys.get(header.kid);
+      if (!key) return undefined;
+      const { payload } = await compactVerify(jws, key);
+      return JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      return undefined; // a malformed or forged signature is a verification result, not an error
+    }
+  }
+
+  /** The public keys as a JWKS, for GET /api/audit/keys. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const keys: JWK[] = [];
+    for (const [kid, key] of this.publicKeys) {
+      const jwk = await exportJWK(key);
+      keys.push({
+        kty: jwk.kty,
+        crv: jwk.crv,
+        x: jwk.x,
+        kid,
+        alg: 'EdDSA',
+        use: 'sig',
+      });
+    }
+    return { keys };
+  }
+}
