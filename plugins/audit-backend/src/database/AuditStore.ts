@@ -65,6 +65,17 @@ function toRow(e: AuditEvent): AuditRow {
   };
 }
 
+function toCheckpoint(r: any): AuditCheckpoint {
+  return {
+    at: r.at,
+    headSeq: Number(r.head_seq),
+    headHash: r.head_hash,
+    reason: r.reason,
+    kid: r.kid,
+    jws: r.jws,
+  };
+}
+
 /** Reads a row back into the event it was written from. */
 export function fromRow(r: AuditRow): AuditEvent {
   const opt = <T>(v: T | null) => (v === null ? undefined : v);
@@ -222,31 +233,15 @@ export class AuditStore {
     const rows = await this.knex('audit_checkpoints')
       .orderBy('head_seq', 'asc')
       .orderBy('id', 'asc');
-    return rows.map(r => ({
-      at: r.at,
-      headSeq: Number(r.head_seq),
-      headHash: r.head_hash,
-      reason: r.reason,
-      kid: r.kid,
-      jws: r.jws,
-    }));
+    return rows.map(toCheckpoint);
   }
 
   /** The newest checkpoint, if any. */
   async latestCheckpoint(): Promise<AuditCheckpoint | undefined> {
-    const all = await this.knex('audit_checkpoints')
+    const row = await this.knex('audit_checkpoints')
       .orderBy('id', 'desc')
-      .limit(1);
-    return all[0]
-      ? {
-          at: all[0].at,
-          headSeq: Number(all[0].head_seq),
-          headHash: all[0].head_hash,
-          reason: all[0].reason,
-          kid: all[0].kid,
-          jws: all[0].jws,
-        }
-      : undefined;
+      .first();
+    return row ? toCheckpoint(row) : undefined;
   }
 
   /** Rows in seq order, from `afterSeq` (exclusive), at most `limit`. */

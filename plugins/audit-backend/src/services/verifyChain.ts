@@ -50,45 +50,52 @@ export async function verifyChain(
   if (!checkpoints) return { ok: true, verified, head };
   let verifiedCheckpoints = 0;
   for (const c of checkpoints.list) {
-    const claims = await checkpoints.verifySignature(c.jws);
-    if (
-      !claims ||
-      claims.headSeq !== c.headSeq ||
-      claims.headHash !== c.headHash
-    ) {
+    const broken = await checkCheckpoint(c, checkpoints, wanted);
+    if (broken) {
       return {
         ok: false,
         verified,
         checkpoints: verifiedCheckpoints,
         head,
-        break: {
-          kind: 'checkpoint-signature-mismatch',
-          seq: c.headSeq,
-          expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq}`,
-          actual: claims
-            ? `signed head ${claims.headSeq} ${claims.headHash}`
-            : 'signature does not verify',
-        },
-      };
-    }
-    const actual = wanted.get(c.headSeq) || 'missing';
-    if (actual !== c.headHash) {
-      return {
-        ok: false,
-        verified,
-        checkpoints: verifiedCheckpoints,
-        head,
-        break: {
-          kind: 'checkpoint-head-mismatch',
-          seq: c.headSeq,
-          expected: c.headHash,
-          actual,
-        },
+        break: broken,
       };
     }
     verifiedCheckpoints++;
   }
   return { ok: true, verified, checkpoints: verifiedCheckpoints, head };
+}
+
+/** A checkpoint holds when its signature verifies and its head is in the chain. */
+async function checkCheckpoint(
+  c: AuditCheckpoint,
+  checkpoints: CheckpointCheck,
+  seenHashes: Map<number, string>,
+): Promise<AuditBreak | undefined> {
+  const claims = await checkpoints.verifySignature(c.jws);
+  if (
+    !claims ||
+    claims.headSeq !== c.headSeq ||
+    claims.headHash !== c.headHash
+  ) {
+    return {
+      kind: 'checkpoint-signature-mismatch',
+      seq: c.headSeq,
+      expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq}`,
+      actual: claims
+        ? `signed head ${claims.headSeq} ${claims.headHash}`
+        : 'signature does not verify',
+    };
+  }
+  const actual = seenHashes.get(c.headSeq) || 'missing';
+  if (actual !== c.headHash) {
+    return {
+      kind: 'checkpoint-head-mismatch',
+      seq: c.headSeq,
+      expected: c.headHash,
+      actual,
+    };
+  }
+  return undefined;
 }
 
 /** The checkpoints to check after the chain, and how to check a signature. */
