@@ -6,7 +6,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { seededEntities, refOf } from './testing/catalogFiles';
 import { signInThroughOidc } from './testing/oidcSignIn';
-import { PortalServers, startPortal } from './testing/servers';
+import { PortalServers, startPortal, waitForCatalog } from './testing/servers';
 
 jest.setTimeout(300_000);
 
@@ -54,26 +54,11 @@ async function api(token: string, path: string, init: RequestInit = {}) {
 
 beforeAll(async () => {
   portal = await startPortal();
-  // Sign-in needs the users in the catalog: wait for ingestion, asking with
-  // the development external-access token (a service principal).
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await api(
-      'dezky-development-external-token',
-      '/entities?filter=kind=user&filter=kind=tenant&filter=kind=partner&fields=kind',
-    );
-    if (
-      res.status === 200 &&
-      res.body.length === users.length + tenants.length + partners.length
-    )
-      break;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `catalog not ingested: ${JSON.stringify(res.body).slice(0, 300)}`,
-      );
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
+  await waitForCatalog(
+    portal.backendUrl,
+    ['user', 'tenant', 'partner'],
+    users.length + tenants.length + partners.length,
+  );
 });
 
 afterAll(async () => {

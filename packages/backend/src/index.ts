@@ -28,6 +28,8 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(import('@internal/plugin-permission-backend-module-dezky'));
 
 // The audit trail: a hash-chained, verifiable event store (GET /api/audit/verify).
+// Also installs coreServices.auditor for every plugin, so the catalog's own
+// entity and location mutations land in the chain (docs/audit.md).
 backend.add(import('@internal/plugin-audit-backend'));
 
 backend.start();

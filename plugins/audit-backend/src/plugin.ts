@@ -3,10 +3,12 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { auditPermissions } from '@internal/plugin-audit-common';
-import { AuditStore } from './database/AuditStore';
+import {
+  auditEventPermissionRules,
+  auditEventResourceRef,
+} from '@internal/plugin-audit-node';
 import { createRouter } from './router';
-import { AuditService } from './services/AuditService';
-import { CheckpointSigner } from './services/CheckpointSigner';
+import { auditChainServiceRef } from './services/factories';
 
 /** The audit trail: a hash-chained event store, its verifier and API. */
 export const auditPlugin = createBackendPlugin({
@@ -14,31 +16,26 @@ export const auditPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
-        database: coreServices.database,
-        logger: coreServices.logger,
+        audit: auditChainServiceRef,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
-        config: coreServices.rootConfig,
       },
       async init({
-        database,
-        logger,
+        audit,
         httpAuth,
         httpRouter,
         permissions,
         permissionsRegistry,
         scheduler,
-        config,
       }) {
         permissionsRegistry.addPermissions(auditPermissions);
-        const audit = new AuditService(
-          await AuditStore.create({ database }),
-          logger,
-          await CheckpointSigner.fromConfig(config),
-        );
+        permissionsRegistry.addResourceType({
+          resourceRef: auditEventResourceRef,
+          rules: Object.values(auditEventPermissionRules),
+        });
         await audit.checkpoint('startup');
         await scheduler.scheduleTask({
           id: 'audit-checkpoint',
@@ -50,7 +47,14 @@ export const auditPlugin = createBackendPlugin({
           },
         });
         httpRouter.addAuthPolicy({ path: '/keys', allow: 'unauthenticated' });
-        httpRouter.use(await createRouter({ httpAuth, permissions, audit }));
+        httpRouter.use(
+          await createRouter({
+            httpAuth,
+            permissions,
+            permissionsRegistry,
+            audit,
+          }),
+        );
       },
     });
   },

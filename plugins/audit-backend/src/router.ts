@@ -1,44 +1,115 @@
 import {
+  BackstageCredentials,
   HttpAuthService,
+  PermissionsRegistryService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  PermissionCriteria,
+} from '@backstage/plugin-permission-common';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   auditChainVerifyPermission,
   auditCheckpointCreatePermission,
   auditEventReadPermission,
 } from '@internal/plugin-audit-common';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { auditEventResourceRef } from '@internal/plugin-audit-node';
+import { PartnerScopeQuery } from '@internal/plugin-dezky-node';
+import { once } from 'events';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { AuditEventFilter } from './database/AuditStore';
 import { AuditService } from './services/AuditService';
+import { writeEventsCsv } from './services/csv';
 
-const eventsQuery = z.object({
+const isoTime = z
+  .string()
+  .refine(s => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time')
+  .transform(s => new Date(s).toISOString());
+const text = z.string().trim().min(1).max(200);
+
+const filterQuery = z
+  .object({
+    since: isoTime.optional(),
+    until: isoTime.optional(),
+    action: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.:\-]+\*?$/, 'letters, digits, . _ - : and a final *')
+      .max(200)
+      .optional(),
+    tenant: text.optional(),
+    partner: text.optional(),
+    actor: text.optional(),
+    outcome: z.enum(['success', 'failure']).optional(),
+    source: z
+      .string()
+      .regex(/^[a-z0-9-]{1,50}$/, 'a source name such as authentik')
+      .optional(),
+    q: text.optional(),
+  })
+  .strict();
+
+const pageQuery = filterQuery.extend({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().min(1).optional(),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'the nextCursor of a previous page')
+    .transform(Number)
+    .optional(),
 });
+
+function parse<T extends z.ZodTypeAny>(schema: T, query: unknown): z.output<T> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    throw new InputError(
+      parsed.error.issues
+        .map(i => `${i.path.join('.') || 'query'}: ${i.message}`)
+        .join('; '),
+    );
+  }
+  return parsed.data;
+}
+
+/** The store filter of parsed query parameters: `tenant.*` → prefix `tenant.`. */
+function toFilter(q: z.output<typeof filterQuery>): AuditEventFilter {
+  const { action, ...rest } = q;
+  if (action?.endsWith('*')) {
+    const prefix = action.slice(0, -1);
+    return prefix ? { ...rest, actionPrefix: prefix } : rest;
+  }
+  return { ...rest, action };
+}
 
 /** parse → authorize → delegate; errors from @backstage/errors. */
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  permissionsRegistry: PermissionsRegistryService;
   audit: AuditService;
+  /** Routers that need the raw body (webhooks), mounted before JSON parsing. */
+  rawRouters?: express.Router[];
 }): Promise<express.Router> {
-  const { httpAuth, permissions, audit } = options;
+  const { httpAuth, permissions, permissionsRegistry, audit } = options;
+  const toScope = createConditionTransformer(
+    permissionsRegistry.getPermissionRuleset(auditEventResourceRef),
+  );
   const router = Router();
+  for (const raw of options.rawRouters ?? []) router.use(raw);
   router.use(express.json());
+
+  const credentialsOf = (req: express.Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
 
   const authorize = async (
     req: express.Request,
     permission: BasicPermission,
   ) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
+    const credentials = await credentialsOf(req);
     const [decision] = await permissions.authorize([{ permission }], {
       credentials,
     });
@@ -47,9 +118,32 @@ export async function createRouter(options: {
     }
   };
 
+  /** undefined: every event; criteria: only the rows they allow (in SQL). */
+  const readScope = async (
+    credentials: BackstageCredentials,
+  ): Promise<PermissionCriteria<PartnerScopeQuery> | undefined> => {
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: auditEventReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `Not allowed: ${auditEventReadPermission.name}`,
+      );
+    }
+    return decision.result === AuthorizeResult.CONDITIONAL
+      ? toScope(decision.conditions)
+      : undefined;
+  };
+
   router.get('/verify', async (req, res) => {
     await authorize(req, auditChainVerifyPermission);
     res.json(await audit.verify());
+  });
+
+  router.get('/status', async (req, res) => {
+    await authorize(req, auditChainVerifyPermission);
+    res.json(await audit.status());
   });
 
   // public: anyone may check checkpoint signatures offline
@@ -62,17 +156,59 @@ export async function createRouter(options: {
     res.status(201).json(await audit.checkpoint('manual'));
   });
 
-  router.get('/events', async (req, res) => {
-    const parsed = eventsQuery.safeParse(req.query);
-    if (!parsed.success) {
-      throw new InputError(
-        parsed.error.issues
-          .map(i => `${i.path.join('.')}: ${i.message}`)
-          .join('; '),
-      );
+  const exportQuery = z
+    .object({
+      fromSeq: z.coerce.number().int().min(1).optional(),
+      toSeq: z.coerce.number().int().min(1).optional(),
+    })
+    .strict();
+
+  // the chain as NDJSON, for scripts/audit-verify (operators)
+  router.get('/export', async (req, res) => {
+    const range = parse(exportQuery, req.query);
+    await authorize(req, auditChainVerifyPermission);
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader(
+      'Content-Disposition',
+      'attachment; filename="audit-export.ndjson"',
+    );
+    try {
+      await audit.exportRange({
+        ...range,
+        write: async chunk => {
+          if (!res.write(chunk)) {
+            await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          }
+        },
+      });
+    } catch (error) {
+      // before the first line an error is an ordinary answer (e.g. 400)
+      if (!res.headersSent) throw error;
+      res.destroy(error as Error);
+      return;
     }
-    await authorize(req, auditEventReadPermission);
-    res.json(await audit.events(parsed.data));
+    res.end();
+  });
+
+  router.get('/events', async (req, res) => {
+    const { limit, cursor, ...filter } = parse(pageQuery, req.query);
+    const scope = await readScope(await credentialsOf(req));
+    res.json(
+      await audit.events({ filter: toFilter(filter), scope, limit, cursor }),
+    );
+  });
+
+  router.get('/events.csv', async (req, res) => {
+    const filter = toFilter(parse(filterQuery, req.query));
+    const scope = await readScope(await credentialsOf(req));
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="audit-${day}.csv"`,
+    );
+    await writeEventsCsv(audit.allEvents({ filter, scope }), res);
   });
 
   return router;

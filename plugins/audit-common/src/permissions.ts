@@ -1,9 +1,16 @@
 import { createPermission } from '@backstage/plugin-permission-common';
 
-/** Read audit events (operators: all; partner staff: to come, scoped to their partner). */
+/** The resource type of audit events, for conditional (partner-scoped) decisions. */
+export const AUDIT_EVENT_RESOURCE_TYPE = 'audit-event';
+
+/**
+ * Read audit events. Operators: all; partner staff: conditionally, their
+ * partner's events and its tenants', with the conditions applied in SQL.
+ */
 export const auditEventReadPermission = createPermission({
   name: 'audit.event.read',
   attributes: { action: 'read' },
+  resourceType: AUDIT_EVENT_RESOURCE_TYPE,
 });
 
 /** Verify the chain and read its head. */

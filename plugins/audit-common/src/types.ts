@@ -85,3 +85,43 @@ export interface AuditVerifyResult {
 
 /** The hash before the first event. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * Filters of GET /api/audit/events and /events.csv (query parameters).
+ * All are optional and AND-ed.
+ */
+export interface AuditEventsQuery {
+  /** Events at or after this ISO 8601 time. */
+  since?: string;
+  /** Events before this ISO 8601 time (exclusive). */
+  until?: string;
+  /** Exact action, or a prefix when it ends with `*` (e.g. `tenant.*`). */
+  action?: string;
+  /** Tenant entity ref, e.g. tenant:default/acme. */
+  tenant?: string;
+  /** Partner entity ref: the partner's own events and its tenants'. */
+  partner?: string;
+  /** Actor email or entity ref, case-insensitive exact match. */
+  actor?: string;
+  outcome?: 'success' | 'failure';
+  source?: string;
+  /** Free text: a substring of action, resource name/ref, actor email, tenant. */
+  q?: string;
+  /** Page size, 1–500 (default 100); JSON only. */
+  limit?: number;
+  /** The `nextCursor` of the previous page; JSON only. */
+  cursor?: string;
+}
+
+/** The answer of GET /api/audit/events: newest first. */
+export interface AuditEventsPage {
+  items: AuditEvent[];
+  /** Pass as `cursor` to get the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** The answer of GET /api/audit/status. */
+export interface AuditStatus {
+  head: { seq: number; hash: string } | null;
+  latestCheckpoint?: AuditCheckpoint;
+}

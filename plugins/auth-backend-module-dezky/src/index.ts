@@ -4,4 +4,4 @@
  * @packageDocumentation
  */
 export { authModuleDezkyOidc as default } from './module';
-export { dezkyEmailSignInResolver } from './signInResolver';
+export { createDezkySignInResolver, markingSignIns } from './signInResolver';

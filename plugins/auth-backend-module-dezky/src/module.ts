@@ -7,13 +7,15 @@ import {
   authProvidersExtensionPoint,
   createOAuthProviderFactory,
 } from '@backstage/plugin-auth-node';
-import { dezkyEmailSignInResolver } from './signInResolver';
+import { auditTrailServiceRef } from '@internal/plugin-audit-node';
+import { createDezkySignInResolver, markingSignIns } from './signInResolver';
 import { assertSessionSecret } from './sessionSecret';
 
 /**
  * The portal's sign-in: the `oidc` provider (Authentik in production, the
  * development IdP in scripts/dev-idp locally) with the Dezky email resolver.
  * Configured under auth.providers.oidc.<environment> (docs/security.md).
+ * Sign-ins and refusals are recorded in the audit trail.
  */
 export const authModuleDezkyOidc = createBackendModule({
   pluginId: 'auth',
@@ -23,14 +25,16 @@ export const authModuleDezkyOidc = createBackendModule({
       deps: {
         providers: authProvidersExtensionPoint,
         config: coreServices.rootConfig,
+        trail: auditTrailServiceRef,
       },
-      async init({ providers, config }) {
+      async init({ providers, config, trail }) {
         assertSessionSecret(config);
+        const { authenticator, isSignIn } = markingSignIns(oidcAuthenticator);
         providers.registerProvider({
           providerId: 'oidc',
           factory: createOAuthProviderFactory({
-            authenticator: oidcAuthenticator,
-            signInResolver: dezkyEmailSignInResolver,
+            authenticator,
+            signInResolver: createDezkySignInResolver({ trail, isSignIn }),
           }),
         });
       },

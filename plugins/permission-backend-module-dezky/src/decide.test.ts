@@ -11,6 +11,11 @@ import {
   AuthorizeResult,
   createPermission,
 } from '@backstage/plugin-permission-common';
+import {
+  auditChainVerifyPermission,
+  auditCheckpointCreatePermission,
+  auditEventReadPermission,
+} from '@internal/plugin-audit-common';
 import { DezkyAccess } from '@internal/plugin-dezky-node';
 import { decide } from './decide';
 
@@ -93,6 +98,36 @@ describe('decide', () => {
       },
     });
   });
+
+  it('lets partner staff read the audit events of their partners only, as a condition for SQL', () => {
+    expect(decide(auditEventReadPermission, staff)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'audit',
+      resourceType: 'audit-event',
+      conditions: {
+        rule: 'BELONGS_TO_PARTNER',
+        resourceType: 'audit-event',
+        params: { partnerRefs: ['partner:default/nord'] },
+      },
+    });
+  });
+
+  it.each([staff, outsider])(
+    'keeps the audit chain (verify, checkpoints) for operators: denied to $role',
+    access => {
+      for (const p of [
+        auditChainVerifyPermission,
+        auditCheckpointCreatePermission,
+      ]) {
+        expect(decide(p, access)).toEqual({ result: AuthorizeResult.DENY });
+      }
+      if (access.role !== 'partner-staff') {
+        expect(decide(auditEventReadPermission, access)).toEqual({
+          result: AuthorizeResult.DENY,
+        });
+      }
+    },
+  );
 
   it('lets any other signed-in user read only their own user entity', () => {
     expect(decide(catalogEntityReadPermission, outsider)).toEqual({

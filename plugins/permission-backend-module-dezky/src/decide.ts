@@ -12,7 +12,15 @@ import {
   PolicyDecision,
   isPermission,
 } from '@backstage/plugin-permission-common';
-import { createConditionFactory } from '@backstage/plugin-permission-node';
+import {
+  createConditionFactory,
+  createConditionExports,
+} from '@backstage/plugin-permission-node';
+import { auditEventReadPermission } from '@internal/plugin-audit-common';
+import {
+  auditEventPermissionRules,
+  auditEventResourceRef,
+} from '@internal/plugin-audit-node';
 import {
   DezkyAccess,
   isMemberOfGroupCatalogRule,
@@ -21,6 +29,11 @@ import {
 
 const isTenantOfPartner = createConditionFactory(isTenantOfPartnerCatalogRule);
 const isMemberOfGroup = createConditionFactory(isMemberOfGroupCatalogRule);
+
+const auditEvents = createConditionExports({
+  resourceRef: auditEventResourceRef,
+  rules: auditEventPermissionRules,
+});
 
 const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
 const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
@@ -67,10 +80,11 @@ export function catalogReadConditions(
 
 /**
  * The one place that decides who may do what in the Dezky portal.
- * Operators and backend services: everything. Partner staff and other users:
- * reading the catalog entities above, nothing else. Anything not named here
- * — catalog mutations (locations, refresh, unregister), unknown permissions —
- * is denied.
+ * Operators and backend services: everything. Partner staff: reading the
+ * catalog entities above, and the audit events of their partners (which
+ * include their tenants' events). Other users: their own catalog entity.
+ * Anything not named here — catalog mutations (locations, refresh,
+ * unregister), verifying the audit chain, unknown permissions — is denied.
  */
 export function decide(
   permission: Permission,
@@ -83,6 +97,17 @@ export function decide(
     return createCatalogConditionalDecision(
       permission,
       catalogReadConditions({ ...access, userRef: access.userRef }),
+    );
+  }
+  if (
+    access.role === 'partner-staff' &&
+    isPermission(permission, auditEventReadPermission)
+  ) {
+    return auditEvents.createConditionalDecision(
+      permission,
+      auditEvents.conditions.belongsToPartner({
+        partnerRefs: access.partnerRefs,
+      }),
     );
   }
   return DENY;

@@ -166,3 +166,32 @@ export async function startPortal(
     },
   };
 }
+
+/**
+ * Waits until the catalog has ingested `expected` entities of the given kinds
+ * (sign-in needs the users), asking with the development external-access
+ * token (a service principal).
+ */
+export async function waitForCatalog(
+  backendUrl: string,
+  kinds: string[],
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const filters = kinds.map(k => `filter=kind=${k}`).join('&');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(
+      `${backendUrl}/api/catalog/entities?${filters}&fields=kind`,
+      { headers: { authorization: 'Bearer dezky-development-external-token' } },
+    );
+    const body = res.ok ? await res.json() : await res.text();
+    if (res.ok && body.length === expected) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `catalog not ingested: ${JSON.stringify(body).slice(0, 300)}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+}

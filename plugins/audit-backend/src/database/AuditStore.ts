@@ -8,6 +8,11 @@ import {
   AuditEvent,
   AuditEventInput,
 } from '@internal/plugin-audit-common';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  applyPartnerScope,
+  PartnerScopeQuery,
+} from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 import { chainHash } from '../services/chain';
 
@@ -15,6 +20,27 @@ const migrationsDir = resolvePackagePath(
   '@internal/plugin-audit-backend',
   'migrations',
 );
+
+/** The filters of an events query, already validated (see the router). */
+export interface AuditEventFilter {
+  since?: string;
+  until?: string;
+  /** Exact action. */
+  action?: string;
+  /** Action prefix, e.g. `tenant.`. */
+  actionPrefix?: string;
+  tenant?: string;
+  partner?: string;
+  actor?: string;
+  outcome?: string;
+  source?: string;
+  q?: string;
+}
+
+/** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\\'). */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, c => `\\${c}`);
+}
 
 /** Key of the PostgreSQL advisory lock that serializes appends across instances. */
 const APPEND_LOCK_KEY = 727_450_001;
@@ -205,15 +231,63 @@ export class AuditStore {
     return row ? { seq: Number(row.seq), hash: row.hash } : null;
   }
 
-  /** The newest events first, before `beforeSeq` (exclusive) when given. */
-  async latest(options: {
+  /**
+   * The newest events first (by seq), matching every given filter, before
+   * `beforeSeq` (exclusive) when given, and — when `scope` is given — only
+   * the rows the permission criteria allow, decided in SQL.
+   */
+  async query(options: {
+    filter?: AuditEventFilter;
+    scope?: PermissionCriteria<PartnerScopeQuery>;
     limit: number;
     beforeSeq?: number;
   }): Promise<AuditEvent[]> {
+    const f = options.filter ?? {};
     const query = this.knex<AuditRow>('audit_events')
       .orderBy('seq', 'desc')
       .limit(options.limit);
     if (options.beforeSeq) query.where('seq', '<', options.beforeSeq);
+    if (f.since) query.where('at', '>=', f.since);
+    if (f.until) query.where('at', '<', f.until);
+    if (f.action) query.where('action', f.action);
+    if (f.actionPrefix) {
+      query.whereRaw(`action LIKE ? ESCAPE '\\'`, [
+        `${likeLiteral(f.actionPrefix)}%`,
+      ]);
+    }
+    if (f.tenant) query.where('tenant_ref', lower(f.tenant));
+    if (f.partner) query.where('partner_ref', lower(f.partner));
+    if (f.actor) {
+      const actor = f.actor.toLocaleLowerCase('en-US');
+      query.where(b =>
+        b
+          .whereRaw('LOWER(actor_email) = ?', [actor])
+          .orWhereRaw('LOWER(actor_ref) = ?', [actor]),
+      );
+    }
+    if (f.outcome) query.where('outcome', f.outcome);
+    if (f.source) query.where('source', f.source);
+    if (f.q) {
+      const pattern = `%${likeLiteral(f.q.toLocaleLowerCase('en-US'))}%`;
+      query.where(b => {
+        for (const column of [
+          'action',
+          'resource_name',
+          'resource_ref',
+          'actor_email',
+          'actor_ref',
+          'tenant_ref',
+        ]) {
+          b.orWhereRaw(`LOWER(??) LIKE ? ESCAPE '\\'`, [column, pattern]);
+        }
+      });
+    }
+    if (options.scope) {
+      applyPartnerScope(query, options.scope, {
+        partnerRef: 'partner_ref',
+        tenantRef: 'tenant_ref',
+      });
+    }
     return (await query).map(fromRow);
   }
 
@@ -250,5 +324,21 @@ export class AuditStore {
       .where('seq', '>', afterSeq)
       .orderBy('seq', 'asc')
       .limit(limit);
+  }
+
+  /** The cursor an ingest saved for `source`, if any. */
+  async getCursor(source: string): Promise<string | undefined> {
+    const row = await this.knex('audit_ingest_cursors')
+      .where({ source })
+      .first('cursor');
+    return row?.cursor;
+  }
+
+  /** Saves (or replaces) the cursor of an ingest. */
+  async setCursor(source: string, cursor: string): Promise<void> {
+    await this.knex('audit_ingest_cursors')
+      .insert({ source, cursor, updated_at: new Date().toISOString() })
+      .onConflict('source')
+      .merge();
   }
 }

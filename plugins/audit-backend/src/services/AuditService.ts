@@ -1,17 +1,45 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   AuditEvent,
   AuditEventInput,
+  AuditEventsPage,
+  AuditStatus,
   AuditVerifyResult,
 } from '@internal/plugin-audit-common';
-import { AuditStore } from '../database/AuditStore';
+import { PartnerScopeQuery } from '@internal/plugin-dezky-node';
+import { AuditEventFilter, AuditStore } from '../database/AuditStore';
+import { IngestCursors } from '../ingest/types';
 import { CheckpointClaims, CheckpointSigner } from './CheckpointSigner';
+import { exportChain } from './exportChain';
 import { verifyChain } from './verifyChain';
 
 interface Pending {
   input: AuditEventInput;
   resolve: (e: AuditEvent) => void;
   reject: (e: Error) => void;
+}
+
+/**
+ * Checks an event before it is queued, and gives `at` the one form the
+ * store's time filters compare: ISO 8601 UTC with milliseconds.
+ */
+function normalizeInput(input: AuditEventInput): AuditEventInput {
+  const at = new Date(input.at);
+  if (typeof input.at !== 'string' || Number.isNaN(at.getTime())) {
+    throw new Error(`Audit event has no valid time: at=${input.at}`);
+  }
+  if (!input.action || !input.source || !input.actor?.type) {
+    throw new Error(
+      `Audit event needs action, source and actor.type: ${JSON.stringify(
+        input,
+      )}`,
+    );
+  }
+  if (input.outcome !== 'success' && input.outcome !== 'failure') {
+    throw new Error(`Audit event outcome must be success or failure`);
+  }
+  return { ...input, at: at.toISOString() };
 }
 
 /**
@@ -37,9 +65,14 @@ export class AuditService {
 
   record(input: AuditEventInput): Promise<AuditEvent> {
     return new Promise<AuditEvent>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input: normalizeInput(input), resolve, reject });
       this.flush();
     });
+  }
+
+  /** Records several events, in order; resolves when all are committed. */
+  recordAll(inputs: AuditEventInput[]): Promise<AuditEvent[]> {
+    return Promise.all(inputs.map(input => this.record(input)));
   }
 
   private flush() {
@@ -123,18 +156,69 @@ export class AuditService {
     return this.signer.jwks();
   }
 
-  async events(options: { limit: number; before?: number }) {
-    const items = await this.store.latest({
+  /** The head and newest checkpoint, for the tamper-evidence card. */
+  async status(): Promise<AuditStatus> {
+    const [head, latestCheckpoint] = await Promise.all([
+      this.store.head(),
+      this.store.latestCheckpoint(),
+    ]);
+    return { head, latestCheckpoint };
+  }
+
+  /** One page of events, newest first; `cursor` is the previous page's `nextCursor`. */
+  async events(options: {
+    filter?: AuditEventFilter;
+    scope?: PermissionCriteria<PartnerScopeQuery>;
+    limit: number;
+    cursor?: number;
+  }): Promise<AuditEventsPage> {
+    const items = await this.store.query({
+      filter: options.filter,
+      scope: options.scope,
       limit: options.limit,
-      beforeSeq: options.before,
+      beforeSeq: options.cursor,
     });
     const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor:
-        items.length === options.limit && last.seq > 1
-          ? String(last.seq)
-          : undefined,
-    };
+    return items.length === options.limit && last.seq > 1
+      ? { items, nextCursor: String(last.seq) }
+      : { items };
   }
+
+  /** Every matching event, newest first, read page by page (for exports). */
+  async *allEvents(options: {
+    filter?: AuditEventFilter;
+    scope?: PermissionCriteria<PartnerScopeQuery>;
+    pageSize?: number;
+  }): AsyncGenerator<AuditEvent> {
+    const limit = options.pageSize ?? 1_000;
+    let cursor: number | undefined;
+    for (;;) {
+      const page = await this.events({ ...options, limit, cursor });
+      yield* page.items;
+      if (!page.nextCursor) return;
+      cursor = Number(page.nextCursor);
+    }
+  }
+
+  /**
+   * Writes seq `fromSeq`..`toSeq` (default: all) and the checkpoints over
+   * them as NDJSON, for `scripts/audit-verify` (docs/audit.md).
+   */
+  async exportRange(options: {
+    fromSeq?: number;
+    toSeq?: number;
+    write: (chunk: string) => Promise<void> | void;
+  }) {
+    return exportChain({
+      store: this.store,
+      keys: await this.keys(),
+      ...options,
+    });
+  }
+
+  /** Where ingests keep how far they have read, per source. */
+  readonly cursors: IngestCursors = {
+    get: source => this.store.getCursor(source),
+    set: (source, cursor) => this.store.setCursor(source, cursor),
+  };
 }

@@ -1,0 +1,47 @@
+/**
+ * The audit trail for backend plugins.
+ *
+ * Plugins record their mutations through Backstage's own
+ * `coreServices.auditor` (which the audit backend implements, so those events
+ * land in the hash chain). This package carries what the auditor cannot: an
+ * event with its tenant, partner, source, external id and a metadata diff,
+ * e.g. from an ingest of an external system's own audit log.
+ *
+ * @packageDocumentation
+ */
+import { createServiceRef } from '@backstage/backend-plugin-api';
+import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
+
+/**
+ * Records events into the audit chain.
+ *
+ * @public
+ */
+export interface AuditTrailService {
+  /**
+   * Appends the events, in order, and resolves once they are committed. An
+   * event whose (source, externalId) is already stored is not appended again:
+   * the stored event is returned in its place. Rejects when the events could
+   * not be stored; nothing of a rejected call is stored.
+   */
+  record(inputs: AuditEventInput[]): Promise<AuditEvent[]>;
+}
+
+/**
+ * Records into the audit chain of this backend instance, shared by all
+ * plugins. Events naming a tenant but no partner get the tenant's partner from
+ * the catalog, so partner staff see them. Implemented by
+ * `@internal/plugin-audit-backend`.
+ *
+ * @public
+ */
+export const auditTrailServiceRef = createServiceRef<AuditTrailService>({
+  id: 'dezky.audit.trail',
+  scope: 'plugin',
+});
+
+export {
+  auditEventPermissionRules,
+  auditEventResourceRef,
+  type AuditEventScope,
+} from './permissions';
