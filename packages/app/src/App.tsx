@@ -1,9 +1,16 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import auditPlugin from '@internal/plugin-audit';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 
 export default createApp({
-  features: [catalogPlugin, dezkyCatalogPlugin, navModule, signInModule],
+  features: [
+    catalogPlugin,
+    dezkyCatalogPlugin,
+    auditPlugin,
+    navModule,
+    signInModule,
+  ],
 });

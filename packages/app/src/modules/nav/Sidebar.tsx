@@ -32,6 +32,8 @@ export const SidebarContent = NavContentBlueprint.make({
             {nav.take('page:dezky-catalog')}
             {nav.take('page:dezky-catalog/tenants')}
             {nav.take('page:dezky-catalog/partners')}
+            {/* everyone signed in: staff see their partner's events only */}
+            {nav.take('page:audit')}
             {isOperator ? catalogItem : null}
             <SidebarDivider />
             <SidebarScrollWrapper>

@@ -1,0 +1,110 @@
+import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  AuditCheckpoint,
+  AuditEventsPage,
+  AuditEventsQuery,
+  AuditStatus,
+  AuditVerifyResult,
+} from '@internal/plugin-audit-common';
+import { AuditApi } from './AuditApi';
+
+/** The query parameters in a stable order, so equal filters give equal URLs. */
+const QUERY_KEYS: ReadonlyArray<keyof AuditEventsQuery> = [
+  'since',
+  'until',
+  'action',
+  'tenant',
+  'partner',
+  'actor',
+  'outcome',
+  'source',
+  'q',
+  'limit',
+  'cursor',
+];
+
+/**
+ * The query string for /events and /events.csv, with a leading `?` (or empty
+ * when nothing is set). Empty and whitespace-only values are left out.
+ */
+export function toQueryString(
+  query: AuditEventsQuery,
+  options: { csv?: boolean } = {},
+): string {
+  const params = new URLSearchParams();
+  for (const key of QUERY_KEYS) {
+    // paging applies to the JSON list only
+    if (options.csv && (key === 'limit' || key === 'cursor')) continue;
+    const value = query[key];
+    if (value === undefined || value === null) continue;
+    const text = String(value).trim();
+    if (text) params.set(key, text);
+  }
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
+/** Talks to the audit backend with the signed-in user's token. */
+export class AuditClient implements AuditApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getEvents(query: AuditEventsQuery): Promise<AuditEventsPage> {
+    const res = await this.request(`/events${toQueryString(query)}`);
+    return (await res.json()) as AuditEventsPage;
+  }
+
+  async exportCsv(query: AuditEventsQuery): Promise<Blob> {
+    const res = await this.request(
+      `/events.csv${toQueryString(query, { csv: true })}`,
+      { headers: { Accept: 'text/csv' } },
+    );
+    return await res.blob();
+  }
+
+  async getStatus(): Promise<AuditStatus> {
+    const res = await this.request('/status');
+    return (await res.json()) as AuditStatus;
+  }
+
+  async verify(): Promise<AuditVerifyResult> {
+    const res = await this.request('/verify');
+    return (await res.json()) as AuditVerifyResult;
+  }
+
+  async createCheckpoint(): Promise<AuditCheckpoint> {
+    const res = await this.request('/checkpoints', { method: 'POST' });
+    return (await res.json()) as AuditCheckpoint;
+  }
+
+  private async request(path: string, init?: RequestInit): Promise<Response> {
+    const base = await this.discoveryApi.getBaseUrl('audit');
+    const res = await this.fetchApi.fetch(`${base}${path}`, init);
+    if (!res.ok) {
+      throw await ResponseError.fromResponse(res);
+    }
+    return res;
+  }
+}
+
+/**
+ * What to show for a failed call: the server's own message when it sent one
+ * (e.g. "limit: Number must be less than or equal to 500"), else the error's.
+ */
+export function errorMessage(error: unknown): string {
+  if (ResponseError.is(error)) {
+    return error.cause.message || error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True when the server refused the call for lack of permission (403). */
+export function isNotAllowed(error: unknown): boolean {
+  return ResponseError.is(error) && error.statusCode === 403;
+}

@@ -1,0 +1,8 @@
+export { auditApiRef } from './AuditApi';
+export type { AuditApi } from './AuditApi';
+export {
+  AuditClient,
+  errorMessage,
+  isNotAllowed,
+  toQueryString,
+} from './AuditClient';
