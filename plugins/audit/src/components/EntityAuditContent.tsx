@@ -24,6 +24,7 @@ export function EntityAuditContent(props: { field: 'tenant' | 'partner' }) {
               : 'Audit events of this partner and its tenants'
           }
           showTenant={field === 'partner'}
+          emptyTitle={`No audit events recorded for this ${field} yet`}
         />
       </Grid>
     </Grid>

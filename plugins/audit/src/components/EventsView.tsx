@@ -25,8 +25,15 @@ export function EventsView(props: {
   query: AuditEventsQuery;
   title?: string;
   showTenant?: boolean;
+  /** What the empty state says; by default it suggests widening the filters. */
+  emptyTitle?: string;
 }) {
-  const { query, title = 'Audit events', showTenant } = props;
+  const {
+    query,
+    title = 'Audit events',
+    showTenant,
+    emptyTitle = 'No audit events match these filters',
+  } = props;
   const api = useApi(auditApiRef);
   const events = useAuditEvents(query);
   const [exportState, exportCsv] = useAsyncFn(
@@ -64,7 +71,7 @@ export function EventsView(props: {
     body = (
       <EmptyState
         missing="data"
-        title="No audit events match these filters"
+        title={emptyTitle}
         description="Widen the time range or clear a filter. Events appear here as the portal, the catalog and the ingested services (Authentik, Stalwart, OCIS) record them."
       />
     );
@@ -74,7 +81,8 @@ export function EventsView(props: {
         <EventsTable events={events.items} showTenant={showTenant} />
         <Box mt={2} display="flex" alignItems="center" style={{ gap: 16 }}>
           <Typography variant="body2" color="textSecondary">
-            {events.items.length} events shown
+            {events.items.length} event{events.items.length === 1 ? '' : 's'}{' '}
+            shown
             {events.nextCursor ? ', older ones available' : ''}
           </Typography>
           {events.nextCursor && (

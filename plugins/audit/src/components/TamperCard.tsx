@@ -36,7 +36,8 @@ export function VerifyResult(props: { result: AuditVerifyResult }) {
     const checkpoints = result.checkpoints ?? 0;
     return (
       <Alert severity="success" data-testid="verify-result">
-        Chain verified: {result.verified} events, {checkpoints} checkpoint
+        Chain verified: {result.verified} event
+        {result.verified === 1 ? '' : 's'}, {checkpoints} checkpoint
         {checkpoints === 1 ? '' : 's'}
       </Alert>
     );
