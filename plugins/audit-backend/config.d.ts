@@ -22,5 +22,38 @@ export interface Config {
         publicKey: string;
       }>;
     };
+    /** Events of external systems, read into the chain. Each part is optional. */
+    ingest?: {
+      /** Polls Authentik's event log every 60 s. */
+      authentik?: {
+        /** Authentik's base URL, e.g. https://auth.dezky.example. */
+        baseUrl?: string;
+        /**
+         * An API token that may view events and users.
+         * @visibility secret
+         */
+        token?: string;
+        /** Events per request (default 100). */
+        pageSize?: number;
+        /** Requests per tick at most (default 10). */
+        maxPages?: number;
+      };
+      /** Receives Stalwart's webhook at POST /api/audit/ingest/stalwart. */
+      stalwart?: {
+        /**
+         * The webhook's `signature-key` in Stalwart (HMAC-SHA256, X-Signature).
+         * @visibility secret
+         */
+        webhookSecret?: string;
+      };
+      /** Tails the OCIS audit service's JSON-lines file every 5 s. */
+      ocis?: {
+        /**
+         * Path of the file, as OCIS is told to write it: AUDIT_LOG_TO_FILE=true,
+         * AUDIT_FILEPATH, AUDIT_FORMAT=json.
+         */
+        file?: string;
+      };
+    };
   };
 }

@@ -10,7 +10,10 @@ import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { AuditEventInput } from '@internal/plugin-audit-common';
 import { AuditStore } from '@internal/plugin-audit-backend';
+import { createHmac } from 'crypto';
 import fs from 'fs';
+import http from 'http';
+import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { refOf, seededEntities } from './testing/catalogFiles';
@@ -125,6 +128,43 @@ function parseCsv(text: string): string[][] {
 
 let portal: PortalServers;
 let dir: string;
+let authentik: http.Server;
+const STALWART_SECRET = 'stalwart-webhook-test-secret';
+const AUTHENTIK_TOKEN = 'authentik-test-token';
+
+/** A local server speaking Authentik's events and users API (what the poller reads). */
+function startFakeAuthentik(): Promise<string> {
+  const events = [
+    {
+      pk: 'a1b2c3d4-0000-4000-8000-000000000001',
+      created: '2026-11-25T08:00:00.123456Z',
+      action: 'login',
+      app: 'authentik.events.signals',
+      user: { pk: 7, username: 'max', email: 'max@acme.example' },
+      client_ip: '198.51.100.7',
+      context: {},
+    },
+  ];
+  authentik = http.createServer((req, res) => {
+    const url = new URL(req.url!, 'http://localhost');
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.authorization !== `Bearer ${AUTHENTIK_TOKEN}`) {
+      send(403, { detail: 'Authentication credentials were not provided.' });
+    } else if (url.pathname === '/api/v3/events/events/') {
+      send(200, { pagination: { next: 0 }, results: events });
+    } else if (url.pathname === '/api/v3/core/users/7/') {
+      send(200, { pk: 7, groups_obj: [{ name: 'acme' }] });
+    } else send(404, { detail: 'Not found.' });
+  });
+  return new Promise(resolve =>
+    authentik.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(authentik.address() as AddressInfo).port}`),
+    ),
+  );
+}
 const tokens = new Map<string, string>(); // email -> token
 const seed = seedEvents();
 
@@ -143,7 +183,19 @@ async function audit(token: string, pathAndQuery: string, init?: RequestInit) {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezky-audit-'));
+  const ocisFile = path.join(dir, 'ocis-audit.log');
+  fs.writeFileSync(ocisFile, '');
   const config = {
+    audit: {
+      ingest: {
+        authentik: {
+          baseUrl: await startFakeAuthentik(),
+          token: AUTHENTIK_TOKEN,
+        },
+        stalwart: { webhookSecret: STALWART_SECRET },
+        ocis: { file: ocisFile },
+      },
+    },
     backend: {
       database: {
         client: 'better-sqlite3',
@@ -188,6 +240,7 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     await portal?.stop();
+    authentik?.close();
   } finally {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -261,6 +314,95 @@ describe('recording', () => {
     const verify = await audit(operatorToken(), '/verify');
     expect(verify.body).toMatchObject({ ok: true });
     expect(verify.body.verified).toBeGreaterThan(seed.length);
+  });
+});
+
+describe('ingest, wired as in production', () => {
+  /** Polls the operator's view until `query` finds something. */
+  async function eventually(query: string): Promise<any[]> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await audit(operatorToken(), `/events?${query}`);
+      if (res.body.items?.length) return res.body.items;
+      if (Date.now() > deadline) throw new Error(`nothing for ${query}`);
+      await new Promise(r => setTimeout(r, 500));
+    }
+  }
+
+  it('takes signed Stalwart webhooks, refuses unsigned ones, attributes the tenant and partner', async () => {
+    const body = JSON.stringify({
+      events: [
+        {
+          id: 'e2e-1',
+          createdAt: '2026-11-25T09:00:00Z',
+          type: 'auth.failed',
+          data: { accountName: 'max@acme.example', remoteIp: '203.0.113.5' },
+        },
+      ],
+    });
+    const post = (signature?: string) =>
+      fetch(`${portal.backendUrl}/api/audit/ingest/stalwart`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(signature ? { 'x-signature': signature } : {}),
+        },
+        body,
+      });
+    const good = createHmac('sha256', STALWART_SECRET)
+      .update(body)
+      .digest('base64');
+    expect((await post()).status).toBe(401);
+    expect(
+      (await post(good.replace(/^./, c => (c === 'A' ? 'B' : 'A')))).status,
+    ).toBe(401);
+    const before = await audit(operatorToken(), '/events?source=stalwart&since=2026-11-20T00:00:00Z');
+    expect(before.body.items).toEqual([]);
+    expect((await post(good)).status).toBe(200);
+    expect((await post(good)).status).toBe(200); // a replay
+    const after = await audit(operatorToken(), '/events?source=stalwart&since=2026-11-20T00:00:00Z');
+    expect(after.body.items).toEqual([
+      expect.objectContaining({
+        externalId: 'e2e-1',
+        outcome: 'failure',
+        tenant: 'tenant:default/acme',
+        partner: 'partner:default/nordlicht-it',
+      }),
+    ]);
+  });
+
+  it('tails the OCIS audit file and polls Authentik on their schedules', async () => {
+    const { ingest } = {
+      ingest: (
+        JSON.parse(
+          fs.readFileSync(path.join(dir, 'app-config.audit.yaml'), 'utf8'),
+        ) as any
+      ).audit.ingest,
+    };
+    fs.appendFileSync(
+      ingest.ocis.file,
+      `${JSON.stringify({
+        Action: 'space_created',
+        Name: 'bergblick-hotels',
+        User: 'u-1',
+        Executant: 'u-1',
+        Time: '2026-11-25T10:00:00Z',
+        Message: 'space created',
+      })}\n`,
+    );
+    const [space] = await eventually('source=ocis&since=2026-11-20T00:00:00Z');
+    expect(space).toMatchObject({
+      action: 'ocis.space_created',
+      tenant: 'tenant:default/bergblick-hotels',
+      partner: 'partner:default/alpenwerk-systems',
+    });
+    const [login] = await eventually('source=authentik&since=2026-11-20T00:00:00Z');
+    expect(login).toMatchObject({
+      action: 'authentik.login',
+      actor: expect.objectContaining({ email: 'max@acme.example' }),
+      tenant: 'tenant:default/acme',
+      partner: 'partner:default/nordlicht-it',
+    });
   });
 });
 

@@ -3,12 +3,22 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { auditPermissions } from '@internal/plugin-audit-common';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   auditEventPermissionRules,
   auditEventResourceRef,
+  auditTrailServiceRef,
 } from '@internal/plugin-audit-node';
+import {
+  createStalwartWebhookRouter,
+  IngestContext,
+  scheduleIngest,
+  STALWART_WEBHOOK_PATH,
+  stalwartWebhookSecret,
+} from './ingest';
 import { createRouter } from './router';
 import { auditChainServiceRef } from './services/factories';
+import { CatalogTenantDirectory } from './services/TenantDirectory';
 
 /** The audit trail: a hash-chained event store, its verifier and API. */
 export const auditPlugin = createBackendPlugin({
@@ -17,6 +27,11 @@ export const auditPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         audit: auditChainServiceRef,
+        trail: auditTrailServiceRef,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        auth: coreServices.auth,
+        catalog: catalogServiceRef,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
@@ -25,6 +40,11 @@ export const auditPlugin = createBackendPlugin({
       },
       async init({
         audit,
+        trail,
+        config,
+        logger,
+        auth,
+        catalog,
         httpAuth,
         httpRouter,
         permissions,
@@ -46,6 +66,25 @@ export const auditPlugin = createBackendPlugin({
             await audit.checkpoint('interval');
           },
         });
+
+        // external audit logs: Authentik and OCIS pulled on a schedule,
+        // Stalwart pushed to a signed webhook (docs/audit.md#ingest)
+        const ingest: IngestContext = {
+          record: inputs => trail.record(inputs),
+          cursors: audit.cursors,
+          tenants: new CatalogTenantDirectory({ catalog, auth }),
+          logger,
+        };
+        await scheduleIngest({ config, scheduler, ctx: ingest, logger });
+        const stalwartSecret = stalwartWebhookSecret(config);
+        if (stalwartSecret) {
+          // the HMAC signature over the raw body is the authentication
+          httpRouter.addAuthPolicy({
+            path: STALWART_WEBHOOK_PATH,
+            allow: 'unauthenticated',
+          });
+        }
+
         httpRouter.addAuthPolicy({ path: '/keys', allow: 'unauthenticated' });
         httpRouter.use(
           await createRouter({
@@ -53,6 +92,14 @@ export const auditPlugin = createBackendPlugin({
             permissions,
             permissionsRegistry,
             audit,
+            rawRouters: stalwartSecret
+              ? [
+                  createStalwartWebhookRouter({
+                    ctx: ingest,
+                    secret: stalwartSecret,
+                  }),
+                ]
+              : [],
           }),
         );
       },

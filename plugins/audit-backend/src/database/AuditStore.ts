@@ -15,6 +15,7 @@ import {
 } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 import { chainHash } from '../services/chain';
+import { fitColumns } from '../services/columns';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-audit-backend',
@@ -40,6 +41,16 @@ export interface AuditEventFilter {
 /** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\\'). */
 function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, c => `\\${c}`);
+}
+
+const appended = new WeakSet<AuditEvent>();
+
+/**
+ * Whether `append` (in this process) stored this event now, rather than
+ * returning an already stored one with the same (source, externalId).
+ */
+export function wasAppended(event: AuditEvent): boolean {
+  return appended.has(event);
 }
 
 /** Key of the PostgreSQL advisory lock that serializes appends across instances. */
@@ -159,6 +170,7 @@ export class AuditStore {
 
   /**
    * Appends events in order, durably: they are committed when this resolves.
+   * Values wider than their column are cut, whole in `metadata.truncated`.
    * An event whose (source, externalId) is already stored is not appended
    * again; the stored one is returned in its place.
    */
@@ -203,15 +215,17 @@ export class AuditStore {
           continue;
         }
         seq += 1;
+        const fitted = fitColumns(input);
         const unhashed = {
-          ...input,
-          tenant: lower(input.tenant),
-          partner: lower(input.partner),
+          ...fitted,
+          tenant: lower(fitted.tenant),
+          partner: lower(fitted.partner),
           seq,
           prevHash,
         };
         const event: AuditEvent = { ...unhashed, hash: chainHash(unhashed) };
         prevHash = event.hash;
+        appended.add(event);
         if (key) existing.set(key, event);
         out.push(event);
         rows.push(toRow(event));

@@ -1,0 +1,201 @@
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { mockServices } from '@backstage/backend-test-utils';
+import { dezkyTestDatabases } from '@internal/dezky-test-utils';
+import express from 'express';
+import { Knex } from 'knex';
+import { createHmac } from 'node:crypto';
+import request from 'supertest';
+import { AuditStore } from '../database/AuditStore';
+import { TenantDirectory, TenantInfo } from '../services/TenantDirectory';
+import { verifyChain } from '../services/verifyChain';
+import { createStalwartWebhookRouter } from './stalwart';
+
+jest.setTimeout(120_000);
+
+const databases = dezkyTestDatabases();
+const SECRET = 'stalwart-webhook-test-secret';
+
+const acme: TenantInfo = {
+  tenantRef: 'tenant:default/acme',
+  partnerRef: 'partner:default/nordlicht-it',
+  name: 'acme',
+  domains: ['acme.example'],
+};
+const globex: TenantInfo = {
+  tenantRef: 'tenant:default/globex',
+  name: 'globex',
+  domains: ['globex.example'],
+};
+const tenants: TenantDirectory = {
+  byRef: async ref => [acme, globex].find(t => t.tenantRef === ref),
+  byName: async name => [acme, globex].find(t => t.name === name),
+  byDomain: async domain =>
+    [acme, globex].find(t => t.domains.includes(domain.toLocaleLowerCase())),
+};
+
+const sign = (body: string) =>
+  createHmac('sha256', SECRET).update(body).digest('base64');
+
+/** A delivery as Stalwart posts it: `{ events: [{ id, createdAt, type, data }] }`. */
+const delivery = JSON.stringify({
+  events: [
+    {
+      id: '101',
+      createdAt: '2026-11-25T17:00:00Z',
+      type: 'auth.failed',
+      data: {
+        accountName: 'jane@acme.example',
+        remoteIp: '203.0.113.5',
+        listenerId: 'imaps',
+      },
+    },
+    {
+      id: 102,
+      createdAt: '2026-11-25T17:00:01Z',
+      type: 'message-ingest.ham',
+      data: { from: 'news@outside.example', to: ['bob@globex.example'] },
+    },
+    {
+      id: '103',
+      createdAt: '2026-11-25T17:00:02Z',
+      type: 'queue.rescheduled',
+      data: { queueId: 42 },
+    },
+  ],
+});
+
+describe.each(databases.eachSupportedId())(
+  'Stalwart webhook on %p',
+  databaseId => {
+    let knex: Knex;
+    let store: AuditStore;
+    let app: express.Express;
+
+    const count = async () =>
+      Number((await knex('audit_events').count({ n: '*' }).first())!.n);
+    const post = (body: string, signature?: string) => {
+      const req = request(app)
+        .post('/ingest/stalwart')
+        .set('Content-Type', 'application/json');
+      if (signature !== undefined) req.set('X-Signature', signature);
+      return req.send(body);
+    };
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId);
+      store = await AuditStore.create({
+        database: mockServices.database({ knex }),
+      });
+      const logger = mockServices.logger.mock();
+      app = express();
+      // as the plugin's router mounts it: before its JSON body parser
+      app.use(
+        createStalwartWebhookRouter({
+          ctx: {
+            record: inputs => store.append(inputs),
+            cursors: {
+              get: source => store.getCursor(source),
+              set: (source, value) => store.setCursor(source, value),
+            },
+            tenants,
+            logger,
+          },
+          secret: SECRET,
+        }),
+      );
+      app.use(express.json());
+      app.use(
+        MiddlewareFactory.create({
+          config: mockServices.rootConfig(),
+          logger,
+        }).error(),
+      );
+    });
+
+    it('records a signed delivery, mapped', async () => {
+      const res = await post(delivery, sign(delivery));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ received: 3, recorded: 3, deduplicated: 0 });
+
+      const rows = await knex('audit_events').orderBy('seq');
+      expect(rows.map(r => [r.external_id, r.action, r.outcome])).toEqual([
+        ['101', 'stalwart.auth_failed', 'failure'],
+        ['102', 'stalwart.mail_received', 'success'],
+        ['103', 'stalwart.queue.rescheduled', 'success'],
+      ]);
+      expect(rows[0]).toMatchObject({
+        at: '2026-11-25T17:00:00.000Z',
+        source: 'stalwart',
+        actor_type: 'external',
+        actor_email: 'jane@acme.example',
+        actor_ip: '203.0.113.5',
+        resource_type: 'mailbox',
+        resource_name: 'jane@acme.example',
+        tenant_ref: 'tenant:default/acme',
+        partner_ref: 'partner:default/nordlicht-it',
+      });
+      expect(JSON.parse(rows[0].metadata)).toEqual({
+        stalwartType: 'auth.failed',
+        accountName: 'jane@acme.example',
+        remoteIp: '203.0.113.5',
+        listenerId: 'imaps',
+      });
+      expect(rows[1]).toMatchObject({
+        tenant_ref: 'tenant:default/globex',
+        partner_ref: null,
+      });
+      expect(rows[2]).toMatchObject({ tenant_ref: null, actor_type: 'system' });
+      await expect(verifyChain(store)).resolves.toMatchObject({
+        ok: true,
+        verified: 3,
+      });
+    });
+
+    it('deduplicates a replayed delivery', async () => {
+      await post(delivery, sign(delivery)).expect(200);
+      const replay = await post(delivery, sign(delivery));
+      expect(replay.status).toBe(200);
+      expect(replay.body).toEqual({
+        received: 3,
+        recorded: 0,
+        deduplicated: 3,
+      });
+      expect(await count()).toBe(3);
+    });
+
+    it.each([
+      ['no signature', undefined],
+      ['an empty signature', ''],
+      [
+        'a wrong signature',
+        createHmac('sha256', 'other').update(delivery).digest('base64'),
+      ],
+      ['the signature of another body', sign(`${delivery} `)],
+      ['a truncated signature', sign(delivery).slice(0, 20)],
+      [
+        'a hex signature',
+        createHmac('sha256', SECRET).update(delivery).digest('hex'),
+      ],
+    ])('answers 401 and writes nothing for %s', async (_, signature) => {
+      const res = await post(delivery, signature);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toMatchObject({ name: 'AuthenticationError' });
+      expect(await count()).toBe(0);
+    });
+
+    it('answers 400 and writes nothing for a signed body that is not JSON', async () => {
+      const body = '{"events": [';
+      const res = await post(body, sign(body));
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ name: 'InputError' });
+      expect(await count()).toBe(0);
+    });
+
+    it('answers 400 for signed JSON without events', async () => {
+      const body = JSON.stringify({ hello: 'world' });
+      const res = await post(body, sign(body));
+      expect(res.status).toBe(400);
+      expect(await count()).toBe(0);
+    });
+  },
+);
