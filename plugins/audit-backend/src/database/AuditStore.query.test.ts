@@ -2,6 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { AuditEventInput } from '@internal/plugin-audit-common';
 import { Knex } from 'knex';
+import { verifyChain } from '../services/verifyChain';
 import { AuditEventFilter, AuditStore } from './AuditStore';
 
 jest.setTimeout(120_000);
@@ -152,6 +153,28 @@ describe.each(databases.eachSupportedId())(
       await store.setCursor('ocis', '{"inode":1,"offset":2}');
       expect(await store.getCursor('authentik')).toBe('{"lastEventId":"b"}');
       expect(await store.getCursor('ocis')).toBe('{"inode":1,"offset":2}');
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'AuditStore.append on %p',
+  databaseId => {
+    it('hashes metadata as stored, so a Date or undefined inside still verifies', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await AuditStore.create({
+        database: mockServices.database({ knex }),
+      });
+      const [event] = await store.append([
+        ev('tenant.updated', {
+          metadata: { when: new Date('2026-11-25T01:02:03Z'), gone: undefined },
+        }),
+      ]);
+      expect(event.metadata).toEqual({ when: '2026-11-25T01:02:03.000Z' });
+      await expect(verifyChain(store)).resolves.toMatchObject({
+        ok: true,
+        verified: 1,
+      });
     });
   },
 );

@@ -220,6 +220,9 @@ export class AuditStore {
           ...fitted,
           tenant: lower(fitted.tenant),
           partner: lower(fitted.partner),
+          // hashed as it is stored and read back: JSON (a Date becomes its ISO string)
+          metadata:
+            fitted.metadata && JSON.parse(JSON.stringify(fitted.metadata)),
           seq,
           prevHash,
         };

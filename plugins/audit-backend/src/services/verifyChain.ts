@@ -31,9 +31,16 @@ export async function verifyChain(
   let prevHash = AUDIT_GENESIS_HASH;
   let verified = 0;
   let head: AuditVerifyResult['head'] = null;
+  let page = source.rowsAfter(0, pageSize);
   for (;;) {
-    const rows = await source.rowsAfter(head?.seq ?? 0, pageSize);
+    const rows = await page;
     if (!rows.length) break;
+    // Ask for the next page now, so the database reads and sends it while
+    // this one is hashed. It starts after this page's last row: where the
+    // walk continues if this page holds, as `head` will then be that row.
+    // If this page breaks, the next one is dropped (and its failure ignored).
+    page = source.rowsAfter(Number(rows[rows.length - 1].seq), pageSize);
+    page.catch(() => {});
     for (const row of rows) {
       const seq = Number(row.seq);
       const broken = checkRow(row, seq, expectedSeq, prevHash);

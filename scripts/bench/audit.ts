@@ -1,0 +1,718 @@
+/*
+ * Audit chain benchmark: chained appends per second through the real
+ * group-commit AuditService (two backend instances as two processes on one
+ * PostgreSQL database, one instance, and SQLite), and verifyChain's
+ * throughput over a large seeded chain (1,000,000 events by default).
+ * Run through scripts/bench/audit (see scripts/bench/README.md).
+ */
+import { execFileSync } from 'child_process';
+import { promises as fs } from 'fs';
+import knexFactory, { Knex } from 'knex';
+import os from 'os';
+import path from 'path';
+import { performance } from 'perf_hooks';
+import { AUDIT_GENESIS_HASH, AuditEvent } from '@internal/plugin-audit-common';
+import {
+  AuditRow,
+  AuditStore,
+  fromRow,
+} from '../../plugins/audit-backend/src/database/AuditStore';
+import { chainHash } from '../../plugins/audit-backend/src/services/chain';
+import { verifyChain } from '../../plugins/audit-backend/src/services/verifyChain';
+import {
+  InstanceResult,
+  runInstances,
+} from '../../plugins/audit-backend/src/database/__fixtures__/runInstances';
+import { sampleEvent } from '../../plugins/audit-backend/src/database/__fixtures__/sampleEvents';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const migrationsDir = path.join(repoRoot, 'plugins/audit-backend/migrations');
+
+/** Targets: appends with two instances on PostgreSQL; 1,000,000 verified in < 5 s. */
+const APPEND_TARGET = 3_000;
+const VERIFY_TARGET_SECONDS_PER_MILLION = 5;
+
+interface Options {
+  events: number;
+  concurrency: number;
+  verifyEvents: number;
+  pageSize: number;
+  pg?: string;
+  ownPostgres: boolean;
+  sqlite: boolean;
+  sqliteVerify: boolean;
+}
+
+const USAGE = `usage: scripts/bench/audit [options]
+  --events N           events appended per append scenario, split over the
+                       instances (default 30000)
+  --concurrency N      concurrent record() callers per instance (default 50)
+  --verify-events N    events seeded for the verify measurement (default
+                       1000000; 0 skips it)
+  --page-size N        verifyChain page size (default 5000, as AuditService.verify)
+  --pg URL             a PostgreSQL server to use (a superuser connection:
+                       the bench creates and drops its own databases); without
+                       it the wrapper starts a throwaway one
+  --fsync on|off       the throwaway PostgreSQL's fsync (default on, as in
+                       production; the wrapper restarts the server that
+                       scripts/lib/postgres.sh starts with fsync=off);
+                       ignored with --pg
+  --no-sqlite          skip the SQLite append and verify measurements
+  --no-sqlite-verify   skip only the SQLite verify measurement
+`;
+
+class UsageError extends Error {}
+class CheckFailed extends Error {}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    events: 30_000,
+    concurrency: 50,
+    verifyEvents: 1_000_000,
+    pageSize: 5_000,
+    ownPostgres: false,
+    sqlite: true,
+    sqliteVerify: true,
+  };
+  const numeric: Record<
+    string,
+    'events' | 'concurrency' | 'verifyEvents' | 'pageSize'
+  > = {
+    '--events': 'events',
+    '--concurrency': 'concurrency',
+    '--verify-events': 'verifyEvents',
+    '--page-size': 'pageSize',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    if (arg === '--no-sqlite') {
+      o.sqlite = false;
+      o.sqliteVerify = false;
+      continue;
+    }
+    if (arg === '--no-sqlite-verify') {
+      o.sqliteVerify = false;
+      continue;
+    }
+    if (arg === '--own-postgres') {
+      // set by the wrapper for the PostgreSQL it started
+      o.ownPostgres = true;
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) throw new UsageError(`${arg} needs a value`);
+    if (arg === '--pg') {
+      o.pg = value;
+      continue;
+    }
+    if (arg === '--fsync') {
+      // applied by the wrapper when it starts the server
+      if (value !== 'on' && value !== 'off') {
+        throw new UsageError(`--fsync ${value}: on or off`);
+      }
+      continue;
+    }
+    const key = numeric[arg];
+    const n = Number(value.replace(/_/g, ''));
+    if (!key || !Number.isInteger(n) || n < (key === 'verifyEvents' ? 0 : 1)) {
+      throw new UsageError(`bad option: ${arg} ${value}`);
+    }
+    o[key] = n;
+  }
+  if (!o.pg) {
+    throw new UsageError(
+      'no PostgreSQL: pass --pg URL, or run through scripts/bench/audit, which starts one',
+    );
+  }
+  return o;
+}
+
+// --- databases ------------------------------------------------------------------
+
+/** Creates and drops the bench's databases on one PostgreSQL server. */
+class PgServer {
+  private readonly admin: Knex;
+  private readonly created: string[] = [];
+  private readonly connection: Knex.PgConnectionConfig;
+
+  constructor(url: string) {
+    const u = new URL(url);
+    this.connection = {
+      host: u.hostname,
+      port: Number(u.port || 5432),
+      user: decodeURIComponent(u.username) || undefined,
+      password: decodeURIComponent(u.password) || undefined,
+      database: u.pathname.slice(1) || 'postgres',
+    };
+    this.admin = knexFactory({
+      client: 'pg',
+      connection: this.connection,
+      pool: { min: 0, max: 1 },
+    });
+  }
+
+  async describe(): Promise<string> {
+    const [version, fsync, sync] = await Promise.all(
+      ['server_version', 'fsync', 'synchronous_commit'].map(async s => {
+        const r = await this.admin.raw(`SHOW ${s}`);
+        return String(Object.values(r.rows[0])[0]);
+      }),
+    );
+    return `PostgreSQL ${version} at ${this.connection.host}:${this.connection.port}; fsync=${fsync}, synchronous_commit=${sync}`;
+  }
+
+  /** A fresh database with the audit tables; its connection and a knex on it. */
+  async createDatabase(label: string) {
+    const name = `audit_bench_${label}_${process.pid}_${this.created.length}`;
+    await this.admin.raw('CREATE DATABASE ??', [name]);
+    this.created.push(name);
+    const connection = { ...this.connection, database: name };
+    const knex = knexFactory({
+      client: 'pg',
+      connection,
+      pool: { min: 0, max: 4 },
+    });
+    await knex.migrate.latest({ directory: migrationsDir });
+    return { connection, knex };
+  }
+
+  async dropAll() {
+    for (const name of this.created.splice(0)) {
+      await this.admin
+        .raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name])
+        .catch(() => {});
+    }
+    await this.admin.destroy();
+  }
+}
+
+async function createSqlite(dir: string, label: string) {
+  const filename = path.join(dir, `${label}.sqlite`);
+  const config: Knex.Config = {
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+  };
+  const knex = knexFactory(config);
+  await knex.migrate.latest({ directory: migrationsDir });
+  return { config, knex, filename };
+}
+
+/** The chain must hold after every run: seq 1..N and verifyChain ok. */
+async function checkChain(knex: Knex, expected: number, what: string) {
+  const r = await knex('audit_events')
+    .count({ n: '*' })
+    .min({ lo: 'seq' })
+    .max({ hi: 'seq' })
+    .first();
+  const [n, lo, hi] = [Number(r!.n), Number(r!.lo), Number(r!.hi)];
+  if (n !== expected || lo !== 1 || hi !== expected) {
+    throw new CheckFailed(
+      `${what}: expected seq 1..${expected}, found ${n} rows, ${lo}..${hi}`,
+    );
+  }
+  const result = await verifyChain(new AuditStore(knex));
+  if (!result.ok || result.verified !== expected) {
+    throw new CheckFailed(
+      `${what}: chain does not verify: ${JSON.stringify(result)}`,
+    );
+  }
+}
+
+// --- appends --------------------------------------------------------------------
+
+interface AppendFigure {
+  label: string;
+  events: number;
+  seconds: number;
+  batches: number;
+}
+
+function appendFigures(
+  label: string,
+  results: InstanceResult[],
+): AppendFigure[] {
+  const start = Math.min(...results.map(r => r.startedAt));
+  const end = Math.max(...results.map(r => r.endedAt));
+  const overall: AppendFigure = {
+    label,
+    events: results.reduce((n, r) => n + r.seqs.length, 0),
+    seconds: (end - start) / 1000,
+    batches: results.reduce((n, r) => n + r.batches.length, 0),
+  };
+  if (results.length === 1) return [overall];
+  return [
+    overall,
+    ...results.map(r => ({
+      label: `  instance ${r.instance}`,
+      events: r.seqs.length,
+      seconds: (r.endedAt - r.startedAt) / 1000,
+      batches: r.batches.length,
+    })),
+  ];
+}
+
+async function measureAppends(
+  o: Options,
+  instances: number,
+  database: { connection?: Knex.PgConnectionConfig; sqlite?: Knex.Config },
+): Promise<InstanceResult[]> {
+  const perInstance = Math.ceil(o.events / instances);
+  return runInstances(
+    Array.from({ length: instances }, (_, k) => ({
+      instance: String.fromCharCode(97 + k),
+      knex: database.sqlite ?? {
+        client: 'pg',
+        connection: database.connection,
+        pool: { min: 1, max: 4 },
+      },
+      events: k === instances - 1 ? o.events - perInstance * k : perInstance,
+      concurrency: o.concurrency,
+    })),
+  );
+}
+
+// --- verify ---------------------------------------------------------------------
+
+const COLUMNS = [
+  'seq',
+  'at',
+  'actor_type',
+  'actor_ref',
+  'actor_email',
+  'actor_ip',
+  'action',
+  'outcome',
+  'resource_type',
+  'resource_ref',
+  'resource_name',
+  'tenant_ref',
+  'partner_ref',
+  'source',
+  'external_id',
+  'metadata',
+  'prev_hash',
+  'hash',
+] as const;
+const PG_TYPES: Record<string, string> = { seq: 'bigint' };
+
+/** The part of a better-sqlite3 Database the seeding uses. */
+interface SqliteConnection {
+  prepare(sql: string): { run(params: object): unknown };
+  transaction<A extends unknown[]>(
+    fn: (...args: A) => void,
+  ): (...args: A) => void;
+}
+
+/** The row AuditStore writes for an event (AuditStore's toRow is private). */
+function toRow(e: AuditEvent): AuditRow {
+  return {
+    seq: e.seq,
+    at: e.at,
+    actor_type: e.actor.type,
+    actor_ref: e.actor.ref ?? null,
+    actor_email: e.actor.email ?? null,
+    actor_ip: e.actor.ip ?? null,
+    action: e.action,
+    outcome: e.outcome,
+    resource_type: e.resource?.type ?? null,
+    resource_ref: e.resource?.ref ?? null,
+    resource_name: e.resource?.name ?? null,
+    tenant_ref: e.tenant ?? null,
+    partner_ref: e.partner ?? null,
+    source: e.source,
+    external_id: e.externalId ?? null,
+    metadata: e.metadata ? JSON.stringify(e.metadata) : null,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+/**
+ * Seeds `n` valid chained events (computed here with chainHash, as
+ * AuditStore.append does) into every given database, in big batches: one
+ * `INSERT … SELECT FROM unnest(arrays)` per 10,000 rows on PostgreSQL,
+ * multi-row inserts in one transaction on SQLite.
+ */
+async function seedChain(n: number, pg: Knex, sqliteKnex?: Knex) {
+  const batch = 10_000;
+  let prevHash = AUDIT_GENESIS_HASH;
+  const timings = { hash: 0, pg: 0, sqlite: 0 };
+  const insertSql = `INSERT INTO audit_events (${COLUMNS.join(', ')})
+    SELECT * FROM unnest(${COLUMNS.map(
+      c => `?::${PG_TYPES[c] ?? 'text'}[]`,
+    ).join(', ')})`;
+  // SQLite: better-sqlite3's own prepared statement and transaction, on the
+  // connection knex holds (knex's multi-row insert is slow there)
+  const sqlite: SqliteConnection | undefined = sqliteKnex
+    ? await sqliteKnex.client.acquireConnection()
+    : undefined;
+  const sqliteInsert = sqlite?.prepare(
+    `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(
+      c => `@${c}`,
+    ).join(', ')})`,
+  );
+  const sqliteInsertAll = sqlite?.transaction((rows: AuditRow[]) => {
+    for (const r of rows) sqliteInsert!.run(r);
+  });
+  try {
+    for (let from = 1; from <= n; from += batch) {
+      let t = performance.now();
+      const rows: AuditRow[] = [];
+      for (let seq = from; seq < from + batch && seq <= n; seq++) {
+        const input = sampleEvent(seq, 'seed');
+        const unhashed = { ...input, seq, prevHash };
+        const event = { ...unhashed, hash: chainHash(unhashed) };
+        prevHash = event.hash;
+        rows.push(toRow(event));
+      }
+      timings.hash += performance.now() - t;
+      t = performance.now();
+      await pg.raw(
+        insertSql,
+        // one array per column; pg sends them as PostgreSQL arrays
+        COLUMNS.map(c => rows.map(r => r[c])) as unknown as Knex.RawBinding[],
+      );
+      timings.pg += performance.now() - t;
+      if (sqliteInsertAll) {
+        t = performance.now();
+        sqliteInsertAll(rows);
+        timings.sqlite += performance.now() - t;
+      }
+      if (from % 200_000 === 1 && from > 1) log(`  seeded ${fmtInt(from - 1)}`);
+    }
+  } finally {
+    if (sqlite) await sqliteKnex!.client.releaseConnection(sqlite);
+  }
+  const t = performance.now();
+  await pg.raw('VACUUM (ANALYZE) audit_events');
+  timings.pg += performance.now() - t;
+  return timings;
+}
+
+/** Reads the whole chain page by page as verifyChain does, timing reading and hashing apart. */
+async function splitVerify(store: AuditStore, pageSize: number) {
+  let read = 0;
+  let hash = 0;
+  let rows = 0;
+  let after = 0;
+  for (;;) {
+    let t = performance.now();
+    const page = await store.rowsAfter(after, pageSize);
+    read += performance.now() - t;
+    if (!page.length) break;
+    t = performance.now();
+    for (const row of page) {
+      if (chainHash(fromRow(row)) !== row.hash) {
+        throw new CheckFailed(`seeded row ${row.seq} does not hash`);
+      }
+    }
+    hash += performance.now() - t;
+    rows += page.length;
+    after = Number(page[page.length - 1].seq);
+  }
+  return { rows, readSeconds: read / 1000, hashSeconds: hash / 1000 };
+}
+
+interface VerifyFigure {
+  label: string;
+  events: number;
+  seconds: number;
+  readSeconds: number;
+  hashSeconds: number;
+}
+
+async function measureVerify(
+  label: string,
+  knex: Knex,
+  events: number,
+  pageSize: number,
+): Promise<VerifyFigure> {
+  const store = new AuditStore(knex);
+  const t = performance.now();
+  const result = await verifyChain(store, pageSize);
+  const seconds = (performance.now() - t) / 1000;
+  if (!result.ok || result.verified !== events) {
+    throw new CheckFailed(
+      `${label}: seeded chain does not verify: ${JSON.stringify(result)}`,
+    );
+  }
+  log(`  ${label}: verifyChain ${fmtInt(events)} in ${seconds.toFixed(2)} s`);
+  const split = await splitVerify(store, pageSize);
+  log(
+    `  ${label}: read only ${split.readSeconds.toFixed(
+      2,
+    )} s, hash only ${split.hashSeconds.toFixed(2)} s`,
+  );
+  return { label, events, seconds, ...split };
+}
+
+// --- output ---------------------------------------------------------------------
+
+const t0 = performance.now();
+function log(message: string) {
+  const secs = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
+  process.stdout.write(`[${secs} s] ${message}\n`);
+}
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function table(rows: string[][]) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) =>
+        c < 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
+      )
+      .join('  ');
+  return [
+    line(rows[0]),
+    widths.map(w => '-'.repeat(w)).join('  '),
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${sha} (with uncommitted changes)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+// --- main -----------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<number> {
+  const o = parseOptions(argv);
+  const cpus = os.cpus();
+  const server = new PgServer(o.pg!);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dezky-bench-audit-'));
+  const open: Knex[] = [];
+  const cleanup = async () => {
+    for (const k of open.splice(0)) await k.destroy().catch(() => {});
+    await server.dropAll().catch(() => {});
+    await fs.rm(tmp, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stdout.on('error', () => {});
+
+  try {
+    console.log('Dezky audit chain benchmark');
+    console.log(
+      `machine:  ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), ${(
+        os.totalmem() /
+        1024 ** 3
+      ).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; node ${
+        process.version
+      }; load average ${os
+        .loadavg()
+        .map(l => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(`commit:   ${gitCommit()}`);
+    console.log(
+      `postgres: ${await server.describe()}${
+        o.ownPostgres ? ' (throwaway, scripts/lib/postgres.sh)' : ''
+      }`,
+    );
+    if (o.sqlite) {
+      console.log(`sqlite:   better-sqlite3, a file in ${tmp}`);
+    }
+    console.log(
+      `appends:  ${fmtInt(o.events)} events per scenario, ${
+        o.concurrency
+      } concurrent callers per instance, AuditService batches <= 500`,
+    );
+    console.log(
+      `verify:   ${fmtInt(
+        o.verifyEvents,
+      )} seeded events, verifyChain page size ${fmtInt(o.pageSize)}`,
+    );
+    console.log('');
+
+    // 1. appends
+    const appendRows: AppendFigure[] = [];
+    {
+      log(`PostgreSQL, two instances: ${fmtInt(o.events)} events`);
+      const db = await server.createDatabase('two');
+      open.push(db.knex);
+      const results = await measureAppends(o, 2, { connection: db.connection });
+      await checkChain(db.knex, o.events, 'PostgreSQL, two instances');
+      appendRows.push(...appendFigures('PostgreSQL, 2 instances', results));
+    }
+    {
+      log(`PostgreSQL, one instance: ${fmtInt(o.events)} events`);
+      const db = await server.createDatabase('one');
+      open.push(db.knex);
+      const results = await measureAppends(o, 1, { connection: db.connection });
+      await checkChain(db.knex, o.events, 'PostgreSQL, one instance');
+      appendRows.push(...appendFigures('PostgreSQL, 1 instance', results));
+    }
+    if (o.sqlite) {
+      log(`SQLite, one instance: ${fmtInt(o.events)} events`);
+      const db = await createSqlite(tmp, 'appends');
+      await db.knex.destroy(); // the worker is the only writer
+      const results = await measureAppends(o, 1, { sqlite: db.config });
+      const check = knexFactory(db.config);
+      open.push(check);
+      await checkChain(check, o.events, 'SQLite, one instance');
+      appendRows.push(...appendFigures('SQLite (file), 1 instance', results));
+    }
+
+    // 2. verify
+    const verifyRows: VerifyFigure[] = [];
+    let seeding: Awaited<ReturnType<typeof seedChain>> | undefined;
+    if (o.verifyEvents > 0) {
+      log(`seeding ${fmtInt(o.verifyEvents)} chained events`);
+      const pg = await server.createDatabase('verify');
+      open.push(pg.knex);
+      const sqlite = o.sqliteVerify
+        ? await createSqlite(tmp, 'verify')
+        : undefined;
+      if (sqlite) open.push(sqlite.knex);
+      seeding = await seedChain(o.verifyEvents, pg.knex, sqlite?.knex);
+      log(
+        `  seeded: chain computed in ${(seeding.hash / 1000).toFixed(
+          1,
+        )} s, PostgreSQL insert ${(seeding.pg / 1000).toFixed(1)} s${
+          sqlite
+            ? `, SQLite insert ${(seeding.sqlite / 1000).toFixed(1)} s`
+            : ''
+        }`,
+      );
+      verifyRows.push(
+        await measureVerify('PostgreSQL', pg.knex, o.verifyEvents, o.pageSize),
+      );
+      if (sqlite) {
+        verifyRows.push(
+          await measureVerify(
+            'SQLite (file)',
+            sqlite.knex,
+            o.verifyEvents,
+            o.pageSize,
+          ),
+        );
+      }
+    }
+
+    // 3. results
+    console.log('');
+    console.log(
+      'Appends (record() through AuditService, each resolved when committed)',
+    );
+    console.log(
+      table([
+        [
+          'scenario',
+          'events',
+          'seconds',
+          'events/s',
+          'transactions',
+          'events/tx',
+        ],
+        ...appendRows.map(r => [
+          r.label,
+          fmtInt(r.events),
+          r.seconds.toFixed(2),
+          fmtInt(r.events / r.seconds),
+          fmtInt(r.batches),
+          (r.events / r.batches).toFixed(1),
+        ]),
+      ]),
+    );
+    if (verifyRows.length) {
+      console.log('');
+      console.log(
+        `Verify (verifyChain over ${fmtInt(
+          o.verifyEvents,
+        )} events, page size ${fmtInt(o.pageSize)})`,
+      );
+      console.log(
+        table([
+          [
+            'database',
+            'events',
+            'seconds',
+            'events/s',
+            'read only s',
+            'hash only s',
+          ],
+          ...verifyRows.map(r => [
+            r.label,
+            fmtInt(r.events),
+            r.seconds.toFixed(2),
+            fmtInt(r.events / r.seconds),
+            r.readSeconds.toFixed(2),
+            r.hashSeconds.toFixed(2),
+          ]),
+        ]),
+      );
+      console.log(
+        '(read only: rowsAfter pages without hashing; hash only: chainHash(fromRow(row)) on those pages; both sequential)',
+      );
+    }
+    console.log('');
+    const two = appendRows[0];
+    const rate = two.events / two.seconds;
+    console.log(
+      `appends, PostgreSQL, two instances = ${fmtInt(
+        rate,
+      )} events/s (target >= ${fmtInt(APPEND_TARGET)}): ${passFail(
+        rate >= APPEND_TARGET,
+      )}`,
+    );
+    for (const v of verifyRows) {
+      const perMillion = (v.seconds / v.events) * 1_000_000;
+      const scaled =
+        v.events === 1_000_000
+          ? ''
+          : ` (${perMillion.toFixed(2)} s per 1,000,000)`;
+      console.log(
+        `verify, ${v.label} = ${fmtInt(v.events)} in ${v.seconds.toFixed(
+          2,
+        )} s${scaled}, ${fmtInt(
+          v.events / v.seconds,
+        )} events/s (target 1,000,000 < ${VERIFY_TARGET_SECONDS_PER_MILLION} s): ${passFail(
+          perMillion < VERIFY_TARGET_SECONDS_PER_MILLION,
+        )}`,
+      );
+    }
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  code => process.exit(code),
+  e => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    // knex errors quote their SQL: keep a seeding failure readable
+    const text = String(e instanceof CheckFailed ? e.message : e?.stack ?? e);
+    process.stderr.write(
+      `\nFAILED: ${text.length > 3000 ? `${text.slice(0, 3000)} …` : text}\n`,
+    );
+    process.exit(1);
+  },
+);
