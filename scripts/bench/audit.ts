@@ -5,17 +5,17 @@
  * throughput over a large seeded chain (1,000,000 events by default).
  * Run through scripts/bench/audit (see scripts/bench/README.md).
  */
-import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import knexFactory, { Knex } from 'knex';
 import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
-import { AUDIT_GENESIS_HASH, AuditEvent } from '@internal/plugin-audit-common';
+import { AUDIT_GENESIS_HASH } from '@internal/plugin-audit-common';
 import {
   AuditRow,
   AuditStore,
   fromRow,
+  toRow,
 } from '../../plugins/audit-backend/src/database/AuditStore';
 import { chainHash } from '../../plugins/audit-backend/src/services/chain';
 import { verifyChain } from '../../plugins/audit-backend/src/services/verifyChain';
@@ -24,6 +24,8 @@ import {
   runInstances,
 } from '../../plugins/audit-backend/src/database/__fixtures__/runInstances';
 import { sampleEvent } from '../../plugins/audit-backend/src/database/__fixtures__/sampleEvents';
+
+import { gitCommit, table } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const migrationsDir = path.join(repoRoot, 'plugins/audit-backend/migrations');
@@ -308,30 +310,6 @@ interface SqliteConnection {
   ): (...args: A) => void;
 }
 
-/** The row AuditStore writes for an event (AuditStore's toRow is private). */
-function toRow(e: AuditEvent): AuditRow {
-  return {
-    seq: e.seq,
-    at: e.at,
-    actor_type: e.actor.type,
-    actor_ref: e.actor.ref ?? null,
-    actor_email: e.actor.email ?? null,
-    actor_ip: e.actor.ip ?? null,
-    action: e.action,
-    outcome: e.outcome,
-    resource_type: e.resource?.type ?? null,
-    resource_ref: e.resource?.ref ?? null,
-    resource_name: e.resource?.name ?? null,
-    tenant_ref: e.tenant ?? null,
-    partner_ref: e.partner ?? null,
-    source: e.source,
-    external_id: e.externalId ?? null,
-    metadata: e.metadata ? JSON.stringify(e.metadata) : null,
-    prev_hash: e.prevHash,
-    hash: e.hash,
-  };
-}
-
 /**
  * Seeds `n` valid chained events (computed here with chainHash, as
  * AuditStore.append does) into every given database, in big batches: one
@@ -459,37 +437,6 @@ function log(message: string) {
   process.stdout.write(`[${secs} s] ${message}\n`);
 }
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function table(rows: string[][]) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) =>
-        c < 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
-      )
-      .join('  ');
-  return [
-    line(rows[0]),
-    widths.map(w => '-'.repeat(w)).join('  '),
-    ...rows.slice(1).map(line),
-  ].join('\n');
-}
-
-function gitCommit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    }).trim();
-    return dirty ? `${sha} (with uncommitted changes)` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
 
 const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 

@@ -5,7 +5,7 @@
  * operator, checks what they see, and measures the tenant list requests.
  * Run through scripts/bench/catalog (see scripts/bench/README.md).
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import os from 'os';
 import path from 'path';
@@ -16,6 +16,8 @@ import {
   startPortal,
 } from '../../packages/backend/src/testing/servers';
 import { signInThroughOidc } from '../../packages/backend/src/testing/oidcSignIn';
+
+import { gitCommit, table } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EXTERNAL_TOKEN = 'dezky-development-external-token';
@@ -496,37 +498,6 @@ function fmtBytes(n: number) {
   return `${n} B`;
 }
 
-function table(rows: string[][]) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) =>
-        c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
-      )
-      .join('  ');
-  return [
-    line(rows[0]),
-    widths.map(w => '-'.repeat(w)).join('  '),
-    ...rows.slice(1).map(line),
-  ].join('\n');
-}
-
-function gitCommit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    }).trim();
-    return dirty ? `${sha} (with uncommitted changes)` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
-
 // --- main -----------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -815,7 +786,7 @@ async function main(argv: string[]): Promise<number> {
         fmtMs(s.max),
       ]);
     }
-    console.log(table(rows));
+    console.log(table(rows, 2));
     console.log('');
     const p95 = summarize(results[0]).p95;
     console.log(

@@ -1,7 +1,8 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { promises as fs } from 'fs';
 import path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { signIn } from './signIn';
 
 /* The expectations come from the seeded catalog/ files themselves. */
 const catalogDir = path.resolve(__dirname, '../../../catalog');
@@ -14,19 +15,6 @@ async function seeded(kind: string): Promise<any[]> {
     out.push(...parseAllDocuments(text).map(d => d.toJS()));
   }
   return out;
-}
-
-/** Signs in through the development IdP's login form, in its popup. */
-async function signIn(page: Page, email = 'anna.schmidt@dezky.example') {
-  await page.goto('/');
-  const popupOpened = page.waitForEvent('popup');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const popup = await popupOpened;
-  await popup.getByLabel('Email').fill(email);
-  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(
-    page.getByRole('link', { name: 'Tenants', exact: true }),
-  ).toBeVisible();
 }
 
 test('the home page counts what the catalog holds', async ({ page }) => {

@@ -1,4 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signIn } from './signIn';
 
 /*
  * The Audit page against the real backend (scripts/test builds the app; the
@@ -8,19 +9,6 @@ import { expect, Page, test } from '@playwright/test';
  */
 
 const operator = 'anna.schmidt@dezky.example';
-
-/** Signs in through the development IdP's login form, in its popup. */
-async function signIn(page: Page, email: string) {
-  await page.goto('/');
-  const popupOpened = page.waitForEvent('popup');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const popup = await popupOpened;
-  await popup.getByLabel('Email').fill(email);
-  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(
-    page.getByRole('link', { name: 'Tenants', exact: true }),
-  ).toBeVisible();
-}
 
 test("an operator's sign-in shows on the Audit page", async ({ page }) => {
   await signIn(page, operator);

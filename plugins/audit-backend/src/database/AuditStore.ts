@@ -79,7 +79,8 @@ export interface AuditRow {
 
 const lower = (ref?: string) => ref?.toLocaleLowerCase('en-US');
 
-function toRow(e: AuditEvent): AuditRow {
+/** The row an event is stored as. */
+export function toRow(e: AuditEvent): AuditRow {
   return {
     seq: e.seq,
     at: e.at,

@@ -10,7 +10,7 @@ import {
 import { AddressInfo } from 'node:net';
 import { Knex } from 'knex';
 import { AuditStore } from '../database/AuditStore';
-import { TenantDirectory, TenantInfo } from '../services/TenantDirectory';
+import { tenants } from './__fixtures__/tenants';
 import { verifyChain } from '../services/verifyChain';
 import { AuthentikEvent, AuthentikPoller } from './authentik';
 import { IngestContext } from './types';
@@ -19,27 +19,6 @@ jest.setTimeout(120_000);
 
 const databases = dezkyTestDatabases();
 const TOKEN = 'ak-test-token';
-
-const acme: TenantInfo = {
-  tenantRef: 'tenant:default/acme',
-  partnerRef: 'partner:default/nordlicht-it',
-  name: 'acme',
-  domains: ['acme.example'],
-};
-const globex: TenantInfo = {
-  tenantRef: 'tenant:default/globex',
-  name: 'globex',
-  domains: ['globex.example'],
-};
-
-/** The catalog's tenants, as the ingest looks them up. */
-const tenants: TenantDirectory = {
-  byRef: async ref => [acme, globex].find(t => t.tenantRef === ref),
-  byName: async name =>
-    [acme, globex].find(t => t.name === name.toLocaleLowerCase('en-US')),
-  byDomain: async domain =>
-    [acme, globex].find(t => t.domains.includes(domain.toLocaleLowerCase())),
-};
 
 interface FakeUser {
   pk: number;

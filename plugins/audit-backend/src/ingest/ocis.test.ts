@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditStore } from '../database/AuditStore';
-import { TenantDirectory, TenantInfo } from '../services/TenantDirectory';
+import { tenants } from './__fixtures__/tenants';
 import { verifyChain } from '../services/verifyChain';
 import { OcisTailer } from './ocis';
 import { IngestContext } from './types';
@@ -22,24 +22,6 @@ import { IngestContext } from './types';
 jest.setTimeout(120_000);
 
 const databases = dezkyTestDatabases();
-
-const acme: TenantInfo = {
-  tenantRef: 'tenant:default/acme',
-  partnerRef: 'partner:default/nordlicht-it',
-  name: 'acme',
-  domains: ['acme.example'],
-};
-const globex: TenantInfo = {
-  tenantRef: 'tenant:default/globex',
-  name: 'globex',
-  domains: ['globex.example'],
-};
-const tenants: TenantDirectory = {
-  byRef: async ref => [acme, globex].find(t => t.tenantRef === ref),
-  byName: async name => [acme, globex].find(t => t.name === name),
-  byDomain: async domain =>
-    [acme, globex].find(t => t.domains.includes(domain.toLocaleLowerCase())),
-};
 
 let counter = 0;
 

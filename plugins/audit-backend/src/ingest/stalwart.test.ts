@@ -6,7 +6,7 @@ import { Knex } from 'knex';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { AuditStore } from '../database/AuditStore';
-import { TenantDirectory, TenantInfo } from '../services/TenantDirectory';
+import { tenants } from './__fixtures__/tenants';
 import { verifyChain } from '../services/verifyChain';
 import { createStalwartWebhookRouter } from './stalwart';
 
@@ -14,24 +14,6 @@ jest.setTimeout(120_000);
 
 const databases = dezkyTestDatabases();
 const SECRET = 'stalwart-webhook-test-secret';
-
-const acme: TenantInfo = {
-  tenantRef: 'tenant:default/acme',
-  partnerRef: 'partner:default/nordlicht-it',
-  name: 'acme',
-  domains: ['acme.example'],
-};
-const globex: TenantInfo = {
-  tenantRef: 'tenant:default/globex',
-  name: 'globex',
-  domains: ['globex.example'],
-};
-const tenants: TenantDirectory = {
-  byRef: async ref => [acme, globex].find(t => t.tenantRef === ref),
-  byName: async name => [acme, globex].find(t => t.name === name),
-  byDomain: async domain =>
-    [acme, globex].find(t => t.domains.includes(domain.toLocaleLowerCase())),
-};
 
 const sign = (body: string) =>
   createHmac('sha256', SECRET).update(body).digest('base64');

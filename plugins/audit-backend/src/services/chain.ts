@@ -1,6 +1,6 @@
 import { hash } from 'crypto';
 import canonicalize from 'canonicalize';
-import { AuditEvent } from '@internal/plugin-audit-common';
+import { AuditBreak, AuditEvent } from '@internal/plugin-audit-common';
 
 /** Drops undefined and null members, at every depth, so a stored-and-read event hashes like the original. */
 function compact(value: unknown): unknown {
@@ -40,4 +40,40 @@ export function chainHash(event: Omit<AuditEvent, 'hash'>): string {
   // the one-shot crypto.hash: the same digest as createHash('sha256')
   // .update(text, 'utf8').digest('hex'), without a Hash object per event
   return hash('sha256', text, 'hex');
+}
+
+/**
+ * The checks every verifier makes on the next event of a chain, in this
+ * order: it links to the one before (`prev-hash-mismatch`: a row inserted,
+ * deleted or moved), it has the next seq (`seq-gap`), and its content still
+ * gives its hash (`event-hash-mismatch`: a field modified).
+ */
+export function checkEvent(
+  event: AuditEvent,
+  expectedSeq: number,
+  prevHash: string,
+): Omit<AuditBreak, 'seq'> | undefined {
+  if (event.prevHash !== prevHash) {
+    return {
+      kind: 'prev-hash-mismatch',
+      expected: prevHash,
+      actual: event.prevHash,
+    };
+  }
+  if (event.seq !== expectedSeq) {
+    return {
+      kind: 'seq-gap',
+      expected: String(expectedSeq),
+      actual: String(event.seq),
+    };
+  }
+  const recomputed = chainHash(event);
+  if (recomputed !== event.hash) {
+    return {
+      kind: 'event-hash-mismatch',
+      expected: event.hash,
+      actual: recomputed,
+    };
+  }
+  return undefined;
 }

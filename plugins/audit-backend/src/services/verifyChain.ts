@@ -5,7 +5,7 @@ import {
   AuditVerifyResult,
 } from '@internal/plugin-audit-common';
 import { AuditRow, fromRow } from '../database/AuditStore';
-import { chainHash } from './chain';
+import { checkEvent } from './chain';
 
 /** Where the verifier reads rows from, in seq order. */
 export interface ChainSource {
@@ -43,7 +43,7 @@ export async function verifyChain(
     page.catch(() => {});
     for (const row of rows) {
       const seq = Number(row.seq);
-      const broken = checkRow(row, seq, expectedSeq, prevHash);
+      const broken = checkRow(row, expectedSeq, prevHash);
       if (broken) {
         return { ok: false, verified, head, break: { ...broken, seq } };
       }
@@ -115,31 +115,8 @@ export interface CheckpointCheck {
 
 function checkRow(
   row: AuditRow,
-  seq: number,
   expectedSeq: number,
   prevHash: string,
 ): Omit<AuditBreak, 'seq'> | undefined {
-  if (row.prev_hash !== prevHash) {
-    return {
-      kind: 'prev-hash-mismatch',
-      expected: prevHash,
-      actual: row.prev_hash,
-    };
-  }
-  if (seq !== expectedSeq) {
-    return {
-      kind: 'seq-gap',
-      expected: String(expectedSeq),
-      actual: String(seq),
-    };
-  }
-  const recomputed = chainHash(fromRow(row));
-  if (recomputed !== row.hash) {
-    return {
-      kind: 'event-hash-mismatch',
-      expected: row.hash,
-      actual: recomputed,
-    };
-  }
-  return undefined;
+  return checkEvent(fromRow(row), expectedSeq, prevHash);
 }

@@ -1,0 +1,41 @@
+/* What every benchmark prints around its figures: aligned tables, the commit. */
+import { execFileSync } from 'child_process';
+import path from 'path';
+
+const repoRoot = path.resolve(__dirname, '../..');
+
+/**
+ * An aligned text table: the first row is the header; the first
+ * `leftColumns` columns are left-aligned (names), the rest right-aligned.
+ */
+export function table(rows: string[][], leftColumns = 1): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) =>
+        c < leftColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
+      )
+      .join('  ');
+  return [
+    line(rows[0]),
+    widths.map(w => '-'.repeat(w)).join('  '),
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
+
+/** The short commit the figures belong to, marked when the tree is dirty. */
+export function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${sha} (with uncommitted changes)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
