@@ -111,6 +111,21 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it.each([
+      ['time', { at: '2020-01-01T00:00:00.000Z' }],
+      ['reason', { reason: 'tampered' }],
+      ['key id', { kid: 'someone-else' }],
+    ])(
+      'detects a stored checkpoint whose %s differs from what was signed',
+      async (_what, change) => {
+        await knex('audit_checkpoints').update(change);
+        await expect(service.verify()).resolves.toMatchObject({
+          ok: false,
+          break: { kind: 'checkpoint-signature-mismatch', seq: 25 },
+        });
+      },
+    );
+
     it('detects a rewritten chain that no longer ends where the checkpoint said', async () => {
       // an attacker drops the last five events: the remaining chain is self-consistent
       await knex('audit_events').where('seq', '>', 20).delete();

@@ -72,7 +72,11 @@ export async function verifyChain(
   return { ok: true, verified, checkpoints: verifiedCheckpoints, head };
 }
 
-/** A checkpoint holds when its signature verifies and its head is in the chain. */
+/**
+ * A checkpoint holds when its signature verifies, what was signed is what is
+ * stored (head, time, reason, and the key named by the header), and its head
+ * is in the chain.
+ */
 async function checkCheckpoint(
   c: AuditCheckpoint,
   checkpoints: CheckpointCheck,
@@ -82,14 +86,19 @@ async function checkCheckpoint(
   if (
     !claims ||
     claims.headSeq !== c.headSeq ||
-    claims.headHash !== c.headHash
+    claims.headHash !== c.headHash ||
+    claims.at !== c.at ||
+    claims.reason !== c.reason ||
+    jwsKid(c.jws) !== c.kid
   ) {
     return {
       kind: 'checkpoint-signature-mismatch',
       seq: c.headSeq,
-      expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq}`,
+      expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq} at ${c.at} (${c.reason})`,
       actual: claims
-        ? `signed head ${claims.headSeq} ${claims.headHash}`
+        ? `signed head ${claims.headSeq} ${claims.headHash} at ${claims.at} (${
+            claims.reason
+          }) by key ${jwsKid(c.jws)}`
         : 'signature does not verify',
     };
   }
@@ -105,12 +114,26 @@ async function checkCheckpoint(
   return undefined;
 }
 
+/** The key id in a compact JWS's protected header, if readable. */
+function jwsKid(jws: string): string | undefined {
+  try {
+    return JSON.parse(
+      Buffer.from(jws.split('.')[0], 'base64url').toString('utf8'),
+    ).kid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The checkpoints to check after the chain, and how to check a signature. */
 export interface CheckpointCheck {
   list: AuditCheckpoint[];
   verifySignature(
     jws: string,
-  ): Promise<{ headSeq: number; headHash: string } | undefined>;
+  ): Promise<
+    | { headSeq: number; headHash: string; at?: string; reason?: string }
+    | undefined
+  >;
 }
 
 function checkRow(
