@@ -356,11 +356,17 @@ describe('ingest, wired as in production', () => {
     expect(
       (await post(good.replace(/^./, c => (c === 'A' ? 'B' : 'A')))).status,
     ).toBe(401);
-    const before = await audit(operatorToken(), '/events?source=stalwart&since=2026-11-20T00:00:00Z');
+    const before = await audit(
+      operatorToken(),
+      '/events?source=stalwart&since=2026-11-20T00:00:00Z',
+    );
     expect(before.body.items).toEqual([]);
     expect((await post(good)).status).toBe(200);
     expect((await post(good)).status).toBe(200); // a replay
-    const after = await audit(operatorToken(), '/events?source=stalwart&since=2026-11-20T00:00:00Z');
+    const after = await audit(
+      operatorToken(),
+      '/events?source=stalwart&since=2026-11-20T00:00:00Z',
+    );
     expect(after.body.items).toEqual([
       expect.objectContaining({
         externalId: 'e2e-1',
@@ -396,7 +402,9 @@ describe('ingest, wired as in production', () => {
       tenant: 'tenant:default/bergblick-hotels',
       partner: 'partner:default/alpenwerk-systems',
     });
-    const [login] = await eventually('source=authentik&since=2026-11-20T00:00:00Z');
+    const [login] = await eventually(
+      'source=authentik&since=2026-11-20T00:00:00Z',
+    );
     expect(login).toMatchObject({
       action: 'authentik.login',
       actor: expect.objectContaining({ email: 'max@acme.example' }),
