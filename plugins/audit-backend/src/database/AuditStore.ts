@@ -43,6 +43,12 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, c => `\\${c}`);
 }
 
+/** Work done in an append's transaction on the events it added. */
+export type AppendHook = (
+  tx: Knex.Transaction,
+  events: AuditEvent[],
+) => Promise<void>;
+
 const appended = new WeakSet<AuditEvent>();
 
 /**
@@ -163,6 +169,8 @@ export class AuditStore {
     return new AuditStore(knex);
   }
 
+  private readonly appendHooks: AppendHook[] = [];
+
   constructor(private readonly knex: Knex) {}
 
   private get isPostgres(): boolean {
@@ -237,8 +245,29 @@ export class AuditStore {
       for (let i = 0; i < rows.length; i += 200) {
         await tx('audit_events').insert(rows.slice(i, i + 200));
       }
+      const added = out.filter(wasAppended);
+      for (const hook of this.appendHooks) await hook(tx, added);
       return out;
     });
+  }
+
+  /**
+   * Runs `hook` inside every append's transaction, after the new events are
+   * inserted (in seq order), so that whatever it writes commits or rolls back
+   * with them — e.g. the Merkle tree's nodes.
+   */
+  onAppend(hook: AppendHook): void {
+    this.appendHooks.push(hook);
+  }
+
+  /** Runs `fn` in one transaction (for stores that extend the chain's tables). */
+  transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.knex.transaction(fn);
+  }
+
+  /** The knex client, for stores of the audit plugin that keep their own tables. */
+  get client(): Knex {
+    return this.knex;
   }
 
   /** The last event's seq and hash, or null for an empty chain. */
