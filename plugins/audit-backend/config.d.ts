@@ -22,6 +22,42 @@ export interface Config {
         publicKey: string;
       }>;
     };
+    /**
+     * The cold archive: events older than the hot retention move to an
+     * S3-compatible bucket (MinIO, Hetzner Object Storage, AWS) as gzipped
+     * JSON Lines with a manifest signed by the checkpoint key
+     * (docs/audit.md#cold-archive).
+     */
+    archive?: {
+      /** Archive daily on schedule (default false). "Run now" works regardless, given `s3`. */
+      enabled?: boolean;
+      /** UTC hour (0–23) from which the daily run starts (default 3). */
+      hour?: number;
+      /** Events older than this many days are archived (default 90). */
+      retentionDays?: number;
+      /** Events per archived object at most (default 100000). */
+      batchSize?: number;
+      /** The bucket. Without it nothing is archived. */
+      s3?: {
+        bucket: string;
+        /** The S3 API endpoint, e.g. http://minio:9000 or https://fsn1.your-objectstorage.com; AWS when absent. */
+        endpoint?: string;
+        /** Default us-east-1. */
+        region?: string;
+        /** Path-style URLs (bucket in the path), default true: MinIO and Hetzner need it. */
+        forcePathStyle?: boolean;
+        /** Without keys the SDK's default credential chain is used. */
+        accessKeyId?: string;
+        /**
+         * @visibility secret
+         */
+        secretAccessKey?: string;
+        /** Key prefix of the objects (default `audit/`). */
+        prefix?: string;
+        /** Server-side encryption to ask for on upload; none by default (MinIO without a KMS rejects it). */
+        serverSideEncryption?: 'AES256' | 'aws:kms';
+      };
+    };
     /** Events of external systems, read into the chain. Each part is optional. */
     ingest?: {
       /** Polls Authentik's event log every 60 s. */
@@ -54,6 +90,15 @@ export interface Config {
          */
         file?: string;
       };
+    };
+    /** The transparency log (Merkle tree, RFC 9162) over the chain. */
+    transparency?: {
+      /**
+       * The origin line of signed checkpoints (C2SP tlog-checkpoint) and the
+       * name of the note key: no white space, no "+". Default:
+       * `<backend.baseUrl host>/audit`.
+       */
+      origin?: string;
     };
   };
 }

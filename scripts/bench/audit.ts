@@ -1,12 +1,17 @@
 /*
  * Audit chain benchmark: chained appends per second through the real
  * group-commit AuditService (two backend instances as two processes on one
- * PostgreSQL database, one instance, and SQLite), and verifyChain's
- * throughput over a large seeded chain (1,000,000 events by default).
+ * PostgreSQL database, one instance, and SQLite), verifyChain's
+ * throughput over a large seeded chain (1,000,000 events by default), and
+ * the cold archive's: archiving that chain to a local S3-compatible server
+ * (s3rver) and verifying it across tiers.
  * Run through scripts/bench/audit (see scripts/bench/README.md).
  */
+import { ConfigReader } from '@backstage/config';
+import { ChildProcess, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import knexFactory, { Knex } from 'knex';
+import { once } from 'events';
 import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
@@ -17,7 +22,10 @@ import {
   fromRow,
   toRow,
 } from '../../plugins/audit-backend/src/database/AuditStore';
+import { ColdArchive } from '../../plugins/audit-backend/src/archive/ColdArchive';
+import { ColdStorage } from '../../plugins/audit-backend/src/archive/ColdStorage';
 import { chainHash } from '../../plugins/audit-backend/src/services/chain';
+import { CheckpointSigner } from '../../plugins/audit-backend/src/services/CheckpointSigner';
 import { verifyChain } from '../../plugins/audit-backend/src/services/verifyChain';
 import {
   InstanceResult,
@@ -43,6 +51,8 @@ interface Options {
   ownPostgres: boolean;
   sqlite: boolean;
   sqliteVerify: boolean;
+  archiveEvents: number;
+  archiveBatch: number;
 }
 
 const USAGE = `usage: scripts/bench/audit [options]
@@ -61,6 +71,13 @@ const USAGE = `usage: scripts/bench/audit [options]
                        ignored with --pg
   --no-sqlite          skip the SQLite append and verify measurements
   --no-sqlite-verify   skip only the SQLite verify measurement
+  --archive-events N   events archived to a local S3 server (s3rver) by
+                       the cold archive, then verified across tiers (default
+                       1000000; the verify seed is reused when the counts
+                       match; 0 skips it)
+  --archive-batch N    events per archived object (default 100000, as
+                       audit.archive.batchSize)
+  --no-archive         skip the archive measurement (= --archive-events 0)
 `;
 
 class UsageError extends Error {}
@@ -75,15 +92,24 @@ function parseOptions(argv: string[]): Options {
     ownPostgres: false,
     sqlite: true,
     sqliteVerify: true,
+    archiveEvents: 1_000_000,
+    archiveBatch: 100_000,
   };
   const numeric: Record<
     string,
-    'events' | 'concurrency' | 'verifyEvents' | 'pageSize'
+    | 'events'
+    | 'concurrency'
+    | 'verifyEvents'
+    | 'pageSize'
+    | 'archiveEvents'
+    | 'archiveBatch'
   > = {
     '--events': 'events',
     '--concurrency': 'concurrency',
     '--verify-events': 'verifyEvents',
     '--page-size': 'pageSize',
+    '--archive-events': 'archiveEvents',
+    '--archive-batch': 'archiveBatch',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -98,6 +124,10 @@ function parseOptions(argv: string[]): Options {
     }
     if (arg === '--no-sqlite-verify') {
       o.sqliteVerify = false;
+      continue;
+    }
+    if (arg === '--no-archive') {
+      o.archiveEvents = 0;
       continue;
     }
     if (arg === '--own-postgres') {
@@ -120,7 +150,8 @@ function parseOptions(argv: string[]): Options {
     }
     const key = numeric[arg];
     const n = Number(value.replace(/_/g, ''));
-    if (!key || !Number.isInteger(n) || n < (key === 'verifyEvents' ? 0 : 1)) {
+    const min = key === 'verifyEvents' || key === 'archiveEvents' ? 0 : 1;
+    if (!key || !Number.isInteger(n) || n < min) {
       throw new UsageError(`bad option: ${arg} ${value}`);
     }
     o[key] = n;
@@ -429,6 +460,142 @@ async function measureVerify(
   return { label, events, seconds, ...split };
 }
 
+// --- archive --------------------------------------------------------------------
+
+/**
+ * s3rver (the local S3-compatible server the archive tests use) in a child
+ * process of its own, so that it does not share the bench's event loop;
+ * data in `dir`. Resolves with its endpoint once it listens.
+ */
+async function startS3rverProcess(dir: string, bucket: string) {
+  const script = `
+    const S3rver = require('s3rver');
+    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(
+      dir,
+    )}, configureBuckets: [{ name: ${JSON.stringify(bucket)} }] })
+      .run().then(a => process.stdout.write(JSON.stringify(a) + '\\n'));
+  `;
+  const child: ChildProcess = spawn(process.execPath, ['-e', script], {
+    cwd: path.join(repoRoot, 'plugins/audit-backend'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', chunk => {
+      out += chunk;
+      if (out.includes('\n')) resolve(JSON.parse(out).port);
+    });
+    child.once('exit', code => reject(new Error(`s3rver exited (${code})`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+interface ArchiveFigure {
+  events: number;
+  batches: number;
+  seconds: number;
+  bytes: number;
+  uncompressedBytes: number;
+  verifySeconds: number;
+  verified: number;
+}
+
+/**
+ * Archives the seeded chain of `knex` (seq 1..events, plus one newer event
+ * as the head, which stays hot) with the cold archive's own code to s3rver
+ * through @aws-sdk/client-s3, timing ColdArchive.run(), then verifies the
+ * whole chain across tiers (every object fetched, manifest and hashes
+ * checked, every event re-hashed).
+ */
+async function measureArchive(
+  knex: Knex,
+  events: number,
+  o: Options,
+  tmp: string,
+): Promise<ArchiveFigure> {
+  const store = new AuditStore(knex);
+  const last = sampleEvent(events, 'seed');
+  // the head: appended as the plugin would, after the seeded events
+  await store.append([{ ...sampleEvent(events + 1, 'seed') }]);
+  const s3Dir = await fs.mkdtemp(path.join(tmp, 's3rver-'));
+  const bucket = 'bench-audit';
+  const s3 = await startS3rverProcess(s3Dir, bucket);
+  const storage = new ColdStorage({
+    bucket,
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    prefix: 'audit/',
+  });
+  try {
+    const signer = await CheckpointSigner.fromConfig(new ConfigReader({}));
+    // a clock 91 days after the last seeded event: all of them are due
+    const now = new Date(Date.parse(last.at) + 91 * 86_400_000);
+    const archive = new ColdArchive({
+      store,
+      storage,
+      signer,
+      logger: {
+        info: () => {},
+        warn: m => log(`  warn: ${m}`),
+        error: m => log(`  error: ${m}`),
+        debug: () => {},
+        child: () => undefined as any,
+      },
+      batchSize: o.archiveBatch,
+      pageSize: o.pageSize,
+      now: () => now,
+    });
+    let t = performance.now();
+    const result = await archive.run();
+    const seconds = (performance.now() - t) / 1000;
+    if (result.events !== events) {
+      throw new CheckFailed(
+        `archive: expected ${events} events archived, got ${result.events}`,
+      );
+    }
+    const hot = await knex('audit_events').count({ n: '*' }).first();
+    if (Number(hot!.n) !== 1) {
+      throw new CheckFailed(`archive: ${hot!.n} events left hot, expected 1`);
+    }
+    const records = await archive.archiveStore.batches();
+    log(
+      `  archived ${fmtInt(events)} in ${seconds.toFixed(2)} s (${
+        records.length
+      } batches)`,
+    );
+    t = performance.now();
+    const verified = await verifyChain(
+      store,
+      o.pageSize,
+      undefined,
+      archive.tier(),
+    );
+    const verifySeconds = (performance.now() - t) / 1000;
+    if (!verified.ok || verified.verified !== events + 1) {
+      throw new CheckFailed(
+        `archive: does not verify across tiers: ${JSON.stringify(verified)}`,
+      );
+    }
+    log(`  verified across tiers in ${verifySeconds.toFixed(2)} s`);
+    return {
+      events,
+      batches: records.length,
+      seconds,
+      bytes: records.reduce((n, b) => n + b.objectBytes, 0),
+      uncompressedBytes: records.reduce((n, b) => n + b.uncompressedBytes, 0),
+      verifySeconds,
+      verified: verified.verified,
+    };
+  } finally {
+    storage.destroy();
+    s3.child.kill();
+    await once(s3.child, 'exit').catch(() => {});
+  }
+}
+
 // --- output ---------------------------------------------------------------------
 
 const t0 = performance.now();
@@ -493,6 +660,15 @@ async function main(argv: string[]): Promise<number> {
         o.verifyEvents,
       )} seeded events, verifyChain page size ${fmtInt(o.pageSize)}`,
     );
+    if (o.archiveEvents > 0) {
+      console.log(
+        `archive:  ${fmtInt(
+          o.archiveEvents,
+        )} events to s3rver (a child process), batches of ${fmtInt(
+          o.archiveBatch,
+        )}, then verified across tiers`,
+      );
+    }
     console.log('');
 
     // 1. appends
@@ -526,11 +702,13 @@ async function main(argv: string[]): Promise<number> {
 
     // 2. verify
     const verifyRows: VerifyFigure[] = [];
+    let verifyPg: Knex | undefined;
     let seeding: Awaited<ReturnType<typeof seedChain>> | undefined;
     if (o.verifyEvents > 0) {
       log(`seeding ${fmtInt(o.verifyEvents)} chained events`);
       const pg = await server.createDatabase('verify');
       open.push(pg.knex);
+      verifyPg = pg.knex;
       const sqlite = o.sqliteVerify
         ? await createSqlite(tmp, 'verify')
         : undefined;
@@ -560,7 +738,25 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
-    // 3. results
+    // 3. archive
+    let archiveFigure: ArchiveFigure | undefined;
+    if (o.archiveEvents > 0) {
+      let knex = verifyPg;
+      if (!knex || o.archiveEvents !== o.verifyEvents) {
+        log(
+          `seeding ${fmtInt(o.archiveEvents)} chained events for the archive`,
+        );
+        const pg = await server.createDatabase('archive');
+        open.push(pg.knex);
+        await seedChain(o.archiveEvents, pg.knex);
+        knex = pg.knex;
+      } else {
+        log('archive: reusing the verify seed (PostgreSQL)');
+      }
+      archiveFigure = await measureArchive(knex, o.archiveEvents, o, tmp);
+    }
+
+    // 4. results
     console.log('');
     console.log(
       'Appends (record() through AuditService, each resolved when committed)',
@@ -616,6 +812,46 @@ async function main(argv: string[]): Promise<number> {
         '(read only: rowsAfter pages without hashing; hash only: chainHash(fromRow(row)) on those pages; both sequential)',
       );
     }
+    if (archiveFigure) {
+      const a = archiveFigure;
+      console.log('');
+      console.log(
+        `Archive (ColdArchive.run: PostgreSQL -> s3rver, gzip, SHA-256, signed manifests, HEAD, record + delete; batches of ${fmtInt(
+          o.archiveBatch,
+        )})`,
+      );
+      console.log(
+        table([
+          [
+            'measurement',
+            'events',
+            'batches',
+            'seconds',
+            'events/s',
+            'MB gzip',
+            'MB JSON',
+          ],
+          [
+            'archive',
+            fmtInt(a.events),
+            fmtInt(a.batches),
+            a.seconds.toFixed(2),
+            fmtInt(a.events / a.seconds),
+            (a.bytes / 1e6).toFixed(1),
+            (a.uncompressedBytes / 1e6).toFixed(1),
+          ],
+          [
+            'verify across tiers',
+            fmtInt(a.verified),
+            fmtInt(a.batches),
+            a.verifySeconds.toFixed(2),
+            fmtInt(a.verified / a.verifySeconds),
+            '',
+            '',
+          ],
+        ]),
+      );
+    }
     console.log('');
     const two = appendRows[0];
     const rate = two.events / two.seconds;
@@ -640,6 +876,15 @@ async function main(argv: string[]): Promise<number> {
         )} events/s (target 1,000,000 < ${VERIFY_TARGET_SECONDS_PER_MILLION} s): ${passFail(
           perMillion < VERIFY_TARGET_SECONDS_PER_MILLION,
         )}`,
+      );
+    }
+    if (archiveFigure) {
+      console.log(
+        `archive, PostgreSQL -> s3rver = ${fmtInt(
+          archiveFigure.events / archiveFigure.seconds,
+        )} events/s (${fmtInt(
+          archiveFigure.events,
+        )} in ${archiveFigure.seconds.toFixed(2)} s; no target)`,
       );
     }
     return 0;

@@ -44,3 +44,16 @@ test('an operator verifies the chain from the Audit page', async ({ page }) => {
     /Chain verified: \d+ events, \d+ checkpoints?/,
   );
 });
+
+test("an operator proves an event's inclusion in the signed Merkle tree", async ({
+  page,
+}) => {
+  await signIn(page, operator);
+  await page.goto('/audit?action=portal.user.signed-in');
+  const row = page.getByTestId('audit-event-row').first();
+  await row.getByRole('button', { name: 'Show details' }).click();
+  await page.getByRole('button', { name: 'Prove inclusion' }).click();
+  await expect(page.getByTestId('inclusion-result')).toContainText(
+    /Included in the signed tree of size \d+.*verified/,
+  );
+});

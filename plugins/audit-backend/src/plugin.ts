@@ -16,6 +16,7 @@ import {
   STALWART_WEBHOOK_PATH,
   stalwartWebhookSecret,
 } from './ingest';
+import { readArchiveConfig } from './archive/config';
 import { createRouter } from './router';
 import { auditChainServiceRef } from './services/factories';
 import { CatalogTenantDirectory } from './services/TenantDirectory';
@@ -66,6 +67,29 @@ export const auditPlugin = createBackendPlugin({
             await audit.checkpoint('interval');
           },
         });
+
+        // the cold archive (docs/audit.md#cold-archive): verify walks its
+        // batches whenever any are recorded; runs daily from audit.archive.hour
+        // (UTC) when enabled — an hourly tick, as the scheduler's cron is in
+        // the server's local time — and on an operator's POST /archive/run
+        const archiveSettings = readArchiveConfig(config);
+        const archive = audit.enableArchive(archiveSettings);
+        if (archiveSettings.enabled) {
+          await scheduler.scheduleTask({
+            id: 'audit-archive',
+            frequency: { cron: '0 * * * *' },
+            timeout: { hours: 6 },
+            scope: 'global',
+            fn: async () => {
+              const result = await archive.runScheduled();
+              if (!result.skipped) {
+                logger.info(
+                  `Audit archive: ${result.events} events in ${result.batches.length} batch(es) archived (older than ${result.cutoff})`,
+                );
+              }
+            },
+          });
+        }
 
         // external audit logs: Authentik and OCIS pulled on a schedule,
         // Stalwart pushed to a signed webhook (docs/audit.md#ingest)

@@ -136,6 +136,77 @@ export async function createRouter(options: {
       : undefined;
   };
 
+  // --- Cold archive ---
+  // docs/audit.md#cold-archive. Listing: audit.chain.verify; running and
+  // restoring: audit.checkpoint.create (operators). `tier=archive` on
+  // /events and /events.csv searches restored batches with the same filters
+  // and partner scope; without it (or `tier=hot`) the handlers below answer.
+  const tierQuery = z.object({ tier: z.enum(['hot', 'archive']).optional() });
+  router.get(['/events', '/events.csv'], async (req, res, next) => {
+    const { tier: rawTier, ...rest } = req.query;
+    const { tier } = parse(tierQuery, { tier: rawTier });
+    if (tier !== 'archive') {
+      if (rawTier !== undefined) req.query = rest;
+      next();
+      return;
+    }
+    if (req.path === '/events') {
+      const { limit, cursor, ...filter } = parse(pageQuery, rest);
+      const scope = await readScope(await credentialsOf(req));
+      res.json(
+        await audit.events({
+          filter: toFilter(filter),
+          scope,
+          limit,
+          cursor,
+          tier,
+        }),
+      );
+      return;
+    }
+    const filter = toFilter(parse(filterQuery, rest));
+    const scope = await readScope(await credentialsOf(req));
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="audit-archive-${day}.csv"`,
+    );
+    await writeEventsCsv(audit.allEvents({ filter, scope, tier }), res);
+  });
+
+  router.get('/archive/batches', async (req, res) => {
+    await authorize(req, auditChainVerifyPermission);
+    res.json({ items: await audit.archive.batches() });
+  });
+
+  router.post('/archive/run', async (req, res) => {
+    await authorize(req, auditCheckpointCreatePermission);
+    res.json(await audit.archive.run());
+  });
+
+  const batchId = z.object({
+    id: z
+      .string()
+      .regex(/^[1-9][0-9]{0,9}$/, 'a batch id')
+      .transform(Number),
+  });
+
+  router.post('/archive/batches/:id/restore', async (req, res) => {
+    const { id } = parse(batchId, req.params);
+    await authorize(req, auditCheckpointCreatePermission);
+    res.json(await audit.archive.restore(id));
+  });
+
+  router.delete('/archive/batches/:id/restore', async (req, res) => {
+    const { id } = parse(batchId, req.params);
+    await authorize(req, auditCheckpointCreatePermission);
+    await audit.archive.dropRestore(id);
+    res.status(204).end();
+  });
+  // --- end Cold archive ---
+
   router.get('/verify', async (req, res) => {
     await authorize(req, auditChainVerifyPermission);
     res.json(await audit.verify());
@@ -189,6 +260,59 @@ export async function createRouter(options: {
     }
     res.end();
   });
+
+  // --- Merkle tree (RFC 9162) ---
+  // docs/audit.md#merkle-tree-and-proofs. The signed checkpoint of the
+  // current tree (a C2SP tlog-checkpoint note, text/plain) and proofs against
+  // any tree size up to it, hashes base64; operators (audit.chain.verify).
+  router.get('/checkpoint', async (req, res) => {
+    await authorize(req, auditChainVerifyPermission);
+    if (!req.accepts('text/plain')) {
+      res.status(406).json({
+        error: {
+          name: 'NotAcceptableError',
+          message: 'The checkpoint is a signed note: Accept text/plain',
+        },
+      });
+      return;
+    }
+    const note = await audit.checkpointNote();
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('text/plain; charset=utf-8').send(note);
+  });
+
+  const treeSizeParam = (name: string) =>
+    z
+      .string({
+        error: issue =>
+          issue.input === undefined
+            ? `${name} is required`
+            : `${name} must be one whole number`,
+      })
+      .regex(/^[0-9]{1,16}$/, `${name} must be a whole number`)
+      .transform(Number)
+      .refine(n => n >= 1, `${name} must be at least 1`);
+
+  const inclusionQuery = z
+    .object({ seq: treeSizeParam('seq'), treeSize: treeSizeParam('treeSize') })
+    .strict();
+
+  router.get('/proofs/inclusion', async (req, res) => {
+    const { seq, treeSize } = parse(inclusionQuery, req.query);
+    await authorize(req, auditChainVerifyPermission);
+    res.json(await audit.inclusionProof(seq, treeSize));
+  });
+
+  const consistencyQuery = z
+    .object({ from: treeSizeParam('from'), to: treeSizeParam('to') })
+    .strict();
+
+  router.get('/proofs/consistency', async (req, res) => {
+    const { from, to } = parse(consistencyQuery, req.query);
+    await authorize(req, auditChainVerifyPermission);
+    res.json(await audit.consistencyProof(from, to));
+  });
+  // --- end Merkle tree ---
 
   router.get('/events', async (req, res) => {
     const { limit, cursor, ...filter } = parse(pageQuery, req.query);

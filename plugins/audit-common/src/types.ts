@@ -51,7 +51,13 @@ export type AuditBreakKind =
   | 'prev-hash-mismatch'
   | 'seq-gap'
   | 'checkpoint-signature-mismatch'
-  | 'checkpoint-head-mismatch';
+  | 'checkpoint-head-mismatch'
+  /** An archived batch's object is not what its manifest signs (hash or size), or unreadable. */
+  | 'archive-object-mismatch'
+  /** An archived batch's manifest is not signed by a known key, or not the one recorded. */
+  | 'archive-manifest-signature-mismatch'
+  /** An archived batch's object or manifest is gone from the bucket (or no bucket is configured). */
+  | 'archive-missing';
 
 /** The first place the chain does not hold. */
 export interface AuditBreak {
@@ -59,6 +65,8 @@ export interface AuditBreak {
   seq: number;
   expected: string;
   actual: string;
+  /** The archived batch it is in (its object key); absent for the hot chain. */
+  batch?: string;
 }
 
 /** A signed statement of the chain head at a moment. */
@@ -81,6 +89,8 @@ export interface AuditVerifyResult {
   checkpoints?: number;
   head: { seq: number; hash: string } | null;
   break?: AuditBreak;
+  /** Present when part of the chain is archived: what was walked in the archive. */
+  archive?: { batches: number; events: number };
 }
 
 /** The hash before the first event. */
@@ -111,6 +121,11 @@ export interface AuditEventsQuery {
   limit?: number;
   /** The `nextCursor` of the previous page; JSON only. */
   cursor?: string;
+  /**
+   * `hot` (default): the chain in the database. `archive`: the events of
+   * restored archive batches (see AuditArchiveBatch), same filters.
+   */
+  tier?: 'hot' | 'archive';
 }
 
 /** The answer of GET /api/audit/events: newest first. */
@@ -124,4 +139,39 @@ export interface AuditEventsPage {
 export interface AuditStatus {
   head: { seq: number; hash: string } | null;
   latestCheckpoint?: AuditCheckpoint;
+}
+
+/** A batch of the cold archive: GET /api/audit/archive/batches. */
+export interface AuditArchiveBatch {
+  id: number;
+  archivedAt: string;
+  fromSeq: number;
+  toSeq: number;
+  count: number;
+  /** Size of the gzipped object. */
+  bytes: number;
+  /** SHA-256 (hex) of the manifest as stored in the bucket. */
+  manifestSha256: string;
+  objectKey: string;
+  manifestKey: string;
+  /** When it was restored for investigation (its events searchable with tier=archive). */
+  restoredAt?: string;
+}
+
+/** The answer of POST /api/audit/archive/batches/:id/restore. */
+export interface AuditArchiveRestoreResult extends AuditArchiveBatch {
+  restoredAt: string;
+  /** Events now searchable with `tier=archive`. */
+  restored: number;
+}
+
+/** The answer of POST /api/audit/archive/run. */
+export interface AuditArchiveRunResult {
+  /** Events older than this were due. */
+  cutoff: string;
+  /** The batches this run archived, in seq order. */
+  batches: AuditArchiveBatch[];
+  events: number;
+  /** Set for a scheduled run that did nothing: why. */
+  skipped?: string;
 }

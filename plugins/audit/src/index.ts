@@ -7,4 +7,13 @@
 export { auditPlugin as default } from './plugin';
 export { auditRouteRef } from './routes';
 export { auditApiRef, AuditClient } from './api';
-export type { AuditApi } from './api';
+export type {
+  AuditApi,
+  AuditArchiveBatch,
+  AuditArchiveRunResult,
+  AuditCheckpointNote,
+  AuditEventsQueryWithTier,
+  AuditInclusionProof,
+  AuditRestoreResult,
+  AuditTier,
+} from './api';

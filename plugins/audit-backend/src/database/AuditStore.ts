@@ -281,16 +281,18 @@ export class AuditStore {
   /**
    * The newest events first (by seq), matching every given filter, before
    * `beforeSeq` (exclusive) when given, and — when `scope` is given — only
-   * the rows the permission criteria allow, decided in SQL.
+   * the rows the permission criteria allow, decided in SQL. `table`
+   * `audit_restored_events` searches restored archive batches instead.
    */
   async query(options: {
     filter?: AuditEventFilter;
     scope?: PermissionCriteria<PartnerScopeQuery>;
     limit: number;
     beforeSeq?: number;
+    table?: 'audit_events' | 'audit_restored_events';
   }): Promise<AuditEvent[]> {
     const f = options.filter ?? {};
-    const query = this.knex<AuditRow>('audit_events')
+    const query = this.knex<AuditRow>(options.table ?? 'audit_events')
       .orderBy('seq', 'desc')
       .limit(options.limit);
     if (options.beforeSeq) query.where('seq', '<', options.beforeSeq);

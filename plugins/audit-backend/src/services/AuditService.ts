@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   AuditEvent,
@@ -8,8 +9,11 @@ import {
   AuditVerifyResult,
 } from '@internal/plugin-audit-common';
 import { PartnerScopeQuery } from '@internal/plugin-dezky-node';
+import { ColdArchive } from '../archive/ColdArchive';
+import { ArchiveSettings } from '../archive/config';
 import { AuditEventFilter, AuditStore } from '../database/AuditStore';
 import { IngestCursors } from '../ingest/types';
+import { MerkleService } from '../merkle/MerkleService';
 import { CheckpointClaims, CheckpointSigner } from './CheckpointSigner';
 import { exportChain } from './exportChain';
 import { verifyChain } from './verifyChain';
@@ -62,6 +66,39 @@ export class AuditService {
   ) {}
   private lastCheckpointSeq = 0;
   private checkpointing?: Promise<unknown>;
+  private coldArchive?: ColdArchive;
+
+  /**
+   * Sets up the cold archive `audit.archive` configures (plugin.ts): from
+   * then on `verify` walks archived batches too, and `archive` serves the
+   * archive routes. Returns it, for scheduling.
+   */
+  enableArchive(settings: ArchiveSettings): ColdArchive {
+    if (!this.signer)
+      throw new Error('the archive needs the checkpoint signer');
+    return this.useArchive(
+      ColdArchive.fromSettings({
+        settings,
+        store: this.store,
+        signer: this.signer,
+        logger: this.logger,
+      }),
+    );
+  }
+
+  /** Uses `archive` as the cold archive (tests; see enableArchive). */
+  useArchive(archive: ColdArchive): ColdArchive {
+    this.coldArchive = archive;
+    return archive;
+  }
+
+  /** The cold archive, or 503 when the plugin has not set one up. */
+  get archive(): ColdArchive {
+    if (!this.coldArchive) {
+      throw new ServiceUnavailableError('The audit archive is not set up');
+    }
+    return this.coldArchive;
+  }
 
   record(input: AuditEventInput): Promise<AuditEvent> {
     return new Promise<AuditEvent>((resolve, reject) => {
@@ -148,13 +185,51 @@ export class AuditService {
         list: await this.store.checkpoints(),
         verifySignature: jws => signer.verify(jws),
       },
+      this.coldArchive?.tier(),
     );
   }
 
-  keys() {
+  async keys() {
     if (!this.signer) throw new Error('no checkpoint signer configured');
-    return this.signer.jwks();
+    const jwks = await this.signer.jwks();
+    // + the verifier keys of the Merkle tree's signed notes
+    return this.merkleTree
+      ? { ...jwks, noteKeys: this.merkleTree.noteKeys(jwks) }
+      : jwks;
   }
+
+  // --- Merkle tree (RFC 9162): docs/audit.md#merkle-tree-and-proofs ---
+  private merkleTree?: MerkleService;
+
+  /** Serves the Merkle tree's checkpoints and proofs (wired in factories.ts). */
+  useMerkle(merkle: MerkleService): this {
+    this.merkleTree = merkle;
+    return this;
+  }
+
+  /** The Merkle tree, or 503 when it is not set up. */
+  get merkle(): MerkleService {
+    if (!this.merkleTree) {
+      throw new ServiceUnavailableError('The audit Merkle tree is not set up');
+    }
+    return this.merkleTree;
+  }
+
+  /** The signed note (C2SP tlog-checkpoint) of the current tree. */
+  async checkpointNote(): Promise<string> {
+    return (await this.merkle.checkpoint()).note;
+  }
+
+  /** GET /proofs/inclusion: the event of `seq` in the tree of `treeSize`. */
+  inclusionProof(seq: number, treeSize: number) {
+    return this.merkle.inclusionProof(seq, treeSize);
+  }
+
+  /** GET /proofs/consistency: the tree of `from` leaves in that of `to`. */
+  consistencyProof(from: number, to: number) {
+    return this.merkle.consistencyProof(from, to);
+  }
+  // --- end Merkle tree ---
 
   /** The head and newest checkpoint, for the tamper-evidence card. */
   async status(): Promise<AuditStatus> {
@@ -165,18 +240,24 @@ export class AuditService {
     return { head, latestCheckpoint };
   }
 
-  /** One page of events, newest first; `cursor` is the previous page's `nextCursor`. */
+  /**
+   * One page of events, newest first; `cursor` is the previous page's
+   * `nextCursor`. `tier: 'archive'` searches restored archive batches.
+   */
   async events(options: {
     filter?: AuditEventFilter;
     scope?: PermissionCriteria<PartnerScopeQuery>;
     limit: number;
     cursor?: number;
+    tier?: 'hot' | 'archive';
   }): Promise<AuditEventsPage> {
     const items = await this.store.query({
       filter: options.filter,
       scope: options.scope,
       limit: options.limit,
       beforeSeq: options.cursor,
+      table:
+        options.tier === 'archive' ? 'audit_restored_events' : 'audit_events',
     });
     const last = items[items.length - 1];
     return items.length === options.limit && last.seq > 1
@@ -189,6 +270,7 @@ export class AuditService {
     filter?: AuditEventFilter;
     scope?: PermissionCriteria<PartnerScopeQuery>;
     pageSize?: number;
+    tier?: 'hot' | 'archive';
   }): AsyncGenerator<AuditEvent> {
     const limit = options.pageSize ?? 1_000;
     let cursor: number | undefined;
@@ -201,18 +283,27 @@ export class AuditService {
   }
 
   /**
-   * Writes seq `fromSeq`..`toSeq` (default: all) and the checkpoints over
-   * them as NDJSON, for `scripts/audit-verify` (docs/audit.md).
+   * Writes seq `fromSeq`..`toSeq` (default: all that is hot) and the
+   * checkpoints over them as NDJSON, for `scripts/audit-verify`
+   * (docs/audit.md). Archived seqs are not exported: each archive object is
+   * such a file already.
    */
   async exportRange(options: {
     fromSeq?: number;
     toSeq?: number;
     write: (chunk: string) => Promise<void> | void;
   }) {
+    const archived = (await this.coldArchive?.archivedThrough()) ?? 0;
+    if (options.fromSeq !== undefined && options.fromSeq <= archived) {
+      throw new InputError(
+        `seq 1-${archived} are archived: fromSeq must be after ${archived}; each archive object (GET /api/audit/archive/batches) is an export file itself`,
+      );
+    }
     return exportChain({
       store: this.store,
       keys: await this.keys(),
       ...options,
+      fromSeq: options.fromSeq ?? archived + 1,
     });
   }
 

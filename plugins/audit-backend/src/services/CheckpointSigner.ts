@@ -9,6 +9,7 @@ import {
   importSPKI,
 } from 'jose';
 import { Config } from '@backstage/config';
+import { KeyObject, sign as signEd25519 } from 'crypto';
 
 /** What a checkpoint signs. */
 export interface CheckpointClaims {
@@ -81,6 +82,51 @@ export class CheckpointSigner {
     return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: 'EdDSA', kid: this.kid })
       .sign(this.privateKey);
+  }
+
+  /**
+   * Signs any claims (e.g. an archive manifest), with `typ` in the protected
+   * header so a signature made for one purpose is not accepted for another.
+   */
+  async signClaims(claims: object, typ: string): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.kid, typ })
+      .sign(this.privateKey);
+  }
+
+  /**
+   * The claims of a `signClaims` JWS, when it verifies with a known key and
+   * carries `typ`; otherwise undefined.
+   */
+  async verifyClaims(
+    jws: string,
+    typ: string,
+  ): Promise<{ kid: string; claims: Record<string, unknown> } | undefined> {
+    try {
+      const header = JSON.parse(
+        Buffer.from(jws.split('.')[0], 'base64url').toString('utf8'),
+      );
+      const key = this.publicKeys.get(header.kid);
+      if (!key || header.typ !== typ) return undefined;
+      const { payload } = await compactVerify(jws, key, {
+        algorithms: ['EdDSA'],
+      });
+      return {
+        kid: header.kid,
+        claims: JSON.parse(new TextDecoder().decode(payload)),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A raw Ed25519 signature (64 bytes) over `data` with the current key — for
+   * the Merkle tree's signed notes (merkle/note.ts), whose verifier key is
+   * the current key's `x` in {@link CheckpointSigner.jwks}.
+   */
+  async signBytes(data: Uint8Array): Promise<Buffer> {
+    return signEd25519(null, data, KeyObject.from(this.privateKey));
   }
 
   /** The signed claims, or undefined when the signature does not hold. */

@@ -10,6 +10,8 @@ import {
   auditTrailServiceRef,
 } from '@internal/plugin-audit-node';
 import { AuditStore } from '../database/AuditStore';
+import { MerkleStore } from '../database/MerkleStore';
+import { MerkleService, transparencyOrigin } from '../merkle/MerkleService';
 import { attribute } from './attribution';
 import { AuditService } from './AuditService';
 import { ChainAuditor } from './ChainAuditor';
@@ -39,10 +41,17 @@ export const auditChainServiceFactory = createServiceFactory({
       logger: auditLogger,
       lifecycle,
     });
-    return new AuditService(
-      await AuditStore.create({ database }),
-      auditLogger,
-      await CheckpointSigner.fromConfig(config),
+    const store = await AuditStore.create({ database });
+    const signer = await CheckpointSigner.fromConfig(config);
+    // the Merkle tree (RFC 9162) grows in every append's transaction; the
+    // leaves of events from before it are built once, here
+    const merkle = MerkleStore.attach(store);
+    const built = await merkle.backfill();
+    if (built) {
+      auditLogger.info(`Audit Merkle tree: built ${built} leaves`);
+    }
+    return new AuditService(store, auditLogger, signer).useMerkle(
+      new MerkleService(merkle, signer, transparencyOrigin(config)),
     );
   },
 });

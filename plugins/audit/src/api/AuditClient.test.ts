@@ -3,6 +3,7 @@ import {
   AuditClient,
   errorMessage,
   isNotAllowed,
+  parseCheckpointNote,
   toQueryString,
 } from './AuditClient';
 
@@ -25,6 +26,15 @@ describe('toQueryString', () => {
       }),
     ).toBe(
       '?since=2026-11-25T00%3A00%3A00.000Z&action=tenant.*&tenant=tenant%3Adefault%2Facme&outcome=failure&q=acme&limit=50&cursor=abc%3D%3D',
+    );
+  });
+
+  it('passes the tier after the filters, for the list and the CSV', () => {
+    expect(toQueryString({ tier: 'archive', q: 'x', limit: 5 })).toBe(
+      '?q=x&tier=archive&limit=5',
+    );
+    expect(toQueryString({ tier: 'archive', cursor: 'c' }, { csv: true })).toBe(
+      '?tier=archive',
     );
   });
 
@@ -88,6 +98,104 @@ describe('AuditClient', () => {
     );
   });
 
+  it('lists, runs, restores and drops archive batches', async () => {
+    const batch = {
+      id: 'b/1',
+      archivedAt: '2027-02-25T03:00:00.000Z',
+      fromSeq: 1,
+      toSeq: 10,
+      count: 10,
+      bytes: 2048,
+      manifestSha256: 'c'.repeat(64),
+      objectKey: 'a/1-10.jsonl.gz',
+      manifestKey: 'a/1-10.manifest.json',
+    };
+    const fetch = jest.fn(
+      async (input: RequestInfo | URL, init?: RequestInit) => {
+        const url = String(input);
+        if (url.endsWith('/archive/batches'))
+          return json(200, { items: [batch] });
+        if (url.endsWith('/archive/run'))
+          return json(200, { batches: [], message: 'nothing older than 90d' });
+        if (init?.method === 'DELETE')
+          return new Response(null, { status: 204 });
+        return json(200, { restored: 10 });
+      },
+    );
+    const client = new AuditClient({ discoveryApi, fetchApi: { fetch } });
+
+    await expect(client.listArchiveBatches()).resolves.toEqual([batch]);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/archive/batches',
+      undefined,
+    );
+    await expect(client.runArchive()).resolves.toEqual({
+      batches: [],
+      message: 'nothing older than 90d',
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/archive/run',
+      { method: 'POST' },
+    );
+    await expect(client.restoreBatch('b/1')).resolves.toEqual({ restored: 10 });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/archive/batches/b%2F1/restore',
+      { method: 'POST' },
+    );
+    await expect(client.dropRestoredBatch('b/1')).resolves.toBeUndefined();
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/archive/batches/b%2F1/restore',
+      { method: 'DELETE' },
+    );
+    // a numeric id works the same
+    await client.dropRestoredBatch(42);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/archive/batches/42/restore',
+      { method: 'DELETE' },
+    );
+  });
+
+  it('reads archived events with tier=archive', async () => {
+    const fetch = jest.fn(async () => json(200, { items: [] }));
+    const client = new AuditClient({ discoveryApi, fetchApi: { fetch } });
+    await client.getEvents({ tier: 'archive', outcome: 'failure' });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/events?outcome=failure&tier=archive',
+      undefined,
+    );
+  });
+
+  it('fetches the checkpoint note as text and an inclusion proof', async () => {
+    const root = Buffer.alloc(32, 7).toString('base64');
+    const note = `audit.dezky.example/log\n12\n${root}\n\n\u2014 audit.dezky.example/log AbCd+Ef/gh==\n`;
+    const proof = { leafIndex: 6, treeSize: 12, hashes: [root] };
+    const fetch = jest.fn(async (input: RequestInfo | URL) =>
+      String(input).includes('/checkpoint')
+        ? new Response(note, {
+            status: 200,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+          })
+        : json(200, proof),
+    );
+    const client = new AuditClient({ discoveryApi, fetchApi: { fetch } });
+
+    await expect(client.latestCheckpointNote()).resolves.toEqual({
+      origin: 'audit.dezky.example/log',
+      treeSize: 12,
+      rootHash: root,
+      text: note,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/checkpoint',
+      { headers: { Accept: 'text/plain' } },
+    );
+    await expect(client.inclusionProof(7, 12)).resolves.toEqual(proof);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/audit/proofs/inclusion?seq=7&treeSize=12',
+      undefined,
+    );
+  });
+
   it("turns a refusal into a ResponseError carrying the server's message", async () => {
     const fetch = jest.fn(async () =>
       json(
@@ -141,5 +249,35 @@ describe('AuditClient', () => {
     const error = await client.verify().catch(e => e);
     expect(ResponseError.is(error)).toBe(true);
     expect(errorMessage(error)).toContain('upstream down');
+  });
+});
+
+describe('parseCheckpointNote', () => {
+  const root = Buffer.alloc(32, 1).toString('base64');
+  const sig = '\u2014 audit.dezky.example/log AbCd==';
+
+  it('reads origin, size and root, with extension lines and signatures', () => {
+    const text = `origin\n0\n${root}\next: 1\n\n${sig}\n${sig}\n`;
+    expect(parseCheckpointNote(text)).toEqual({
+      origin: 'origin',
+      treeSize: 0,
+      rootHash: root,
+      text,
+    });
+  });
+
+  it.each([
+    ['no signature block', `o\n1\n${root}\n`, 'no blank line'],
+    ['no signature', `o\n1\n${root}\n\n`, 'not signed'],
+    ['a size that is no number', `o\n-1\n${root}\n\n${sig}\n`, 'tree size'],
+    ['a short root', `o\n1\nAAAA\n\n${sig}\n`, 'root hash'],
+    [
+      'a root that is no base64',
+      `o\n1\n${'*'.repeat(44)}\n\n${sig}\n`,
+      'root hash',
+    ],
+    ['no origin', `\n1\n${root}\n\n${sig}\n`, 'no origin'],
+  ])('refuses a note with %s', (_, text, why) => {
+    expect(() => parseCheckpointNote(text)).toThrow(why);
   });
 });

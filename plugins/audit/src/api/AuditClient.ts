@@ -3,14 +3,22 @@ import { ResponseError } from '@backstage/errors';
 import {
   AuditCheckpoint,
   AuditEventsPage,
-  AuditEventsQuery,
   AuditStatus,
   AuditVerifyResult,
 } from '@internal/plugin-audit-common';
+import { base64ToBytes } from '../merkle';
 import { AuditApi } from './AuditApi';
+import {
+  AuditArchiveBatch,
+  AuditArchiveRunResult,
+  AuditCheckpointNote,
+  AuditEventsQueryWithTier,
+  AuditInclusionProof,
+  AuditRestoreResult,
+} from './types';
 
 /** The query parameters in a stable order, so equal filters give equal URLs. */
-const QUERY_KEYS: ReadonlyArray<keyof AuditEventsQuery> = [
+const QUERY_KEYS: ReadonlyArray<keyof AuditEventsQueryWithTier> = [
   'since',
   'until',
   'action',
@@ -20,6 +28,7 @@ const QUERY_KEYS: ReadonlyArray<keyof AuditEventsQuery> = [
   'outcome',
   'source',
   'q',
+  'tier',
   'limit',
   'cursor',
 ];
@@ -29,7 +38,7 @@ const QUERY_KEYS: ReadonlyArray<keyof AuditEventsQuery> = [
  * when nothing is set). Empty and whitespace-only values are left out.
  */
 export function toQueryString(
-  query: AuditEventsQuery,
+  query: AuditEventsQueryWithTier,
   options: { csv?: boolean } = {},
 ): string {
   const params = new URLSearchParams();
@@ -55,12 +64,12 @@ export class AuditClient implements AuditApi {
     this.fetchApi = options.fetchApi;
   }
 
-  async getEvents(query: AuditEventsQuery): Promise<AuditEventsPage> {
+  async getEvents(query: AuditEventsQueryWithTier): Promise<AuditEventsPage> {
     const res = await this.request(`/events${toQueryString(query)}`);
     return (await res.json()) as AuditEventsPage;
   }
 
-  async exportCsv(query: AuditEventsQuery): Promise<Blob> {
+  async exportCsv(query: AuditEventsQueryWithTier): Promise<Blob> {
     const res = await this.request(
       `/events.csv${toQueryString(query, { csv: true })}`,
       { headers: { Accept: 'text/csv' } },
@@ -83,6 +92,53 @@ export class AuditClient implements AuditApi {
     return (await res.json()) as AuditCheckpoint;
   }
 
+  async listArchiveBatches(): Promise<AuditArchiveBatch[]> {
+    const res = await this.request('/archive/batches');
+    const body = (await res.json()) as { items: AuditArchiveBatch[] };
+    return body.items;
+  }
+
+  async runArchive(): Promise<AuditArchiveRunResult> {
+    const res = await this.request('/archive/run', { method: 'POST' });
+    return (await res.json()) as AuditArchiveRunResult;
+  }
+
+  async restoreBatch(id: AuditArchiveBatch['id']): Promise<AuditRestoreResult> {
+    const res = await this.request(
+      `/archive/batches/${encodeURIComponent(String(id))}/restore`,
+      { method: 'POST' },
+    );
+    return (await res.json()) as AuditRestoreResult;
+  }
+
+  async dropRestoredBatch(id: AuditArchiveBatch['id']): Promise<void> {
+    await this.request(
+      `/archive/batches/${encodeURIComponent(String(id))}/restore`,
+      {
+        method: 'DELETE',
+      },
+    );
+  }
+
+  async latestCheckpointNote(): Promise<AuditCheckpointNote> {
+    const res = await this.request('/checkpoint', {
+      headers: { Accept: 'text/plain' },
+    });
+    return parseCheckpointNote(await res.text());
+  }
+
+  async inclusionProof(
+    seq: number,
+    treeSize: number,
+  ): Promise<AuditInclusionProof> {
+    const params = new URLSearchParams({
+      seq: String(seq),
+      treeSize: String(treeSize),
+    });
+    const res = await this.request(`/proofs/inclusion?${params}`);
+    return (await res.json()) as AuditInclusionProof;
+  }
+
   private async request(path: string, init?: RequestInit): Promise<Response> {
     const base = await this.discoveryApi.getBaseUrl('audit');
     const res = await this.fetchApi.fetch(`${base}${path}`, init);
@@ -91,6 +147,37 @@ export class AuditClient implements AuditApi {
     }
     return res;
   }
+}
+
+/**
+ * A C2SP signed note of a checkpoint: `<origin>`, `<tree size>` and
+ * `<base64 root hash>` lines (then optional extension lines), a blank line,
+ * and at least one `— <key name> <base64 signature>` line. Throws on
+ * anything else. The signatures are not verified.
+ */
+export function parseCheckpointNote(text: string): AuditCheckpointNote {
+  const fail = (why: string) =>
+    new Error(`The checkpoint note is malformed: ${why}`);
+  const sep = text.indexOf('\n\n');
+  if (sep < 0) throw fail('no blank line before the signatures');
+  const [origin, size = '', rootHash = ''] = text.slice(0, sep).split('\n');
+  if (!origin) throw fail('no origin line');
+  if (!/^\d+$/.test(size) || !Number.isSafeInteger(Number(size))) {
+    throw fail('the tree size is not a number');
+  }
+  let root: Uint8Array;
+  try {
+    root = base64ToBytes(rootHash);
+  } catch {
+    root = new Uint8Array();
+  }
+  if (root.length !== 32) throw fail('the root hash is not 32 bytes of base64');
+  const signatures = text
+    .slice(sep + 2)
+    .split('\n')
+    .filter(line => line.startsWith('\u2014 '));
+  if (signatures.length === 0) throw fail('it is not signed');
+  return { origin, treeSize: Number(size), rootHash, text };
 }
 
 /**

@@ -4,5 +4,15 @@ export {
   AuditClient,
   errorMessage,
   isNotAllowed,
+  parseCheckpointNote,
   toQueryString,
 } from './AuditClient';
+export type {
+  AuditArchiveBatch,
+  AuditArchiveRunResult,
+  AuditCheckpointNote,
+  AuditEventsQueryWithTier,
+  AuditInclusionProof,
+  AuditRestoreResult,
+  AuditTier,
+} from './types';

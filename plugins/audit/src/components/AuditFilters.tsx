@@ -163,6 +163,12 @@ function ChipRow(props: {
   );
 }
 
+/** Where the events are read from: the live table, or restored archive batches. */
+export const TIER_PICKS: Array<{ label: string; value: string }> = [
+  { label: 'Hot', value: '' },
+  { label: 'Archived (restored)', value: 'archive' },
+];
+
 const RANGE_PICKS = [
   { label: 'All time', value: '' },
   ...Object.entries(QUICK_RANGES).map(([value, r]) => ({
@@ -182,6 +188,15 @@ export function AuditFilterBar(props: {
     values.range || (values.since || values.until ? 'custom' : '');
   return (
     <Box mb={2} data-testid="audit-filters">
+      <Box mb={1}>
+        <ChipRow
+          label="Tier"
+          picks={TIER_PICKS}
+          selected={values.tier === 'archive' ? 'archive' : ''}
+          onPick={tier => set({ tier })}
+          testId="audit-tier-picks"
+        />
+      </Box>
       <Box mb={1}>
         <ChipRow
           label="Action"

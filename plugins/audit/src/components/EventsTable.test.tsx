@@ -1,8 +1,23 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { AuditEvent } from '@internal/plugin-audit-common';
+import { auditApiRef } from '../api';
 import { EventsTable } from './EventsTable';
-import { auditEvent } from '../testing/fakes';
+import { auditEvent, fakeAuditApi } from '../testing/fakes';
+import {
+  b64,
+  naiveLeafHash,
+  naivePath,
+  naiveRoot,
+  randomHashHex,
+} from '../testing/merkle';
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
 
@@ -66,5 +81,154 @@ describe('EventsTable', () => {
       '"method": "oidc"',
     );
     expect(screen.queryByTestId('event-changes')).not.toBeInTheDocument();
+  });
+});
+
+describe('Prove inclusion', () => {
+  // a signed tree over seq 1–7; events are leaves 0–6
+  const chain: AuditEvent[] = Array.from({ length: 7 }, (_, i) =>
+    auditEvent({ seq: i + 1, hash: randomHashHex() }),
+  );
+  const leaves = chain.map(e => naiveLeafHash(e.hash));
+  const root = b64(naiveRoot(leaves));
+  const noteOf = (treeSize: number, rootHash = root) => ({
+    origin: 'audit.dezky.example/log',
+    treeSize,
+    rootHash,
+    text: `audit.dezky.example/log\n${treeSize}\n${rootHash}\n\n\u2014 audit x\n`,
+  });
+  const proofOf = (seq: number) => ({
+    leafIndex: seq - 1,
+    treeSize: 7,
+    hashes: naivePath(seq - 1, leaves).map(b64),
+  });
+
+  const expand = async (
+    event: AuditEvent,
+    api: ReturnType<typeof fakeAuditApi>,
+  ) => {
+    renderInTestApp(<EventsTable events={[event]} />, {
+      apis: [[auditApiRef, api]],
+      mountedRoutes,
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Show details' }));
+    await screen.findByTestId('event-details');
+  };
+
+  it('verifies an event in the signed tree in the browser', async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => noteOf(7)),
+      inclusionProof: jest.fn(async seq => proofOf(seq)),
+    });
+    await expand(chain[4], api);
+
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Prove inclusion' }),
+    );
+    const result = await screen.findByTestId('inclusion-result');
+    expect(result).toHaveTextContent(
+      `Included in the signed tree of size 7 (root ${root.slice(
+        0,
+        12,
+      )}…): verified`,
+    );
+    expect(within(result).getByTitle(root)).toBeInTheDocument();
+    expect(api.inclusionProof).toHaveBeenCalledWith(5, 7);
+    // once to decide on the button, once more (the latest) when asked
+    expect(api.latestCheckpointNote).toHaveBeenCalledTimes(2);
+  });
+
+  it('says in red when a tampered proof does not verify', async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => noteOf(7)),
+      inclusionProof: jest.fn(async seq => {
+        const proof = proofOf(seq);
+        const first = Buffer.from(proof.hashes[0], 'base64');
+        first[0] ^= 0xff;
+        return { ...proof, hashes: [b64(first), ...proof.hashes.slice(1)] };
+      }),
+    });
+    await expand(chain[2], api);
+
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Prove inclusion' }),
+    );
+    const result = await screen.findByTestId('inclusion-result');
+    expect(result).toHaveTextContent('Proof does not verify');
+    expect(result).toHaveTextContent(
+      'the path does not hash to the signed root',
+    );
+    expect(result.className).toMatch(/standardError/);
+  });
+
+  it('also fails an event whose hash is not the one in the tree', async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => noteOf(7)),
+      inclusionProof: jest.fn(async seq => proofOf(seq)),
+    });
+    await expand({ ...chain[0], hash: randomHashHex() }, api);
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Prove inclusion' }),
+    );
+    expect(await screen.findByTestId('inclusion-result')).toHaveTextContent(
+      'Proof does not verify',
+    );
+  });
+
+  it('says when the event is newer than the signed tree, without asking for a proof', async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => noteOf(7)),
+    });
+    await expand(auditEvent({ seq: 9 }), api);
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Prove inclusion' }),
+    );
+    expect(await screen.findByTestId('inclusion-result')).toHaveTextContent(
+      'Not yet in the latest signed tree (size 7); sign a checkpoint first',
+    );
+    expect(api.inclusionProof).not.toHaveBeenCalled();
+  });
+
+  it("shows the server's message when the proof fails to load", async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => noteOf(7)),
+      inclusionProof: jest.fn(async () => {
+        throw new Error('treeSize: larger than the tree');
+      }),
+    });
+    await expand(chain[0], api);
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Prove inclusion' }),
+    );
+    expect(await screen.findByTestId('inclusion-error')).toHaveTextContent(
+      'Could not prove inclusion: treeSize: larger than the tree',
+    );
+  });
+
+  it('offers no proof to users the server refuses the checkpoint', async () => {
+    const api = fakeAuditApi(); // latestCheckpointNote: 403
+    await expand(chain[0], api);
+    await waitFor(() => expect(api.latestCheckpointNote).toHaveBeenCalled());
+    // let the refusal land before looking
+    await act(async () => {});
+    expect(
+      screen.queryByRole('button', { name: 'Prove inclusion' }),
+    ).toBeNull();
+    expect(screen.queryByTestId('inclusion-proof')).toBeNull();
+  });
+
+  it('still offers it when the checkpoint fails for another reason', async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => {
+        throw new Error('No checkpoint signed yet');
+      }),
+    });
+    await expand(chain[0], api);
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Prove inclusion' }),
+    );
+    expect(await screen.findByTestId('inclusion-error')).toHaveTextContent(
+      'Could not prove inclusion: No checkpoint signed yet',
+    );
   });
 });

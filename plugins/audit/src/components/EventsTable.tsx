@@ -15,6 +15,7 @@ import KeyboardArrowRightIcon from '@material-ui/icons/KeyboardArrowRight';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { AuditEvent } from '@internal/plugin-audit-common';
 import { actorLabel, formatTime, formatValue, metadataChanges } from './format';
+import { InclusionProof } from './InclusionProof';
 
 const useStyles = makeStyles(theme => ({
   row: { '& > td': { borderBottom: 'unset' } },
@@ -134,6 +135,7 @@ function EventDetails(props: { event: AuditEvent }) {
             </Typography>
           ))}
       </Box>
+      <InclusionProof event={event} />
       <Typography variant="subtitle2" gutterBottom>
         Metadata
       </Typography>

@@ -5,14 +5,13 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { AuditEventsQuery } from '@internal/plugin-audit-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Typography from '@material-ui/core/Typography';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
-import { auditApiRef, errorMessage } from '../api';
+import { AuditEventsQueryWithTier, auditApiRef, errorMessage } from '../api';
 import { downloadCsv } from './download';
 import { EventsTable } from './EventsTable';
 import { useAuditEvents } from './useAuditEvents';
@@ -22,17 +21,20 @@ import { useAuditEvents } from './useAuditEvents';
  * "Load older" button for the next page and an "Export CSV" of the same filters.
  */
 export function EventsView(props: {
-  query: AuditEventsQuery;
+  query: AuditEventsQueryWithTier;
   title?: string;
   showTenant?: boolean;
   /** What the empty state says; by default it suggests widening the filters. */
   emptyTitle?: string;
+  /** The empty state's explanation below its title. */
+  emptyDescription?: string;
 }) {
   const {
     query,
     title = 'Audit events',
     showTenant,
     emptyTitle = 'No audit events match these filters',
+    emptyDescription = 'Widen the time range or clear a filter. Events appear here as the portal, the catalog and the ingested services (Authentik, Stalwart, OCIS) record them.',
   } = props;
   const api = useApi(auditApiRef);
   const events = useAuditEvents(query);
@@ -72,7 +74,7 @@ export function EventsView(props: {
       <EmptyState
         missing="data"
         title={emptyTitle}
-        description="Widen the time range or clear a filter. Events appear here as the portal, the catalog and the ingested services (Authentik, Stalwart, OCIS) record them."
+        description={emptyDescription}
       />
     );
   } else {

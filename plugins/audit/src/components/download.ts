@@ -1,5 +1,4 @@
-import { AuditEventsQuery } from '@internal/plugin-audit-common';
-import { AuditApi } from '../api';
+import { AuditApi, AuditEventsQueryWithTier } from '../api';
 import { csvFileName } from './format';
 
 /**
@@ -8,7 +7,7 @@ import { csvFileName } from './format';
  */
 export async function downloadCsv(
   api: AuditApi,
-  query: AuditEventsQuery,
+  query: AuditEventsQueryWithTier,
 ): Promise<void> {
   const blob = await api.exportCsv(query);
   const url = URL.createObjectURL(blob);

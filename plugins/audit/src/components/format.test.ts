@@ -1,6 +1,8 @@
 import {
   csvFileName,
   filtersToQuery,
+  formatBytes,
+  formatCount,
   isoToLocalInput,
   localInputToIso,
   metadataChanges,
@@ -73,6 +75,28 @@ describe('filtersToQuery', () => {
       until: '2026-11-02T00:00:00.000Z',
       tenant: 'tenant:default/acme',
     });
+  });
+
+  it('passes the archive tier on and leaves hot to the server', () => {
+    expect(filtersToQuery({ tier: 'archive', actor: 'anna' }, now)).toEqual({
+      tier: 'archive',
+      actor: 'anna',
+    });
+    expect(filtersToQuery({ tier: 'hot' }, now)).toEqual({});
+    expect(filtersToQuery({ tier: 'cold' }, now)).toEqual({});
+  });
+});
+
+describe('formatBytes and formatCount', () => {
+  it('reads like people write it', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1024)).toBe('1 KiB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(1_572_864)).toBe('1.5 MiB');
+    expect(formatBytes(123 * 1024 * 1024)).toBe('123 MiB');
+    expect(formatBytes(5 * 1024 ** 4)).toBe('5 TiB');
+    expect(formatCount(12345)).toBe('12,345');
   });
 });
 

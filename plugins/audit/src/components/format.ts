@@ -1,4 +1,5 @@
-import { AuditEvent, AuditEventsQuery } from '@internal/plugin-audit-common';
+import { AuditEvent } from '@internal/plugin-audit-common';
+import { AuditEventsQueryWithTier } from '../api';
 
 /** One changed field of an event: `metadata[field] = { from, to }`. */
 export interface FieldChange {
@@ -67,6 +68,25 @@ export function shortHash(hash: string): string {
   return hash.length > 12 ? `${hash.slice(0, 12)}…` : hash;
 }
 
+/** A size in bytes as people read it: `512 B`, `1.5 MiB`, `12 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} B`;
+  const digits = value < 10 ? 1 : 0;
+  return `${Number(value.toFixed(digits))} ${units[unit]}`;
+}
+
+/** A count with thousands separators: 12,345. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** The quick time ranges of the filter bar, in milliseconds back from now. */
 export const QUICK_RANGES: Record<string, { label: string; ms: number }> = {
   '24h': { label: '24 h', ms: 24 * 3600_000 },
@@ -86,6 +106,7 @@ export const FILTER_PARAMS = [
   'tenant',
   'partner',
   'actor',
+  'tier',
 ] as const;
 
 export type FilterParam = (typeof FILTER_PARAMS)[number];
@@ -93,13 +114,14 @@ export type FilterValues = Record<FilterParam, string>;
 
 /**
  * The API query for the filter values of the URL. A quick `range` wins over
- * explicit since/until; `now` is passed in so the query stays stable.
+ * explicit since/until; `now` is passed in so the query stays stable. Only
+ * `tier=archive` is passed on (hot is the server's default).
  */
 export function filtersToQuery(
   values: Partial<FilterValues>,
   now: number,
-): AuditEventsQuery {
-  const query: AuditEventsQuery = {};
+): AuditEventsQueryWithTier {
+  const query: AuditEventsQueryWithTier = {};
   const text = (v: string | undefined) => v?.trim() || undefined;
   query.q = text(values.q);
   query.action = text(values.action);
@@ -117,7 +139,10 @@ export function filtersToQuery(
     query.since = toIso(values.since);
     query.until = toIso(values.until);
   }
-  for (const key of Object.keys(query) as Array<keyof AuditEventsQuery>) {
+  if (values.tier === 'archive') query.tier = 'archive';
+  for (const key of Object.keys(query) as Array<
+    keyof AuditEventsQueryWithTier
+  >) {
     if (query[key] === undefined) delete query[key];
   }
   return query;

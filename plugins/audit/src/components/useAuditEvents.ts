@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { AuditEvent, AuditEventsQuery } from '@internal/plugin-audit-common';
-import { auditApiRef } from '../api';
+import { AuditEvent } from '@internal/plugin-audit-common';
+import { AuditEventsQueryWithTier, auditApiRef } from '../api';
 
 interface EventsState {
   items: AuditEvent[];
@@ -19,7 +19,7 @@ const initial: EventsState = { items: [], loading: true, loadingMore: false };
  * (older) page through the server's cursor. A new query starts over; answers
  * for a query that is no longer current are dropped.
  */
-export function useAuditEvents(query: AuditEventsQuery) {
+export function useAuditEvents(query: AuditEventsQueryWithTier) {
   const api = useApi(auditApiRef);
   const key = JSON.stringify(query);
   const current = useRef(key);

@@ -1,18 +1,25 @@
 import { ResponseError } from '@backstage/errors';
+import { AuditEvent, AuditEventsPage } from '@internal/plugin-audit-common';
 import {
-  AuditEvent,
-  AuditEventsPage,
-  AuditEventsQuery,
-} from '@internal/plugin-audit-common';
-import { AuditApi } from '../api';
+  AuditApi,
+  AuditArchiveBatch,
+  AuditCheckpointNote,
+  AuditEventsQueryWithTier,
+  AuditInclusionProof,
+  AuditRestoreResult,
+} from '../api';
 
-/** An AuditApi whose every method is a jest mock (reject unless set). */
+/**
+ * An AuditApi whose every method is a jest mock: reads answer empty, the
+ * Merkle endpoints refuse (403, as for non-operators), other writes reject
+ * unless set.
+ */
 export function fakeAuditApi(overrides: Partial<AuditApi> = {}) {
   const api: jest.Mocked<AuditApi> = {
-    getEvents: jest.fn<Promise<AuditEventsPage>, [AuditEventsQuery]>(
+    getEvents: jest.fn<Promise<AuditEventsPage>, [AuditEventsQueryWithTier]>(
       async () => ({ items: [] }),
     ),
-    exportCsv: jest.fn<Promise<Blob>, [AuditEventsQuery]>(
+    exportCsv: jest.fn<Promise<Blob>, [AuditEventsQueryWithTier]>(
       async () => new Blob(['seq\n']),
     ),
     getStatus: jest.fn(async () => ({ head: null })),
@@ -20,6 +27,31 @@ export function fakeAuditApi(overrides: Partial<AuditApi> = {}) {
     createCheckpoint: jest.fn(async () => {
       throw new Error('not faked');
     }),
+    listArchiveBatches: jest.fn<Promise<AuditArchiveBatch[]>, []>(
+      async () => [],
+    ),
+    runArchive: jest.fn(async () => ({ batches: [] })),
+    restoreBatch: jest.fn<
+      Promise<AuditRestoreResult>,
+      [AuditArchiveBatch['id']]
+    >(async () => {
+      throw new Error('not faked');
+    }),
+    dropRestoredBatch: jest.fn<Promise<void>, [AuditArchiveBatch['id']]>(
+      async () => {
+        throw new Error('not faked');
+      },
+    ),
+    latestCheckpointNote: jest.fn<Promise<AuditCheckpointNote>, []>(
+      async () => {
+        throw await notAllowed('Not allowed: audit.chain.verify');
+      },
+    ),
+    inclusionProof: jest.fn<Promise<AuditInclusionProof>, [number, number]>(
+      async () => {
+        throw await notAllowed('Not allowed: audit.chain.verify');
+      },
+    ),
   };
   Object.assign(api, overrides);
   return api;
@@ -59,6 +91,26 @@ export function auditEvent(partial: Partial<AuditEvent> = {}): AuditEvent {
     source: 'portal',
     prevHash: '0'.repeat(64),
     hash: `${seq}`.padStart(64, 'a'),
+    ...partial,
+  };
+}
+
+/** An archived batch with sensible defaults. */
+export function archiveBatch(
+  partial: Partial<AuditArchiveBatch> = {},
+): AuditArchiveBatch {
+  const fromSeq = partial.fromSeq ?? 1;
+  const toSeq = partial.toSeq ?? fromSeq + 4999;
+  return {
+    id: `batch-${fromSeq}-${toSeq}`,
+    archivedAt: '2027-02-25T03:00:00.000Z',
+    fromSeq,
+    toSeq,
+    count: toSeq - fromSeq + 1,
+    bytes: 1_572_864,
+    manifestSha256: `${fromSeq}`.padStart(64, 'c'),
+    objectKey: `audit/${fromSeq}-${toSeq}.jsonl.gz`,
+    manifestKey: `audit/${fromSeq}-${toSeq}.manifest.json`,
     ...partial,
   };
 }
