@@ -89,6 +89,20 @@ describe('readArchiveConfig', () => {
     });
   });
 
+  it('treats an s3 block without a bucket as no S3 (unset environment variables)', () => {
+    const settings = readArchiveConfig(
+      new ConfigReader({ audit: { archive: { s3: { region: 'fsn1' } } } }),
+    );
+    expect(settings.s3).toBeUndefined();
+    expect(() =>
+      readArchiveConfig(
+        new ConfigReader({
+          audit: { archive: { enabled: true, s3: { region: 'fsn1' } } },
+        }),
+      ),
+    ).toThrow('needs audit.archive.s3.bucket');
+  });
+
   it.each([
     [{ enabled: true }, 'needs audit.archive.s3.bucket'],
     [{ hour: 24 }, 'hour must be a whole number from 0 to 23'],

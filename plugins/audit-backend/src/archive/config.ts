@@ -34,7 +34,10 @@ function integer(
 /** Reads `audit.archive` from the root config. */
 export function readArchiveConfig(root: Config): ArchiveSettings {
   const config = root.getOptionalConfig('audit.archive');
-  const s3 = config?.getOptionalConfig('s3');
+  // without a bucket there is no S3 to talk to (e.g. the production config's
+  // ${AUDIT_ARCHIVE_BUCKET} left unset): as if s3 were not configured
+  const s3Config = config?.getOptionalConfig('s3');
+  const s3 = s3Config?.has('bucket') ? s3Config : undefined;
   const sse = s3?.getOptionalString('serverSideEncryption');
   if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
     throw new Error(
