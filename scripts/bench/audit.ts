@@ -33,7 +33,7 @@ import {
 } from '../../plugins/audit-backend/src/database/__fixtures__/runInstances';
 import { sampleEvent } from '../../plugins/audit-backend/src/database/__fixtures__/sampleEvents';
 
-import { gitCommit, table } from './report';
+import { gitCommit, machineLine, table } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const migrationsDir = path.join(repoRoot, 'plugins/audit-backend/migrations');
@@ -611,7 +611,6 @@ const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 async function main(argv: string[]): Promise<number> {
   const o = parseOptions(argv);
-  const cpus = os.cpus();
   const server = new PgServer(o.pg!);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dezky-bench-audit-'));
   const open: Knex[] = [];
@@ -630,17 +629,7 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     console.log('Dezky audit chain benchmark');
-    console.log(
-      `machine:  ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), ${(
-        os.totalmem() /
-        1024 ** 3
-      ).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; node ${
-        process.version
-      }; load average ${os
-        .loadavg()
-        .map(l => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`machine:  ${machineLine()}`);
     console.log(`commit:   ${gitCommit()}`);
     console.log(
       `postgres: ${await server.describe()}${

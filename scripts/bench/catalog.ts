@@ -17,7 +17,7 @@ import {
 } from '../../packages/backend/src/testing/servers';
 import { signInThroughOidc } from '../../packages/backend/src/testing/oidcSignIn';
 
-import { gitCommit, table } from './report';
+import { gitCommit, machineLine, table } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EXTERNAL_TOKEN = 'dezky-development-external-token';
@@ -504,17 +504,8 @@ async function main(argv: string[]): Promise<number> {
   const o = parseOptions(argv);
   const expectedTenants = o.partners * o.tenantsPerPartner;
   const staffIndex = Math.min(42, o.partners);
-  const cpus = os.cpus();
-
   console.log('Dezky portal catalog benchmark');
-  console.log(
-    `machine: ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), ${(
-      os.totalmem() /
-      1024 ** 3
-    ).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; node ${
-      process.version
-    }`,
-  );
+  console.log(`machine: ${machineLine()}`);
   console.log(`commit:  ${gitCommit()}`);
   console.log(
     `catalog: ${o.partners} partners x ${

@@ -1,5 +1,6 @@
 /* What every benchmark prints around its figures: aligned tables, the commit. */
 import { execFileSync } from 'child_process';
+import os from 'os';
 import path from 'path';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -38,4 +39,19 @@ export function gitCommit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The machine the figures were measured on: CPUs, memory, OS, Node, load. */
+export function machineLine(): string {
+  const cpus = os.cpus();
+  const load = os
+    .loadavg()
+    .map(l => l.toFixed(2))
+    .join(' ');
+  return `${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), ${(
+    os.totalmem() /
+    1024 ** 3
+  ).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; node ${
+    process.version
+  }; load average ${load}`;
 }

@@ -2,6 +2,7 @@ import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import auditPlugin from '@internal/plugin-audit';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
+import flagsPlugin from '@internal/plugin-flags';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 
@@ -10,6 +11,7 @@ export default createApp({
     catalogPlugin,
     dezkyCatalogPlugin,
     auditPlugin,
+    flagsPlugin,
     navModule,
     signInModule,
   ],

@@ -32,4 +32,9 @@ backend.add(import('@internal/plugin-permission-backend-module-dezky'));
 // entity and location mutations land in the chain (docs/audit.md).
 backend.add(import('@internal/plugin-audit-backend'));
 
+// Feature flags: the flags, their evaluation per tenant (also over OFREP for
+// OpenFeature clients) and the audit of every change (docs/flags.md). Other
+// backend plugins ask flagsServiceRef from @internal/plugin-flags-node.
+backend.add(import('@internal/plugin-flags-backend'));
+
 backend.start();

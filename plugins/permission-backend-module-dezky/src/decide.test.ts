@@ -17,6 +17,11 @@ import {
   auditEventReadPermission,
 } from '@internal/plugin-audit-common';
 import { DezkyAccess } from '@internal/plugin-dezky-node';
+import {
+  flagEvaluatePermission,
+  flagManagePermission,
+  flagReadPermission,
+} from '@internal/plugin-flags-common';
 import { decide } from './decide';
 
 const operator: DezkyAccess = {
@@ -62,7 +67,14 @@ const mutations = [
 
 describe('decide', () => {
   it.each([operator, service])('allows everything to $role', access => {
-    for (const p of [catalogEntityReadPermission, ...mutations, unknown]) {
+    for (const p of [
+      catalogEntityReadPermission,
+      ...mutations,
+      unknown,
+      flagReadPermission,
+      flagManagePermission,
+      flagEvaluatePermission,
+    ]) {
       expect(decide(p, access)).toEqual({ result: AuthorizeResult.ALLOW });
     }
   });
@@ -128,6 +140,38 @@ describe('decide', () => {
     expect(decide(auditEventReadPermission, outsider)).toEqual({
       result: AuthorizeResult.DENY,
     });
+  });
+
+  it('lets partner staff read the flags but never change them', () => {
+    expect(decide(flagReadPermission, staff)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(decide(flagManagePermission, staff)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+  });
+
+  it("lets partner staff see the flags' effect on their partners' tenants only, as a condition", () => {
+    expect(decide(flagEvaluatePermission, staff)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'flags',
+      resourceType: 'flags-tenant',
+      conditions: {
+        rule: 'IS_TENANT_OF_PARTNER',
+        resourceType: 'flags-tenant',
+        params: { partnerRefs: ['partner:default/nord'] },
+      },
+    });
+  });
+
+  it('gives other users no flags at all', () => {
+    for (const p of [
+      flagReadPermission,
+      flagManagePermission,
+      flagEvaluatePermission,
+    ]) {
+      expect(decide(p, outsider)).toEqual({ result: AuthorizeResult.DENY });
+    }
   });
 
   it('lets any other signed-in user read only their own user entity', () => {

@@ -22,6 +22,14 @@ import {
   auditEventResourceRef,
 } from '@internal/plugin-audit-node';
 import {
+  flagEvaluatePermission,
+  flagReadPermission,
+} from '@internal/plugin-flags-common';
+import {
+  flagTenantPermissionRules,
+  flagTenantResourceRef,
+} from '@internal/plugin-flags-node';
+import {
   DezkyAccess,
   isMemberOfGroupCatalogRule,
   isTenantOfPartnerCatalogRule,
@@ -33,6 +41,11 @@ const isMemberOfGroup = createConditionFactory(isMemberOfGroupCatalogRule);
 const auditEvents = createConditionExports({
   resourceRef: auditEventResourceRef,
   rules: auditEventPermissionRules,
+});
+
+const flagTenants = createConditionExports({
+  resourceRef: flagTenantResourceRef,
+  rules: flagTenantPermissionRules,
 });
 
 const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
@@ -81,10 +94,12 @@ export function catalogReadConditions(
 /**
  * The one place that decides who may do what in the Dezky portal.
  * Operators and backend services: everything. Partner staff: reading the
- * catalog entities above, and the audit events of their partners (which
- * include their tenants' events). Other users: their own catalog entity.
- * Anything not named here — catalog mutations (locations, refresh,
- * unregister), verifying the audit chain, unknown permissions — is denied.
+ * catalog entities above, the audit events of their partners (which
+ * include their tenants' events), the feature flags, and the flags'
+ * effect on their partners' tenants. Other users: their own catalog
+ * entity. Anything not named here — catalog mutations (locations, refresh,
+ * unregister), verifying the audit chain, changing flags, unknown
+ * permissions — is denied.
  */
 export function decide(
   permission: Permission,
@@ -109,6 +124,19 @@ export function decide(
         partnerRefs: access.partnerRefs,
       }),
     );
+  }
+  if (access.role === 'partner-staff') {
+    if (isPermission(permission, flagReadPermission)) {
+      return ALLOW;
+    }
+    if (isPermission(permission, flagEvaluatePermission)) {
+      return flagTenants.createConditionalDecision(
+        permission,
+        flagTenants.conditions.isTenantOfPartner({
+          partnerRefs: access.partnerRefs,
+        }),
+      );
+    }
   }
   return DENY;
 }

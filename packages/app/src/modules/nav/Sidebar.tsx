@@ -34,6 +34,8 @@ export const SidebarContent = NavContentBlueprint.make({
             {nav.take('page:dezky-catalog/partners')}
             {/* everyone signed in: staff see their partner's events only */}
             {nav.take('page:audit')}
+            {/* everyone signed in: staff read, operators change (server-enforced) */}
+            {nav.take('page:flags')}
             {isOperator ? catalogItem : null}
             <SidebarDivider />
             <SidebarScrollWrapper>

@@ -1,0 +1,95 @@
+import {
+  Flag,
+  FlagContext,
+  FlagEvaluation,
+} from '@internal/plugin-flags-common';
+import { evaluateFlag } from '@internal/plugin-flags-node';
+import { FlagStore } from '../database/FlagStore';
+import { FlagEvaluator } from './FlagEvaluator';
+import { FlagTenant, TenantDirectory } from './TenantDirectory';
+
+/** The flags at one version. */
+export interface FlagSnapshot {
+  version: string;
+  /** Ordered by key. */
+  flags: Flag[];
+}
+
+/**
+ * Evaluates from a snapshot of the store, read again whenever the store's
+ * version differs (one small query per call), so a change made through any
+ * instance is seen by the next evaluation.
+ */
+export class DefaultFlagEvaluator implements FlagEvaluator {
+  private cached?: Promise<FlagSnapshot>;
+
+  constructor(
+    private readonly deps: {
+      store: Pick<FlagStore, 'list' | 'version'>;
+      tenants: TenantDirectory;
+      /** config `flags.environment`. */
+      environment: string;
+    },
+  ) {}
+
+  get environment(): string {
+    return this.deps.environment;
+  }
+
+  /** The current flags and their version. */
+  async snapshot(): Promise<FlagSnapshot> {
+    // the version first: the flags read after it are never older
+    const version = await this.deps.store.version();
+    const cached = this.cached && (await this.cached.catch(() => undefined));
+    if (cached?.version === version) {
+      return cached;
+    }
+    const load = this.deps.store.list().then(flags => ({ version, flags }));
+    this.cached = load;
+    return load;
+  }
+
+  async version(): Promise<string> {
+    return this.deps.store.version();
+  }
+
+  async evaluateAll(ctx: FlagContext): Promise<FlagEvaluation[]> {
+    const { flags } = await this.snapshot();
+    return flags.map(flag => evaluateFlag(flag, ctx));
+  }
+
+  async evaluateOne(
+    key: string,
+    ctx: FlagContext,
+  ): Promise<FlagEvaluation | undefined> {
+    const { flags } = await this.snapshot();
+    const flag = flags.find(f => f.key === key);
+    return flag ? evaluateFlag(flag, ctx) : undefined;
+  }
+
+  async contextFor(
+    tenantName: string,
+    fallback?: { plan?: string; partner?: string },
+  ): Promise<FlagContext> {
+    const tenant = await this.deps.tenants.byName(tenantName);
+    if (tenant) {
+      return this.contextOf(tenant);
+    }
+    return {
+      tenant: tenantName,
+      ...(fallback?.plan ? { plan: fallback.plan } : {}),
+      ...(fallback?.partner ? { partner: fallback.partner } : {}),
+      environment: this.deps.environment,
+    };
+  }
+
+  /** The context of a catalog tenant: its values only. */
+  contextOf(tenant: FlagTenant): FlagContext {
+    return {
+      tenant: tenant.name,
+      ...(tenant.plan ? { plan: tenant.plan } : {}),
+      ...(tenant.partner ? { partner: tenant.partner } : {}),
+      environment: this.deps.environment,
+    };
+  }
+}
