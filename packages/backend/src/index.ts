@@ -37,4 +37,8 @@ backend.add(import('@internal/plugin-audit-backend'));
 // backend plugins ask flagsServiceRef from @internal/plugin-flags-node.
 backend.add(import('@internal/plugin-flags-backend'));
 
+// Integration health: probes from each Integration's spec.probe on the
+// scheduler, with history (GET /api/health/status, docs/health.md).
+backend.add(import('@internal/plugin-health-backend'));
+
 backend.start();
