@@ -1,7 +1,7 @@
 /**
  * Shared backend helpers for the Dezky plugins: who is asking (operator, staff
  * of which partners, which tenants) and the permission rules that scope data
- * to a partner.
+ * to a partner, and the catalog's tenants as every plugin looks them up.
  *
  * @packageDocumentation
  */
@@ -15,3 +15,8 @@ export {
   isTenantOfPartnerCatalogRule,
 } from './access/catalogRules';
 export * from './permissions';
+export {
+  CatalogTenantDirectory,
+  type DezkyTenant,
+  type TenantDirectory as DezkyTenantDirectory,
+} from './tenants/CatalogTenantDirectory';

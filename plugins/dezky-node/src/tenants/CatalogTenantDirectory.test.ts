@@ -1,0 +1,71 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { CatalogTenantDirectory } from './CatalogTenantDirectory';
+
+const tenant = (name: string, spec: object) => ({
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name, namespace: 'default' },
+  spec: { owner: 'group:default/x', plan: 'business', seats: 1, ...spec },
+});
+
+describe('CatalogTenantDirectory', () => {
+  const catalog = catalogServiceMock({
+    entities: [
+      tenant('ACME', {
+        partner: 'nordlicht-it',
+        domains: ['Acme.example', 'acme-mail.example'],
+      }),
+      tenant('echo', { plan: 'starter', domains: ['echo.example'] }),
+      {
+        apiVersion: 'dezky.io/v1alpha1',
+        kind: 'Partner',
+        metadata: { name: 'p' },
+        spec: {},
+      },
+    ],
+  });
+  const directory = new CatalogTenantDirectory({
+    catalog,
+    auth: mockServices.auth(),
+  });
+
+  it('finds tenants by ref, name and domain, case-insensitively, keeping the exact name', async () => {
+    const acme = {
+      name: 'ACME',
+      tenantRef: 'tenant:default/acme',
+      plan: 'business',
+      partner: 'nordlicht-it',
+      partnerRef: 'partner:default/nordlicht-it',
+      domains: ['acme.example', 'acme-mail.example'],
+    };
+    await expect(directory.byRef('Tenant:default/ACME')).resolves.toEqual(acme);
+    await expect(directory.byName('acme')).resolves.toEqual(acme);
+    await expect(directory.byDomain('ACME-MAIL.example')).resolves.toEqual(
+      acme,
+    );
+    await expect(directory.byName('echo')).resolves.toEqual({
+      name: 'echo',
+      tenantRef: 'tenant:default/echo',
+      plan: 'starter',
+      domains: ['echo.example'],
+    });
+    await expect(directory.byName('p')).resolves.toBeUndefined();
+    expect((await directory.all()).map(t => t.name)).toEqual(['ACME', 'echo']);
+  });
+
+  it('reads the catalog once per ttl, and again after a failed read', async () => {
+    const getEntities = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('catalog down'))
+      .mockResolvedValue({ items: [tenant('x', { domains: [] })] });
+    const flaky = new CatalogTenantDirectory({
+      catalog: { getEntities } as any,
+      auth: mockServices.auth(),
+    });
+    await expect(flaky.byName('x')).rejects.toThrow('catalog down');
+    await expect(flaky.byName('x')).resolves.toMatchObject({ name: 'x' });
+    await flaky.byName('x');
+    expect(getEntities).toHaveBeenCalledTimes(2);
+  });
+});
