@@ -1,21 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { promises as fs } from 'fs';
-import path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { seeded } from './seeded';
 import { signIn } from './signIn';
-
-/* The expectations come from the seeded catalog/ files themselves. */
-const catalogDir = path.resolve(__dirname, '../../../catalog');
-
-async function seeded(kind: string): Promise<any[]> {
-  const dir = path.join(catalogDir, `${kind.toLowerCase()}s`);
-  const out = [];
-  for (const file of await fs.readdir(dir)) {
-    const text = await fs.readFile(path.join(dir, file), 'utf8');
-    out.push(...parseAllDocuments(text).map(d => d.toJS()));
-  }
-  return out;
-}
 
 test('the home page counts what the catalog holds', async ({ page }) => {
   const [tenants, partners, integrations] = await Promise.all([

@@ -3,6 +3,7 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import auditPlugin from '@internal/plugin-audit';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import flagsPlugin from '@internal/plugin-flags';
+import healthPlugin from '@internal/plugin-health';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 
@@ -12,6 +13,7 @@ export default createApp({
     dezkyCatalogPlugin,
     auditPlugin,
     flagsPlugin,
+    healthPlugin,
     navModule,
     signInModule,
   ],

@@ -36,6 +36,8 @@ export const SidebarContent = NavContentBlueprint.make({
             {nav.take('page:audit')}
             {/* everyone signed in: staff read, operators change (server-enforced) */}
             {nav.take('page:flags')}
+            {/* everyone signed in: operators' Refresh runs a probe round */}
+            {nav.take('page:health')}
             {isOperator ? catalogItem : null}
             <SidebarDivider />
             <SidebarScrollWrapper>

@@ -1,0 +1,4 @@
+export { healthApiRef } from './HealthApi';
+export type { HealthApi } from './HealthApi';
+export { HealthClient, errorMessage } from './HealthClient';
+export type { HealthSample, IntegrationHistory } from './types';

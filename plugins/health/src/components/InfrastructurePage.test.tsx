@@ -1,0 +1,239 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { healthApiRef } from '../api';
+import {
+  aHistory,
+  aStatus,
+  fakeHealthApi,
+  OPERATOR_REFS,
+  responseError,
+  STAFF_REFS,
+} from '../testing/fakes';
+import { InfrastructurePage } from './InfrastructurePage';
+
+const operatorIdentity = () =>
+  mockApis.identity({ ownershipEntityRefs: OPERATOR_REFS });
+const staffIdentity = () =>
+  mockApis.identity({ ownershipEntityRefs: STAFF_REFS });
+
+const stalwart = aStatus();
+const postgres = aStatus({
+  integration: 'integration:default/postgres',
+  title: 'Portal database',
+  status: 'bad',
+  latencyMs: 1500,
+  error: 'timeout after 1500 ms',
+  checkedAt: new Date(Date.now() - 12_000).toISOString(),
+});
+const keycloak = aStatus({
+  integration: 'integration:default/keycloak',
+  title: 'Keycloak',
+  status: 'planned',
+  latencyMs: undefined,
+  checkedAt: undefined,
+});
+
+const cardOf = (ref: string) =>
+  screen
+    .getAllByTestId('health-card')
+    .find(c => c.getAttribute('data-integration') === ref)!;
+
+describe('InfrastructurePage', () => {
+  it('shows a card per probed integration with status, latency, uptime and chart', async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart, keycloak]),
+      getHistory: jest.fn(async ref =>
+        aHistory({
+          integration: ref,
+          uptime: { '24h': null, '7d': null, '30d': null },
+        }),
+      ),
+    });
+    api.getHistory.mockImplementationOnce(async ref =>
+      aHistory({ integration: ref }),
+    );
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+
+    const cards = await screen.findAllByTestId('health-card');
+    expect(cards).toHaveLength(1);
+    const card = cardOf('integration:default/stalwart');
+    expect(card).toHaveTextContent('Stalwart mail');
+    expect(within(card).getByTestId('health-status')).toHaveTextContent('ok');
+    expect(within(card).getByTestId('health-latency')).toHaveTextContent(
+      '42 ms',
+    );
+    await waitFor(() =>
+      expect(within(card).getByTestId('health-uptime')).toHaveTextContent(
+        '99.87 %',
+      ),
+    );
+    expect(within(card).getByTestId('sparkline')).toHaveAttribute(
+      'data-points',
+      '5',
+    );
+    expect(within(card).getByTestId('health-checked')).toHaveTextContent(
+      /checked \d+ s ago/,
+    );
+    expect(api.getHistory).toHaveBeenCalledWith('integration:default/stalwart');
+    // planned integrations are never asked for a history
+    expect(api.getHistory).not.toHaveBeenCalledWith(
+      'integration:default/keycloak',
+    );
+    expect(screen.queryByTestId('health-banner')).toBeNull();
+  });
+
+  it('shows "—" for an uptime without samples', async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart]),
+      getHistory: jest.fn(async ref =>
+        aHistory({
+          integration: ref,
+          uptime: { '24h': null, '7d': null, '30d': null },
+          samples: { '24h': 0, '7d': 0, '30d': 0 },
+        }),
+      ),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+    const card = await screen.findByTestId('health-card');
+    await waitFor(() => expect(api.getHistory).toHaveBeenCalled());
+    expect(within(card).getByTestId('health-uptime')).toHaveTextContent('—');
+  });
+
+  it('shows a red banner naming the bad integrations, bad ones first', async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart, postgres]),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+    const banner = await screen.findByTestId('health-banner');
+    expect(banner).toHaveTextContent('1 integration is down: Portal database');
+    expect(banner).not.toHaveTextContent('Stalwart');
+    const cards = screen.getAllByTestId('health-card');
+    expect(cards.map(c => c.getAttribute('data-integration'))).toEqual([
+      'integration:default/postgres',
+      'integration:default/stalwart',
+    ]);
+    const bad = cardOf('integration:default/postgres');
+    expect(within(bad).getByTestId('health-status')).toHaveAttribute(
+      'data-status',
+      'bad',
+    );
+    expect(within(bad).getByTestId('health-error')).toHaveTextContent(
+      'timeout after 1500 ms',
+    );
+  });
+
+  it('lists planned integrations apart, without probing data', async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart, keycloak]),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+    const planned = await screen.findByTestId('health-planned');
+    expect(planned).toHaveTextContent('Planned · not deployed');
+    expect(within(planned).getAllByTestId('health-planned-item')).toHaveLength(
+      1,
+    );
+    expect(planned).toHaveTextContent('Keycloak');
+    expect(within(planned).queryByTestId('health-latency')).toBeNull();
+    expect(
+      screen
+        .getAllByTestId('health-card')
+        .map(c => c.getAttribute('data-integration')),
+    ).not.toContain('integration:default/keycloak');
+  });
+
+  it("runs a probe round on an operator's Refresh", async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart]),
+      probe: jest.fn(async () => [stalwart, postgres]),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], operatorIdentity()],
+    });
+    await screen.findByTestId('health-card');
+    expect(api.getStatus).toHaveBeenCalledTimes(1);
+    // the role is read asynchronously
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Refresh' })).toHaveAttribute(
+        'title',
+        'Probe every integration now',
+      ),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    expect(await screen.findByTestId('health-banner')).toHaveTextContent(
+      'Portal database',
+    );
+    expect(api.probe).toHaveBeenCalledTimes(1);
+    expect(api.getStatus).toHaveBeenCalledTimes(1);
+  });
+
+  it("re-reads the status on staff's Refresh, and keeps the cards when it fails", async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart]),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+    await screen.findByTestId('health-card');
+    api.getStatus.mockImplementationOnce(async () => {
+      throw await responseError(500, 'database unavailable');
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    expect(await screen.findByTestId('health-refresh-error')).toHaveTextContent(
+      'Refresh failed: database unavailable',
+    );
+    expect(screen.getByTestId('health-card')).toBeInTheDocument();
+    expect(api.getStatus).toHaveBeenCalledTimes(2);
+    expect(api.probe).not.toHaveBeenCalled();
+  });
+
+  it('says when there are no integrations, and shows a failed first read', async () => {
+    const { unmount } = await renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, fakeHealthApi()], staffIdentity()],
+    });
+    expect(await screen.findByText('No integrations yet')).toBeInTheDocument();
+    unmount();
+
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [
+        [
+          healthApiRef,
+          fakeHealthApi({
+            getStatus: jest.fn(async () => {
+              throw await responseError(500, 'health backend down');
+            }),
+          }),
+        ],
+        staffIdentity(),
+      ],
+    });
+    expect(
+      (await screen.findAllByText(/health backend down/)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('re-reads the status every 30 s', async () => {
+    jest.useFakeTimers();
+    try {
+      const api = fakeHealthApi({
+        getStatus: jest.fn(async () => [stalwart]),
+      });
+      renderInTestApp(<InfrastructurePage />, {
+        apis: [[healthApiRef, api], staffIdentity()],
+      });
+      await screen.findByTestId('health-card');
+      expect(api.getStatus).toHaveBeenCalledTimes(1);
+      jest.advanceTimersByTime(30_000);
+      await waitFor(() => expect(api.getStatus).toHaveBeenCalledTimes(2));
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

@@ -1,0 +1,11 @@
+/**
+ * Integration health in the portal: the Infrastructure page (a card per
+ * Integration, a banner while any is bad, the planned ones apart) and the
+ * Health tab on Integration pages (uptime, p50/p95, incidents).
+ *
+ * @packageDocumentation
+ */
+export { healthPlugin as default } from './plugin';
+export { infrastructureRouteRef } from './routes';
+export { healthApiRef, HealthClient } from './api';
+export type { HealthApi, HealthSample, IntegrationHistory } from './api';
