@@ -249,7 +249,8 @@ export function createOfrepRouter(options: OfrepRouterOptions): express.Router {
       // the version is read before evaluating: a change in between gives the
       // new flags under the old ETag (the next request misses and refreshes),
       // never the old flags under the new one
-      const etag = bulkEtag(await evaluator.version(), ctx);
+      const version = await evaluator.version();
+      const etag = bulkEtag(version, ctx);
       const cacheHeaders = {
         ETag: etag,
         'Cache-Control': 'private, no-cache',
@@ -258,7 +259,7 @@ export function createOfrepRouter(options: OfrepRouterOptions): express.Router {
         res.status(304).set(cacheHeaders).end();
         return;
       }
-      const evaluations = await evaluator.evaluateAll(ctx);
+      const evaluations = await evaluator.evaluateAll(ctx, version);
       res.set(cacheHeaders).json({ flags: evaluations.map(toOfrepEvaluation) });
     } catch (e) {
       if (!(e instanceof OfrepRequestError)) throw e;

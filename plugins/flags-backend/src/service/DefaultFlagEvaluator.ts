@@ -36,10 +36,13 @@ export class DefaultFlagEvaluator implements FlagEvaluator {
     return this.deps.environment;
   }
 
-  /** The current flags and their version. */
-  async snapshot(): Promise<FlagSnapshot> {
+  /**
+   * The current flags and their version; `knownVersion`, when the caller has
+   * just read it, saves reading it again.
+   */
+  async snapshot(knownVersion?: string): Promise<FlagSnapshot> {
     // the version first: the flags read after it are never older
-    const version = await this.deps.store.version();
+    const version = knownVersion ?? (await this.deps.store.version());
     const cached = this.cached && (await this.cached.catch(() => undefined));
     if (cached?.version === version) {
       return cached;
@@ -53,8 +56,11 @@ export class DefaultFlagEvaluator implements FlagEvaluator {
     return this.deps.store.version();
   }
 
-  async evaluateAll(ctx: FlagContext): Promise<FlagEvaluation[]> {
-    const { flags } = await this.snapshot();
+  async evaluateAll(
+    ctx: FlagContext,
+    atVersion?: string,
+  ): Promise<FlagEvaluation[]> {
+    const { flags } = await this.snapshot(atVersion);
     return flags.map(flag => evaluateFlag(flag, ctx));
   }
 

@@ -5,8 +5,12 @@ import { FlagContext, FlagEvaluation } from '@internal/plugin-flags-common';
  * the flags plugin and handed to the routers (the API and OFREP).
  */
 export interface FlagEvaluator {
-  /** Every flag's value for the context, ordered by key. */
-  evaluateAll(ctx: FlagContext): Promise<FlagEvaluation[]>;
+  /**
+   * Every flag's value for the context, ordered by key. `atVersion`: a
+   * version the caller has just read with version() (e.g. for an ETag), so
+   * that it is not read a second time.
+   */
+  evaluateAll(ctx: FlagContext, atVersion?: string): Promise<FlagEvaluation[]>;
   /** One flag's value for the context; undefined when the flag does not exist. */
   evaluateOne(
     key: string,
