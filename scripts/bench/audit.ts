@@ -33,7 +33,7 @@ import {
 } from '../../plugins/audit-backend/src/database/__fixtures__/runInstances';
 import { sampleEvent } from '../../plugins/audit-backend/src/database/__fixtures__/sampleEvents';
 
-import { gitCommit, machineLine, table } from './report';
+import { fmtInt, gitCommit, log, machineLine, table } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const migrationsDir = path.join(repoRoot, 'plugins/audit-backend/migrations');
@@ -597,13 +597,6 @@ async function measureArchive(
 }
 
 // --- output ---------------------------------------------------------------------
-
-const t0 = performance.now();
-function log(message: string) {
-  const secs = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
-  process.stdout.write(`[${secs} s] ${message}\n`);
-}
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 

@@ -17,7 +17,7 @@ import {
 } from '../../packages/backend/src/testing/servers';
 import { signInThroughOidc } from '../../packages/backend/src/testing/oidcSignIn';
 
-import { gitCommit, machineLine, table } from './report';
+import { fmtInt, gitCommit, log, machineLine, table } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EXTERNAL_TOKEN = 'dezky-development-external-token';
@@ -485,12 +485,6 @@ function summarize(m: Measured) {
 
 // --- output -------------------------------------------------------------------
 
-const t0 = performance.now();
-function log(message: string) {
-  const secs = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
-  process.stdout.write(`[${secs} s] ${message}\n`);
-}
-const fmtInt = (n: number) => n.toLocaleString('en-US');
 const fmtMs = (n: number) => n.toFixed(1);
 function fmtBytes(n: number) {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;

@@ -17,7 +17,7 @@ import {
   startPortal,
 } from '../../packages/backend/src/testing/servers';
 import { signInThroughOidc } from '../../packages/backend/src/testing/oidcSignIn';
-import { gitCommit, machineLine, table } from './report';
+import { fmtInt, gitCommit, log, machineLine, table } from './report';
 
 type FeatureInterface = ClientFeaturesResponse['features'][number];
 type Constraint = NonNullable<
@@ -89,12 +89,6 @@ function parseOptions(argv: string[]): Options {
 
 // --- output -------------------------------------------------------------------
 
-const t0 = performance.now();
-function log(message: string) {
-  const secs = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
-  process.stdout.write(`[${secs} s] ${message}\n`);
-}
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 // --- the workload ---------------------------------------------------------------

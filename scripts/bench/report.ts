@@ -2,6 +2,7 @@
 import { execFileSync } from 'child_process';
 import os from 'os';
 import path from 'path';
+import { performance } from 'perf_hooks';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -55,3 +56,15 @@ export function machineLine(): string {
     process.version
   }; load average ${load}`;
 }
+
+const started = performance.now();
+
+/** A progress line, prefixed with the seconds since the bench started. */
+export function log(message: string): void {
+  const secs = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
+  process.stdout.write(`[${secs} s] ${message}\n`);
+}
+
+/** A whole number with thousands separators, e.g. 1,000,000. */
+export const fmtInt = (n: number): string =>
+  Math.round(n).toLocaleString('en-US');
