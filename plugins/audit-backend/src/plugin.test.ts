@@ -1,8 +1,6 @@
 import {
   coreServices,
   createBackendPlugin,
-  createServiceFactory,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -10,17 +8,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  AuthorizeResult,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
-import { createConditionExports } from '@backstage/plugin-permission-node';
 import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
-import {
-  auditEventPermissionRules,
-  auditEventResourceRef,
-  auditTrailServiceRef,
-} from '@internal/plugin-audit-node';
+import { auditTrailServiceRef } from '@internal/plugin-audit-node';
 import express from 'express';
 import request from 'supertest';
 import { auditPlugin } from './plugin';
@@ -31,45 +20,7 @@ import {
   auditTrailServiceFactory,
   chainAuditorServiceFactory,
 } from './services/factories';
-
-const conditions = createConditionExports({
-  resourceRef: auditEventResourceRef,
-  rules: auditEventPermissionRules,
-});
-
-type Policy = 'allow' | 'deny' | { partnerRefs: string[] };
-
-/** A permission service deciding as the Dezky policy would for one role. */
-function permissionsFor(policy: Policy) {
-  const decide = (): PolicyDecision => {
-    if (policy === 'allow') return { result: AuthorizeResult.ALLOW };
-    if (policy === 'deny') return { result: AuthorizeResult.DENY };
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'audit',
-      resourceType: 'audit-event',
-      conditions: conditions.conditions.belongsToPartner(policy),
-    };
-  };
-  const service: PermissionsService = {
-    authorize: async reqs =>
-      reqs.map(() => {
-        const d = decide();
-        return {
-          result:
-            d.result === AuthorizeResult.ALLOW
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        };
-      }) as any,
-    authorizeConditional: async reqs => reqs.map(decide) as any,
-  };
-  return createServiceFactory({
-    service: coreServices.permissions,
-    deps: {},
-    factory: () => service,
-  });
-}
+import { permissionsFor, Policy } from './testing/permissionsFor';
 
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();

@@ -1,9 +1,4 @@
-import {
-  coreServices,
-  createBackendPlugin,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { createBackendPlugin } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -11,20 +6,11 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
-  AuthorizeResult,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
-import { createConditionExports } from '@backstage/plugin-permission-node';
-import {
   AuditArchiveBatch,
   AuditEvent,
   AuditEventInput,
 } from '@internal/plugin-audit-common';
-import {
-  auditEventPermissionRules,
-  auditEventResourceRef,
-  auditTrailServiceRef,
-} from '@internal/plugin-audit-node';
+import { auditTrailServiceRef } from '@internal/plugin-audit-node';
 import request from 'supertest';
 import { auditPlugin } from '../plugin';
 import {
@@ -33,45 +19,9 @@ import {
   chainAuditorServiceFactory,
 } from '../services/factories';
 import { startS3, TestS3 } from './__testUtils__/s3';
+import { permissionsFor, Policy } from '../testing/permissionsFor';
 
 jest.setTimeout(120_000);
-
-const conditions = createConditionExports({
-  resourceRef: auditEventResourceRef,
-  rules: auditEventPermissionRules,
-});
-
-type Policy = 'allow' | 'deny' | { partnerRefs: string[] };
-
-/** Decides as the Dezky policy would for the role `policy()` names at the time. */
-function permissionsFor(current: () => Policy) {
-  const decide = (): PolicyDecision => {
-    const policy = current();
-    if (policy === 'allow') return { result: AuthorizeResult.ALLOW };
-    if (policy === 'deny') return { result: AuthorizeResult.DENY };
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'audit',
-      resourceType: 'audit-event',
-      conditions: conditions.conditions.belongsToPartner(policy),
-    };
-  };
-  const service: PermissionsService = {
-    authorize: async reqs =>
-      reqs.map(() => ({
-        result:
-          decide().result === AuthorizeResult.ALLOW
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-      })) as any,
-    authorizeConditional: async reqs => reqs.map(decide) as any,
-  };
-  return createServiceFactory({
-    service: coreServices.permissions,
-    deps: {},
-    factory: () => service,
-  });
-}
 
 const DAY = 86_400_000;
 const OLD = 7;
