@@ -534,6 +534,108 @@ describe('validateDezkyEntity on one mutation of a valid entity', () => {
   });
 });
 
+describe('Integration spec.probe', () => {
+  const withProbe = (probe: unknown) =>
+    validateDezkyEntity(mutate(valid('Integration'), 'spec.probe', probe));
+
+  it.each([
+    ['tcp', { type: 'tcp', target: 'stalwart:8080' }],
+    [
+      'http with every field',
+      {
+        type: 'http',
+        target: 'https://ocis:9200',
+        method: 'HEAD',
+        path: '/status.php',
+        expectStatus: 200,
+        bodyMatch: '"installed":true',
+        timeoutMs: 1500,
+        warnMs: 300,
+        badMs: 1000,
+      },
+    ],
+    ['postgres without a target', { type: 'postgres' }],
+    ['postgres with thresholds', { type: 'postgres', warnMs: 50, badMs: 200 }],
+  ])('accepts %s', (_name, probe) => {
+    expect(withProbe(probe)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'tcp without a target',
+      { type: 'tcp' },
+      [{ field: 'spec.probe.target', message: 'is required' }],
+    ],
+    [
+      'http without a target',
+      { type: 'http', path: '/x' },
+      [{ field: 'spec.probe.target', message: 'is required' }],
+    ],
+    [
+      'a postgres target',
+      { type: 'postgres', target: 'db:5432' },
+      [
+        {
+          field: 'spec.probe.target',
+          message:
+            "is not used by postgres probes (they ping the portal's own database)",
+        },
+      ],
+    ],
+    [
+      'http fields on a tcp probe',
+      { type: 'tcp', target: 'x:1', method: 'GET', bodyMatch: 'ok' },
+      [
+        { field: 'spec.probe.method', message: 'is only for http probes' },
+        { field: 'spec.probe.bodyMatch', message: 'is only for http probes' },
+      ],
+    ],
+    [
+      'an unknown method',
+      { type: 'http', target: 'http://x', method: 'DELETE' },
+      [
+        {
+          field: 'spec.probe.method',
+          message: 'must be one of GET, HEAD, POST, OPTIONS (got "DELETE")',
+        },
+      ],
+    ],
+    [
+      'a relative path',
+      { type: 'http', target: 'http://x', path: 'healthz' },
+      [
+        {
+          field: 'spec.probe.path',
+          message:
+            'must be a path starting with / such as /healthz (got "healthz")',
+        },
+      ],
+    ],
+    [
+      'a zero threshold',
+      { type: 'http', target: 'http://x', warnMs: 0 },
+      [{ field: 'spec.probe.warnMs', message: 'must be >= 1 (got 0)' }],
+    ],
+    [
+      'an unknown type',
+      { type: 'icmp', target: 'x' },
+      [
+        {
+          field: 'spec.probe.type',
+          message: 'must be one of tcp, http, postgres (got "icmp")',
+        },
+      ],
+    ],
+    [
+      'no type',
+      { target: 'x:1' },
+      [{ field: 'spec.probe.type', message: 'is required' }],
+    ],
+  ])('rejects %s', (_name, probe, expected) => {
+    expect(withProbe(probe)).toEqual(expected);
+  });
+});
+
 describe('validateDezkyEntity on entities that are not Dezky kinds', () => {
   const invalidSpec = { owner: 42, seats: 'many', unknown: true };
 

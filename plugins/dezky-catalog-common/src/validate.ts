@@ -145,6 +145,8 @@ export function validateDezkyEntity(entity: Entity): EntityProblem[] {
   const problems: EntityProblem[] = [];
   for (const error of validate.errors ?? []) {
     // The enum check on `kind`/`apiVersion` only repeats what dezkyKindOf decided.
+    // An `if` failure only says its `then` failed; that error is reported itself.
+    if (error.keyword === 'if') continue;
     const problem = { field: fieldOf(error), message: messageOf(error) };
     const key = `${problem.field}: ${problem.message}`;
     if (!seen.has(key)) {

@@ -214,7 +214,7 @@ describe('classify', () => {
 });
 
 describe('readProbeSpec', () => {
-  it('reads what the schema allows and the extra fields when present', () => {
+  it('reads every field the schema allows and ignores others', () => {
     expect(
       readProbeSpec({ type: 'tcp', target: 'redis:6379', timeoutMs: 1500 }),
     ).toEqual({ type: 'tcp', target: 'redis:6379', timeoutMs: 1500 });
@@ -225,7 +225,8 @@ describe('readProbeSpec', () => {
         method: 'head',
         path: '/ping',
         bodyMatch: 'ok',
-        thresholds: { warnMs: 100, badMs: 300 },
+        warnMs: 100,
+        badMs: 300,
         colour: 'blue',
       }),
     ).toEqual({

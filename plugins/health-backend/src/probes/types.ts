@@ -1,7 +1,6 @@
 /**
- * A probe as read from an Integration's spec.probe. The schema allows
- * tcp|http with target, timeoutMs and expectStatus today; the other fields
- * are read when present (docs/health.md#probes).
+ * A probe as read from an Integration's spec.probe
+ * (Integration.v1alpha1.schema.json, docs/health.md#probes).
  */
 export interface ProbeSpec {
   type: 'tcp' | 'http' | 'postgres';
@@ -33,8 +32,8 @@ const str = (v: unknown): string | undefined =>
 
 /**
  * Reads spec.probe defensively: unknown types and missing targets give
- * undefined (not probed); unknown fields are ignored. Thresholds may also
- * come as `thresholds: { warnMs, badMs }`.
+ * undefined (not probed); unknown fields are ignored (the catalog's schema
+ * has already rejected them).
  */
 export function readProbeSpec(raw: unknown): ProbeSpec | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
@@ -45,10 +44,6 @@ export function readProbeSpec(raw: unknown): ProbeSpec | undefined {
   }
   const target = str(p.target);
   if (type !== 'postgres' && !target) return undefined;
-  const thresholds =
-    p.thresholds && typeof p.thresholds === 'object'
-      ? (p.thresholds as Record<string, unknown>)
-      : {};
   const spec: ProbeSpec = { type };
   const set = <K extends keyof ProbeSpec>(
     k: K,
@@ -62,7 +57,7 @@ export function readProbeSpec(raw: unknown): ProbeSpec | undefined {
   set('method', str(p.method)?.toUpperCase());
   set('path', str(p.path));
   set('bodyMatch', typeof p.bodyMatch === 'string' ? p.bodyMatch : undefined);
-  set('warnMs', num(p.warnMs) ?? num(thresholds.warnMs));
-  set('badMs', num(p.badMs) ?? num(thresholds.badMs));
+  set('warnMs', num(p.warnMs));
+  set('badMs', num(p.badMs));
   return spec;
 }
