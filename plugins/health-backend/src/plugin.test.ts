@@ -199,6 +199,27 @@ describe('health API', () => {
     );
     expect(web.body.uptime).toEqual({ '24h': 1, '7d': 1, '30d': 1 });
     expect(web.body.incidents).toEqual([]);
+    expect(web.body.series).toEqual({
+      window: '24h',
+      bucketMs: null,
+      points: [
+        {
+          checkedAt: expect.any(String),
+          status: 'ok',
+          latencyMs: expect.any(Number),
+          samples: 1,
+        },
+      ],
+    });
+    expect(web.body.monthly).toEqual([
+      { month: expect.stringMatching(/^\d{4}-\d\d$/), uptime: 1, samples: 1 },
+    ]);
+    const week = await asUser(
+      request(server).get(
+        '/api/health/integrations/default/web/history?window=7d&points=10',
+      ),
+    );
+    expect(week.body.series.window).toBe('7d');
   });
 
   it('lets operators probe now, and refuses others', async () => {
@@ -239,5 +260,22 @@ describe('health API', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('name');
+    for (const [query, message] of [
+      ['window=1y', 'window: must be one of 24h, 7d, 30d'],
+      ['points=5', 'points: must be at least 10'],
+      ['points=lots', 'points: must be a whole number'],
+      ['points=20.5', 'points: must be a whole number'],
+    ]) {
+      const res = await asUser(
+        request(server).get(
+          `/api/health/integrations/default/web/history?${query}`,
+        ),
+      );
+      expect({
+        query,
+        status: res.status,
+        message: res.body.error?.message,
+      }).toEqual({ query, status: 400, message });
+    }
   });
 });

@@ -8,7 +8,11 @@ import {
   AuthorizeResult,
   BasicPermission,
 } from '@backstage/plugin-permission-common';
-import { healthProbeRunPermission } from '@internal/plugin-health-common';
+import {
+  HEALTH_WINDOWS,
+  HealthWindow,
+  healthProbeRunPermission,
+} from '@internal/plugin-health-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -26,6 +30,19 @@ const segment = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/,
     'must be an entity name: letters, digits, ".", "_" and "-"',
   );
+
+/** The chart's window (?window=24h|7d|30d) and number of points (?points=). */
+const chartWindow = z
+  .enum(HEALTH_WINDOWS as [HealthWindow, ...HealthWindow[]], {
+    error: `must be one of ${HEALTH_WINDOWS.join(', ')}`,
+  })
+  .optional();
+const chartPoints = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(10, 'must be at least 10')
+  .max(2000, 'must be at most 2000')
+  .optional();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   const result = schema.safeParse(value);
@@ -72,9 +89,13 @@ export async function createRouter(
   router.get('/integrations/:namespace/:name/history', async (req, res) => {
     const namespace = parse(segment, req.params.namespace, 'namespace');
     const name = parse(segment, req.params.name, 'name');
+    const chart = {
+      window: parse(chartWindow, req.query.window, 'window'),
+      points: parse(chartPoints, req.query.points, 'points'),
+    };
     await signedIn(req);
     const ref = `integration:${namespace}/${name}`;
-    const history = await service.history(ref);
+    const history = await service.history(ref, chart);
     if (!history) {
       throw new NotFoundError(`No integration ${ref}`);
     }

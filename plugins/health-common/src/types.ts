@@ -54,6 +54,41 @@ export interface Incident {
   lastError: string;
 }
 
+/**
+ * One point of a latency chart: a stored sample, or (when a window holds more
+ * samples than the chart has points) a bucket of consecutive samples.
+ */
+export interface HealthPoint {
+  /** ISO 8601: the sample's time, or the start of its bucket. */
+  checkedAt: string;
+  /** The sample's status; for a bucket, its worst (bad > warn > ok). */
+  status: Exclude<HealthStatus, 'planned'>;
+  /**
+   * The sample's latency; for a bucket, the highest latency of its ok and
+   * warn samples (of its bad ones when it has no other).
+   */
+  latencyMs: number;
+  /** Samples in the point: 1 for a sample. */
+  samples: number;
+}
+
+/** The points of one window, oldest first. */
+export interface HealthSeries {
+  window: HealthWindow;
+  /** Span of each bucket in ms; null when the points are the samples themselves. */
+  bucketMs: number | null;
+  points: HealthPoint[];
+}
+
+/** Uptime of one calendar month (UTC), from raw samples and hourly rollups. */
+export interface MonthlyUptime {
+  /** e.g. 2026-11. */
+  month: string;
+  /** (ok + warn) / all samples of the month. */
+  uptime: number;
+  samples: number;
+}
+
 /** One integration's history (GET /api/health/integrations/:namespace/:name/history). */
 export interface HealthHistory {
   integration: string;
@@ -63,5 +98,9 @@ export interface HealthHistory {
   /** Newest first, over the last 30 days. */
   incidents: Incident[];
   /** Number of samples per window. */
-  samples?: Record<HealthWindow, number>;
+  samples: Record<HealthWindow, number>;
+  /** The latency chart of the requested window (default 24 h). */
+  series: HealthSeries;
+  /** Newest first: the last 12 months that have samples. */
+  monthly: MonthlyUptime[];
 }

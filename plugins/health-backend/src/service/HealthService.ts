@@ -4,6 +4,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { isIntegrationEntity } from '@internal/plugin-dezky-catalog-common';
 import {
   HealthHistory,
+  HealthWindow,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
 import { HealthStore } from '../database/HealthStore';
@@ -20,6 +21,12 @@ export interface HealthIntegration {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/**
+ * A history is summarised at most once per this long per window and number
+ * of points (every open Infrastructure page re-reads each card's every 30 s),
+ * and again as soon as this instance stores a round.
+ */
+const HISTORY_CACHE_MS = 10_000;
 
 const lower = (s: string) => s.toLocaleLowerCase('en-US');
 
@@ -37,7 +44,11 @@ const newer = (a?: IntegrationStatus, b?: IntegrationStatus) => {
 export class HealthService {
   private readonly latest = new Map<string, IntegrationStatus>();
   private running?: Promise<IntegrationStatus[]>;
-  private lastPrune = 0;
+  private lastCompaction = 0;
+  private readonly histories = new Map<
+    string,
+    { until: number; history: Promise<HealthHistory> }
+  >();
 
   constructor(
     private readonly deps: {
@@ -115,6 +126,7 @@ export class HealthService {
       ...results[n],
     }));
     await store.insert(samples);
+    this.histories.clear();
     for (const s of samples) {
       this.latest.set(s.integration, {
         integration: s.integration,
@@ -124,12 +136,9 @@ export class HealthService {
         ...(s.error ? { error: s.error } : {}),
       });
     }
-    if (this.now() - this.lastPrune >= HOUR_MS) {
-      this.lastPrune = this.now();
-      const pruned = await store.prune(this.now());
-      if (pruned) {
-        this.deps.logger.info(`Health: pruned ${pruned} old samples`);
-      }
+    if (this.now() - this.lastCompaction >= HOUR_MS) {
+      this.lastCompaction = this.now();
+      await this.compact();
     }
     const bad = samples.filter(s => s.status === 'bad');
     if (bad.length) {
@@ -140,6 +149,27 @@ export class HealthService {
       );
     }
     return this.statusOf(integrations);
+  }
+
+  /**
+   * Rolls samples past the raw retention up by the hour. A failure is
+   * logged and leaves the database as it was (each hour is one
+   * transaction); the next round's compaction tries again.
+   */
+  private async compact(): Promise<void> {
+    try {
+      const { rolledUp, expired } = await this.deps.store.compact(this.now());
+      if (rolledUp || expired) {
+        this.deps.logger.info(
+          `Health: rolled ${rolledUp} samples up by the hour, deleted ${expired} expired rollups`,
+        );
+      }
+    } catch (error) {
+      this.deps.logger.error(
+        `Health: compaction failed, will retry after the next round: ${error}`,
+      );
+      this.lastCompaction = 0;
+    }
   }
 
   /**
@@ -181,10 +211,29 @@ export class HealthService {
   }
 
   /** One Integration's history; undefined if the catalog has no such one. */
-  async history(ref: string): Promise<HealthHistory | undefined> {
+  async history(
+    ref: string,
+    chart: { window?: HealthWindow; points?: number } = {},
+  ): Promise<HealthHistory | undefined> {
     const key = lower(ref);
     const integration = (await this.integrations()).find(i => i.ref === key);
     if (!integration) return undefined;
-    return this.deps.store.history(key, this.now());
+    const cacheKey = `${key} ${chart.window ?? ''} ${chart.points ?? ''}`;
+    const cached = this.histories.get(cacheKey);
+    if (cached && cached.until > this.now()) return cached.history;
+    for (const [k, entry] of this.histories) {
+      if (entry.until <= this.now()) this.histories.delete(k);
+    }
+    const history = this.deps.store.history(key, this.now(), chart);
+    this.histories.set(cacheKey, {
+      until: this.now() + HISTORY_CACHE_MS,
+      history,
+    });
+    history.catch(() => {
+      if (this.histories.get(cacheKey)?.history === history) {
+        this.histories.delete(cacheKey);
+      }
+    });
+    return history;
   }
 }
