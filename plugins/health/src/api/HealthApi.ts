@@ -1,6 +1,17 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
-import { IntegrationStatus } from '@internal/plugin-health-common';
-import { IntegrationHistory } from './types';
+import {
+  HealthHistory,
+  HealthWindow,
+  IntegrationStatus,
+} from '@internal/plugin-health-common';
+
+/** What of a history to read: the backend defaults to 24 h and 360 points. */
+export interface HistoryOptions {
+  /** The window of the latency chart (`series`). */
+  window?: HealthWindow;
+  /** The most points the chart gets (10–2000); more samples are bucketed. */
+  points?: number;
+}
 
 /**
  * The health backend as the portal uses it. Every method rejects with a
@@ -12,7 +23,10 @@ export interface HealthApi {
   /** Runs a probe round now (POST /probe); operators only (403 otherwise). */
   probe(): Promise<IntegrationStatus[]>;
   /** One Integration's history by entity ref (GET /integrations/:namespace/:name/history). */
-  getHistory(integrationRef: string): Promise<IntegrationHistory>;
+  getHistory(
+    integrationRef: string,
+    options?: HistoryOptions,
+  ): Promise<HealthHistory>;
 }
 
 /** The health API, implemented by {@link HealthClient}. */

@@ -14,7 +14,7 @@ describe('HealthClient', () => {
   it('reads the status, runs a probe and reads a history', async () => {
     const items = [{ integration: 'integration:default/a', status: 'ok' }];
     const fetch = jest.fn(async (input: RequestInfo | URL) =>
-      String(input).endsWith('/history')
+      String(input).includes('/history')
         ? json(200, { integration: 'integration:default/a' })
         : json(200, { items }),
     );
@@ -35,6 +35,30 @@ describe('HealthClient', () => {
     ).resolves.toEqual({ integration: 'integration:default/a' });
     expect(fetch).toHaveBeenLastCalledWith(
       'http://backend/api/health/integrations/ops/stalwart/history',
+      undefined,
+    );
+  });
+
+  it('asks for a window and a number of points', async () => {
+    const fetch = jest.fn(async () => json(200, { integration: 'x' }));
+    const client = new HealthClient({ discoveryApi, fetchApi: { fetch } });
+
+    await client.getHistory('integration:default/stalwart', {
+      window: '7d',
+      points: 60,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/health/integrations/default/stalwart/history?window=7d&points=60',
+      undefined,
+    );
+    await client.getHistory('stalwart', { points: 60 });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/health/integrations/default/stalwart/history?points=60',
+      undefined,
+    );
+    await client.getHistory('integration:default/stalwart', { window: '30d' });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/health/integrations/default/stalwart/history?window=30d',
       undefined,
     );
   });

@@ -1,9 +1,11 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
-import { IntegrationStatus } from '@internal/plugin-health-common';
-import { HealthApi } from './HealthApi';
-import { IntegrationHistory } from './types';
+import {
+  HealthHistory,
+  IntegrationStatus,
+} from '@internal/plugin-health-common';
+import { HealthApi, HistoryOptions } from './HealthApi';
 
 /** Talks to the health backend with the signed-in user's token. */
 export class HealthClient implements HealthApi {
@@ -27,17 +29,26 @@ export class HealthClient implements HealthApi {
     return body.items;
   }
 
-  async getHistory(integrationRef: string): Promise<IntegrationHistory> {
+  async getHistory(
+    integrationRef: string,
+    options: HistoryOptions = {},
+  ): Promise<HealthHistory> {
     const { namespace, name } = parseEntityRef(integrationRef, {
       defaultKind: 'integration',
       defaultNamespace: 'default',
     });
+    const query = new URLSearchParams();
+    if (options.window) query.set('window', options.window);
+    if (options.points !== undefined) {
+      query.set('points', String(options.points));
+    }
+    const search = query.toString();
     const res = await this.request(
       `/integrations/${encodeURIComponent(namespace)}/${encodeURIComponent(
         name,
-      )}/history`,
+      )}/history${search ? `?${search}` : ''}`,
     );
-    return (await res.json()) as IntegrationHistory;
+    return (await res.json()) as HealthHistory;
   }
 
   private async request(path: string, init?: RequestInit): Promise<Response> {

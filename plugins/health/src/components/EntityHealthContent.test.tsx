@@ -1,12 +1,14 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { HealthHistory } from '@internal/plugin-health-common';
 import { healthApiRef } from '../api';
 import {
   aHistory,
   aStatus,
   fakeHealthApi,
   responseError,
+  seriesOf,
 } from '../testing/fakes';
 import { EntityHealthContent } from './EntityHealthContent';
 
@@ -24,6 +26,15 @@ function renderTab(api: ReturnType<typeof fakeHealthApi>) {
     </EntityProvider>,
     { apis: [[healthApiRef, api]] },
   );
+}
+
+/** A promise with its resolve at hand. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>(res => {
+    resolve = res;
+  });
+  return { promise, resolve };
 }
 
 const windowRow = (w: string) =>
@@ -55,7 +66,13 @@ describe('EntityHealthContent', () => {
     renderTab(api);
 
     expect(await screen.findAllByTestId('health-window-row')).toHaveLength(3);
-    expect(api.getHistory).toHaveBeenCalledWith('integration:default/stalwart');
+    expect(api.getHistory).toHaveBeenCalledTimes(1);
+    expect(api.getHistory).toHaveBeenCalledWith(
+      'integration:default/stalwart',
+      {
+        window: '24h',
+      },
+    );
     expect(
       within(screen.getByTestId('entity-health-status')).getByTestId(
         'health-status',
@@ -66,13 +83,30 @@ describe('EntityHealthContent', () => {
     expect(day).toHaveTextContent('99.87 %');
     expect(day).toHaveTextContent('40 ms');
     expect(day).toHaveTextContent('120 ms');
-    expect(day).toHaveTextContent('5');
+    expect(day).toHaveTextContent('2880');
     expect(windowRow('7d')).toHaveTextContent('99.50 %');
     expect(windowRow('7d')).toHaveTextContent('150 ms');
     // a window without samples
     expect(windowRow('30d')).toHaveTextContent('30 days———');
 
+    // the chart draws the 24 h series of raw samples
+    expect(screen.getByRole('button', { name: '24 h' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
     expect(screen.getByTestId('sparkline')).toHaveAttribute('data-points', '5');
+    expect(screen.getByTestId('health-chart-caption')).toHaveTextContent(
+      '5 points, max 120 ms · each point: one probe',
+    );
+
+    const months = screen.getAllByTestId('health-month');
+    expect(months).toHaveLength(2);
+    expect(months[0]).toHaveTextContent('2026-11');
+    expect(months[0]).toHaveTextContent('99.80 %');
+    expect(months[0]).toHaveTextContent('86400');
+    expect(months[1]).toHaveTextContent('2026-10');
+    expect(months[1]).toHaveTextContent('100.00 %');
+    expect(screen.queryByTestId('health-no-months')).toBeNull();
 
     const incidents = screen.getAllByTestId('health-incident');
     expect(incidents).toHaveLength(2);
@@ -84,22 +118,95 @@ describe('EntityHealthContent', () => {
     expect(incidents[1]).toHaveTextContent('timeout after 1500 ms');
   });
 
-  it('works with sample counts only and without incidents', async () => {
+  it('says when a window, the months and the incidents are empty', async () => {
     const api = fakeHealthApi({
       getStatus: jest.fn(async () => {
         throw new Error('status down');
       }),
       getHistory: jest.fn(async () =>
-        aHistory({ samples: { '24h': 2880, '7d': 20160, '30d': 86400 } }),
+        aHistory({
+          uptime: { '24h': null, '7d': null, '30d': null },
+          samples: { '24h': 0, '7d': 0, '30d': 0 },
+          series: seriesOf([]),
+          monthly: [],
+        }),
       ),
     });
     renderTab(api);
     expect(
       await screen.findByTestId('health-no-incidents'),
     ).toBeInTheDocument();
-    expect(windowRow('30d')).toHaveTextContent('86400');
-    expect(screen.getByTestId('sparkline-empty')).toBeInTheDocument();
+    expect(screen.getByTestId('sparkline-empty')).toHaveTextContent(
+      'No samples in this window yet',
+    );
+    expect(screen.queryByTestId('sparkline')).toBeNull();
+    expect(screen.queryByTestId('health-chart-caption')).toBeNull();
+    expect(screen.getByTestId('health-no-months')).toHaveTextContent(
+      'No months recorded yet',
+    );
+    expect(screen.queryAllByTestId('health-month')).toHaveLength(0);
     expect(screen.getByText('No status yet.')).toBeInTheDocument();
+  });
+
+  it('switches the chart window, loading while it reads', async () => {
+    const sevenDays = deferred<HealthHistory>();
+    const api = fakeHealthApi({
+      getHistory: jest.fn(async (_ref, options) => {
+        if (options?.window === '7d') return sevenDays.promise;
+        if (options?.window === '30d') {
+          throw await responseError(500, 'rollups unavailable');
+        }
+        return aHistory();
+      }),
+    });
+    renderTab(api);
+    expect(await screen.findByTestId('sparkline')).toHaveAttribute(
+      'data-points',
+      '5',
+    );
+
+    fireEvent.click(screen.getByRole('button', { name: '7 d' }));
+    expect(api.getHistory).toHaveBeenLastCalledWith(
+      'integration:default/stalwart',
+      { window: '7d' },
+    );
+    const chart = screen.getByTestId('health-chart');
+    // loading: the chart makes way, the rest of the tab stays
+    await waitFor(() =>
+      expect(within(chart).getByTestId('progress')).toBeInTheDocument(),
+    );
+    expect(within(chart).queryByTestId('sparkline')).toBeNull();
+    expect(screen.getAllByTestId('health-window-row')).toHaveLength(3);
+    expect(screen.getByRole('button', { name: '7 d' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+
+    sevenDays.resolve(
+      aHistory({
+        series: seriesOf([40, 60, 1500, 50], {
+          window: '7d',
+          bucketMs: 28 * 60_000,
+          bad: [2],
+        }),
+      }),
+    );
+    const sparkline = await within(chart).findByTestId('sparkline');
+    expect(sparkline).toHaveAttribute('data-points', '4');
+    expect(sparkline).toHaveAttribute('data-bad', '1');
+    expect(within(chart).getByTestId('health-chart-caption')).toHaveTextContent(
+      '4 points, max 1500 ms · each point: the worst of 28 min',
+    );
+
+    // a window that cannot be read says so in the chart; the rest stays
+    fireEvent.click(screen.getByRole('button', { name: '30 d' }));
+    expect(
+      await within(chart).findByTestId('health-chart-error'),
+    ).toHaveTextContent('Could not read the last 30 days: rollups unavailable');
+    expect(within(chart).queryByTestId('sparkline')).toBeNull();
+    expect(screen.getAllByTestId('health-window-row')).toHaveLength(3);
+    expect(screen.getAllByTestId('health-month')).toHaveLength(2);
+    expect(api.getHistory).toHaveBeenCalledTimes(3);
   });
 
   it('shows a refusal of the history', async () => {

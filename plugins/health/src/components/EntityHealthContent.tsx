@@ -5,6 +5,7 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useEffect, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
@@ -14,21 +15,24 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import ToggleButton from '@material-ui/lab/ToggleButton';
+import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
 import {
   HEALTH_WINDOWS,
+  HealthHistory,
   HealthWindow,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
 import useAsync from 'react-use/esm/useAsync';
-import { healthApiRef } from '../api';
+import { errorMessage, healthApiRef } from '../api';
 import {
   checkedAgo,
   formatDuration,
   formatMs,
   formatTime,
   formatUptime,
-  sampleCount,
-  sampleList,
+  pointMeaning,
 } from './format';
 import { Sparkline } from './Sparkline';
 import { StatusChip } from './StatusChip';
@@ -39,33 +43,78 @@ const WINDOW_LABEL: Record<HealthWindow, string> = {
   '30d': '30 days',
 };
 
+const CHART_LABEL: Record<HealthWindow, string> = {
+  '24h': '24 h',
+  '7d': '7 d',
+  '30d': '30 d',
+};
+
+interface HistoryState {
+  /** The integration whose history this is. */
+  ref?: string;
+  /** The last history read; while another window loads, the previous one. */
+  history?: HealthHistory;
+  loading: boolean;
+  error?: Error;
+}
+
+/**
+ * The integration's history with the chart of `chartWindow`. Switching windows
+ * keeps the last history (for everything but the chart) until the new one
+ * arrives; only the newest request counts.
+ */
+function useHistory(ref: string, chartWindow: HealthWindow): HistoryState {
+  const api = useApi(healthApiRef);
+  const [state, setState] = useState<HistoryState>({ loading: true });
+  useEffect(() => {
+    let current = true;
+    setState(s => ({
+      ref,
+      history: s.ref === ref ? s.history : undefined,
+      loading: true,
+    }));
+    api.getHistory(ref, { window: chartWindow }).then(
+      history => {
+        if (current) setState({ ref, history, loading: false });
+      },
+      error => {
+        if (current) setState(s => ({ ...s, loading: false, error }));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, ref, chartWindow]);
+  return state;
+}
+
 /**
  * The Health tab of an Integration's page: its status, uptime and latency
- * p50/p95 per window, a latency chart and the incidents of the last 30 days.
+ * p50/p95 per window, a latency chart of a chosen window, the uptime per
+ * month and the incidents of the last 30 days.
  */
 export function EntityHealthContent() {
   const { entity } = useEntity();
   const api = useApi(healthApiRef);
   const ref = stringifyEntityRef(entity);
-  const state = useAsync(async () => {
-    const [history, items] = await Promise.all([
-      api.getHistory(ref),
-      // the status only adds the latest result: the tab works without it
-      api.getStatus().catch(() => [] as IntegrationStatus[]),
-    ]);
-    return { history, status: items.find(i => i.integration === ref) };
-  }, [api, ref]);
+  const [chartWindow, setChartWindow] = useState<HealthWindow>('24h');
+  const { history, loading, error } = useHistory(ref, chartWindow);
+  // the status only adds the latest result: the tab works without it
+  const statusState = useAsync(
+    async () =>
+      (await api.getStatus().catch(() => [] as IntegrationStatus[])).find(
+        i => i.integration === ref,
+      ),
+    [api, ref],
+  );
 
-  if (state.error) {
-    return <ResponseErrorPanel error={state.error} />;
+  if (!history) {
+    return error ? <ResponseErrorPanel error={error} /> : <Progress />;
   }
-  if (state.loading || !state.value) {
+  if (statusState.loading) {
     return <Progress />;
   }
-  const { history, status } = state.value;
-  const now = Date.now();
-  const latencies = sampleList(history).map(s => s.latencyMs);
-
+  const status = statusState.value;
   if (status?.status === 'planned') {
     return (
       <EmptyState
@@ -73,6 +122,45 @@ export function EntityHealthContent() {
         title="Planned · not deployed"
         description="This integration is planned: it is not probed until it is deployed."
       />
+    );
+  }
+
+  const now = Date.now();
+  const { points, bucketMs } = history.series;
+
+  let chart;
+  if (loading) {
+    chart = <Progress />;
+  } else if (error) {
+    chart = (
+      <Alert severity="error" data-testid="health-chart-error">
+        Could not read the last {WINDOW_LABEL[chartWindow]}:{' '}
+        {errorMessage(error)}
+      </Alert>
+    );
+  } else {
+    chart = (
+      <>
+        <Sparkline
+          points={points}
+          width={480}
+          height={120}
+          label={`Latency over ${WINDOW_LABEL[chartWindow]}`}
+          emptyText="No samples in this window yet"
+        />
+        {points.length > 0 && (
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            display="block"
+            data-testid="health-chart-caption"
+          >
+            {points.length} {points.length === 1 ? 'point' : 'points'}, max{' '}
+            {formatMs(Math.max(...points.map(p => p.latencyMs)))} ·{' '}
+            {pointMeaning(bucketMs)}
+          </Typography>
+        )}
+      </>
     );
   }
 
@@ -123,9 +211,7 @@ export function EntityHealthContent() {
                   <TableCell align="right">
                     {formatMs(history.latency[w]?.p95)}
                   </TableCell>
-                  <TableCell align="right">
-                    {sampleCount(history, w, now) ?? '—'}
-                  </TableCell>
+                  <TableCell align="right">{history.samples[w]}</TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -133,21 +219,30 @@ export function EntityHealthContent() {
         </InfoCard>
       </Grid>
       <Grid item xs={12} md={6}>
-        <InfoCard title="Latency">
-          <Sparkline
-            values={latencies}
-            width={480}
-            height={120}
-            label="Latency samples"
-          />
-          {latencies.length >= 2 && (
-            <Typography variant="caption" color="textSecondary" display="block">
-              {latencies.length} samples, max {formatMs(Math.max(...latencies))}
-            </Typography>
-          )}
+        <InfoCard
+          title="Latency"
+          action={
+            <ToggleButtonGroup
+              exclusive
+              size="small"
+              aria-label="Chart window"
+              value={chartWindow}
+              onChange={(_event, value: HealthWindow | null) => {
+                if (value) setChartWindow(value);
+              }}
+            >
+              {HEALTH_WINDOWS.map(w => (
+                <ToggleButton key={w} value={w}>
+                  {CHART_LABEL[w]}
+                </ToggleButton>
+              ))}
+            </ToggleButtonGroup>
+          }
+        >
+          <div data-testid="health-chart">{chart}</div>
         </InfoCard>
       </Grid>
-      <Grid item xs={12}>
+      <Grid item xs={12} md={8}>
         <InfoCard title="Incidents (30 days)">
           {history.incidents.length === 0 ? (
             <Typography color="textSecondary" data-testid="health-no-incidents">
@@ -178,6 +273,36 @@ export function EntityHealthContent() {
                           )} so far`}
                     </TableCell>
                     <TableCell>{incident.lastError}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <InfoCard title="Monthly uptime">
+          {history.monthly.length === 0 ? (
+            <Typography color="textSecondary" data-testid="health-no-months">
+              No months recorded yet
+            </Typography>
+          ) : (
+            <Table size="small" aria-label="Monthly uptime">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Month</TableCell>
+                  <TableCell align="right">Uptime</TableCell>
+                  <TableCell align="right">Samples</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {history.monthly.map(m => (
+                  <TableRow key={m.month} data-testid="health-month">
+                    <TableCell>{m.month}</TableCell>
+                    <TableCell align="right">
+                      {formatUptime(m.uptime)}
+                    </TableCell>
+                    <TableCell align="right">{m.samples}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>

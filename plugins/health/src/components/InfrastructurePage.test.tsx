@@ -1,5 +1,12 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { HealthHistory } from '@internal/plugin-health-common';
 import { healthApiRef } from '../api';
 import {
   aHistory,
@@ -7,6 +14,7 @@ import {
   fakeHealthApi,
   OPERATOR_REFS,
   responseError,
+  seriesOf,
   STAFF_REFS,
 } from '../testing/fakes';
 import { InfrastructurePage } from './InfrastructurePage';
@@ -38,6 +46,23 @@ const cardOf = (ref: string) =>
     .getAllByTestId('health-card')
     .find(c => c.getAttribute('data-integration') === ref)!;
 
+/** A promise with its resolve and reject at hand. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets pending promise callbacks run. */
+const settle = () => act(() => new Promise(r => setTimeout(r, 0)));
+
+const chartPoints = (card: HTMLElement) =>
+  within(card).getByTestId('sparkline').getAttribute('data-points');
+
 describe('InfrastructurePage', () => {
   it('shows a card per probed integration with status, latency, uptime and chart', async () => {
     const api = fakeHealthApi({
@@ -50,7 +75,10 @@ describe('InfrastructurePage', () => {
       ),
     });
     api.getHistory.mockImplementationOnce(async ref =>
-      aHistory({ integration: ref }),
+      aHistory({
+        integration: ref,
+        series: seriesOf([40, 42, 38, 1500, 45], { bad: [3] }),
+      }),
     );
     renderInTestApp(<InfrastructurePage />, {
       apis: [[healthApiRef, api], staffIdentity()],
@@ -69,14 +97,26 @@ describe('InfrastructurePage', () => {
         '99.87 %',
       ),
     );
-    expect(within(card).getByTestId('sparkline')).toHaveAttribute(
-      'data-points',
-      '5',
+    // the chart draws the history's series, the bad point marked red
+    const chart = within(card).getByTestId('sparkline');
+    expect(chart).toHaveAttribute('data-points', '5');
+    expect(chart).toHaveAttribute('data-bad', '1');
+    expect(within(card).getAllByTestId('sparkline-bad')).toHaveLength(1);
+    expect(chart).toHaveAttribute(
+      'aria-label',
+      'Latency of Stalwart mail over 24 h: 5 points, max 1500 ms, 1 bad',
     );
     expect(within(card).getByTestId('health-checked')).toHaveTextContent(
       /checked \d+ s ago/,
     );
-    expect(api.getHistory).toHaveBeenCalledWith('integration:default/stalwart');
+    expect(api.getHistory).toHaveBeenCalledTimes(1);
+    expect(api.getHistory).toHaveBeenCalledWith(
+      'integration:default/stalwart',
+      {
+        window: '24h',
+        points: 60,
+      },
+    );
     // planned integrations are never asked for a history
     expect(api.getHistory).not.toHaveBeenCalledWith(
       'integration:default/keycloak',
@@ -84,7 +124,7 @@ describe('InfrastructurePage', () => {
     expect(screen.queryByTestId('health-banner')).toBeNull();
   });
 
-  it('shows "—" for an uptime without samples', async () => {
+  it('shows "—" for an uptime without samples, and says the chart is empty', async () => {
     const api = fakeHealthApi({
       getStatus: jest.fn(async () => [stalwart]),
       getHistory: jest.fn(async ref =>
@@ -92,6 +132,7 @@ describe('InfrastructurePage', () => {
           integration: ref,
           uptime: { '24h': null, '7d': null, '30d': null },
           samples: { '24h': 0, '7d': 0, '30d': 0 },
+          series: seriesOf([]),
         }),
       ),
     });
@@ -99,8 +140,93 @@ describe('InfrastructurePage', () => {
       apis: [[healthApiRef, api], staffIdentity()],
     });
     const card = await screen.findByTestId('health-card');
+    expect(
+      await within(card).findByTestId('sparkline-empty'),
+    ).toHaveTextContent('No samples in the last 24 h');
+    expect(within(card).getByTestId('health-uptime')).toHaveTextContent('—');
+  });
+
+  it('shows "—" for uptime and chart when the history cannot be read', async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart]),
+      getHistory: jest.fn(async () => {
+        throw await responseError(500, 'history down');
+      }),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+    const card = await screen.findByTestId('health-card');
     await waitFor(() => expect(api.getHistory).toHaveBeenCalled());
     expect(within(card).getByTestId('health-uptime')).toHaveTextContent('—');
+    expect(within(card).getByTestId('sparkline-empty')).toHaveTextContent(
+      /^—$/,
+    );
+    expect(screen.queryByTestId('health-refresh-error')).toBeNull();
+  });
+
+  it('re-reads each history with the status, keeping the last one until a newer arrives', async () => {
+    const ref = stalwart.integration;
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart]),
+      getHistory: jest.fn(async () => aHistory({ series: seriesOf([40, 42]) })),
+    });
+    renderInTestApp(<InfrastructurePage />, {
+      apis: [[healthApiRef, api], staffIdentity()],
+    });
+    const card = await screen.findByTestId('health-card');
+    await waitFor(() => expect(chartPoints(card)).toBe('2'));
+    const refreshButton = screen.getByRole('button', { name: 'Refresh' });
+
+    // a new round: the old chart stays while the new history is on its way
+    const next = deferred<HealthHistory>();
+    api.getHistory.mockImplementationOnce(() => next.promise);
+    fireEvent.click(refreshButton);
+    await waitFor(() => expect(api.getHistory).toHaveBeenCalledTimes(2));
+    expect(api.getHistory).toHaveBeenLastCalledWith(ref, {
+      window: '24h',
+      points: 60,
+    });
+    await settle();
+    expect(chartPoints(card)).toBe('2');
+    next.resolve(
+      aHistory({
+        uptime: { '24h': 0.5, '7d': 0.9, '30d': 0.9 },
+        series: seriesOf([40, 42, 1500], { bad: [2] }),
+      }),
+    );
+    await waitFor(() => expect(chartPoints(card)).toBe('3'));
+    expect(within(card).getByTestId('health-uptime')).toHaveTextContent(
+      '50.00 %',
+    );
+
+    // a failed read keeps the last history
+    api.getHistory.mockImplementationOnce(async () => {
+      throw await responseError(500, 'history down');
+    });
+    fireEvent.click(refreshButton);
+    await waitFor(() => expect(api.getHistory).toHaveBeenCalledTimes(3));
+    await settle();
+    expect(chartPoints(card)).toBe('3');
+    expect(within(card).getByTestId('health-uptime')).toHaveTextContent(
+      '50.00 %',
+    );
+
+    // an older round answering late does not replace a newer one
+    const slow = deferred<HealthHistory>();
+    api.getHistory
+      .mockImplementationOnce(() => slow.promise)
+      .mockImplementationOnce(async () =>
+        aHistory({ series: seriesOf([1, 2, 3, 4]) }),
+      );
+    fireEvent.click(refreshButton);
+    await waitFor(() => expect(api.getHistory).toHaveBeenCalledTimes(4));
+    await waitFor(() => expect(refreshButton).toBeEnabled());
+    fireEvent.click(refreshButton);
+    await waitFor(() => expect(chartPoints(card)).toBe('4'));
+    slow.resolve(aHistory({ series: seriesOf([1]) }));
+    await settle();
+    expect(chartPoints(card)).toBe('4');
   });
 
   it('shows a red banner naming the bad integrations, bad ones first', async () => {
@@ -230,8 +356,11 @@ describe('InfrastructurePage', () => {
       });
       await screen.findByTestId('health-card');
       expect(api.getStatus).toHaveBeenCalledTimes(1);
+      await waitFor(() => expect(api.getHistory).toHaveBeenCalledTimes(1));
       jest.advanceTimersByTime(30_000);
       await waitFor(() => expect(api.getStatus).toHaveBeenCalledTimes(2));
+      // the cards' histories follow the new round
+      await waitFor(() => expect(api.getHistory).toHaveBeenCalledTimes(2));
     } finally {
       jest.useRealTimers();
     }

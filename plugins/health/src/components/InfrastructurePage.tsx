@@ -20,25 +20,20 @@ import Alert from '@material-ui/lab/Alert';
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import { useIsOperator } from '@internal/plugin-dezky-catalog';
 import {
+  HealthHistory,
   HealthStatus,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
-import { errorMessage, healthApiRef, IntegrationHistory } from '../api';
-import {
-  checkedAgo,
-  displayName,
-  formatMs,
-  formatUptime,
-  sampleList,
-} from './format';
+import { errorMessage, healthApiRef } from '../api';
+import { checkedAgo, displayName, formatMs, formatUptime } from './format';
 import { Sparkline } from './Sparkline';
 import { StatusChip } from './StatusChip';
 import { useNow } from './useNow';
 
 /** How often the page re-reads the status. */
 export const AUTO_REFRESH_MS = 30_000;
-/** How many of the newest samples a card's chart shows. */
-const CARD_SAMPLES = 60;
+/** The most points a card's 24 h chart asks for. */
+export const CARD_POINTS = 60;
 
 const SEVERITY: Record<HealthStatus, number> = {
   bad: 0,
@@ -64,10 +59,9 @@ interface HealthState {
 }
 
 /**
- * The status of every Integration and each one's history, re-read every
- * 30 s. `refresh(true)` runs a probe round first (operators). Latencies seen
- * while the page is open are kept per integration, for the chart when the
- * history carries no sample list.
+ * The status of every Integration and each one's 24 h history, re-read
+ * every 30 s. `refresh(true)` runs a probe round first (operators). A card
+ * keeps its last history until a newer one arrives; a failed read keeps it.
  */
 function useHealth() {
   const api = useApi(healthApiRef);
@@ -75,10 +69,10 @@ function useHealth() {
     loading: true,
     refreshing: false,
   });
-  const [histories, setHistories] = useState<
-    Record<string, IntegrationHistory>
-  >({});
-  const seen = useRef(new Map<string, Map<string, number>>());
+  const [histories, setHistories] = useState<Record<string, HealthHistory>>({});
+  /** Per integration, the refresh round whose history is shown. */
+  const shownRound = useRef(new Map<string, number>());
+  const rounds = useRef(0);
   const mounted = useRef(true);
   useEffect(
     () => () => {
@@ -89,6 +83,7 @@ function useHealth() {
 
   const refresh = useCallback(
     async (probe: boolean) => {
+      const round = ++rounds.current;
       setState(s => ({ ...s, refreshing: true }));
       let items: IntegrationStatus[];
       try {
@@ -102,31 +97,26 @@ function useHealth() {
         );
         return;
       }
-      for (const i of items) {
-        if (i.checkedAt && typeof i.latencyMs === 'number') {
-          const series = seen.current.get(i.integration) ?? new Map();
-          series.set(i.checkedAt, i.latencyMs);
-          seen.current.set(i.integration, series);
-        }
-      }
       if (!mounted.current) return;
       setState({ loading: false, refreshing: false, items });
-      const entries = await Promise.all(
-        items
-          .filter(i => i.status !== 'planned')
-          .map(i =>
-            api.getHistory(i.integration).then(
-              h => [i.integration, h] as const,
-              () => undefined, // the card shows "—" without its history
-            ),
-          ),
-      );
-      if (!mounted.current) return;
-      setHistories(
-        Object.fromEntries(
-          entries.filter((e): e is NonNullable<typeof e> => !!e),
-        ),
-      );
+      for (const { integration: ref } of items.filter(
+        i => i.status !== 'planned',
+      )) {
+        api.getHistory(ref, { window: '24h', points: CARD_POINTS }).then(
+          history => {
+            // an older round's answer arriving late does not replace a newer one
+            if (
+              !mounted.current ||
+              (shownRound.current.get(ref) ?? 0) > round
+            ) {
+              return;
+            }
+            shownRound.current.set(ref, round);
+            setHistories(h => ({ ...h, [ref]: history }));
+          },
+          () => undefined, // the card keeps its last history, or shows "—"
+        );
+      }
     },
     [api],
   );
@@ -137,27 +127,15 @@ function useHealth() {
     return () => clearInterval(id);
   }, [refresh]);
 
-  const latencies = (ref: string): number[] => {
-    const fromHistory = sampleList(histories[ref]).map(s => s.latencyMs);
-    if (fromHistory.length >= 2) return fromHistory.slice(-CARD_SAMPLES);
-    const series = seen.current.get(ref);
-    if (!series) return [];
-    return [...series.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([, ms]) => ms)
-      .slice(-CARD_SAMPLES);
-  };
-
-  return { ...state, histories, latencies, refresh };
+  return { ...state, histories, refresh };
 }
 
 function IntegrationCard(props: {
   item: IntegrationStatus;
-  history?: IntegrationHistory;
-  latencies: number[];
+  history?: HealthHistory;
   now: number;
 }) {
-  const { item, history, latencies, now } = props;
+  const { item, history, now } = props;
   return (
     <Card
       variant="outlined"
@@ -192,8 +170,12 @@ function IntegrationCard(props: {
           </Grid>
           <Grid item xs={12}>
             <Sparkline
-              values={latencies}
-              label={`Latency of ${displayName(item.integration, item.title)}`}
+              points={history?.series.points ?? []}
+              label={`Latency of ${displayName(
+                item.integration,
+                item.title,
+              )} over 24 h`}
+              emptyText={history ? 'No samples in the last 24 h' : '—'}
             />
           </Grid>
           {item.error && (
@@ -303,7 +285,6 @@ export function InfrastructurePage() {
                 <IntegrationCard
                   item={item}
                   history={health.histories[item.integration]}
-                  latencies={health.latencies(item.integration)}
                   now={now}
                 />
               </Grid>

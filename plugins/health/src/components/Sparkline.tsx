@@ -1,56 +1,82 @@
 import Typography from '@material-ui/core/Typography';
+import { HealthPoint } from '@internal/plugin-health-common';
+
+const LINE = '#1976d2';
+const BAD = '#d32f2f';
 
 /**
- * A latency sparkline as inline SVG: the values oldest first, scaled between
- * 0 and the largest. Fewer than two values say so instead.
+ * A latency chart as inline SVG: the points' latencies oldest first, scaled
+ * between 0 and the largest, with a red dot on every bad point. Without
+ * points it shows `emptyText` instead.
  */
 export function Sparkline(props: {
-  values: number[];
+  points: Pick<HealthPoint, 'latencyMs' | 'status'>[];
   width?: number;
   height?: number;
   label?: string;
+  emptyText?: string;
 }) {
-  const { values, width = 160, height = 32, label = 'Latency' } = props;
-  if (values.length < 2) {
+  const {
+    points,
+    width = 160,
+    height = 32,
+    label = 'Latency',
+    emptyText = 'No samples yet',
+  } = props;
+  if (points.length === 0) {
     return (
       <Typography
         variant="caption"
         color="textSecondary"
         data-testid="sparkline-empty"
       >
-        Not enough samples for a chart yet
+        {emptyText}
       </Typography>
     );
   }
-  const max = Math.max(...values, 1);
-  const pad = 2;
-  const step = (width - 2 * pad) / (values.length - 1);
-  const points = values
-    .map((v, i) => {
-      const x = pad + i * step;
-      const y = height - pad - (v / max) * (height - 2 * pad);
-      return `${x.toFixed(1)},${y.toFixed(1)}`;
-    })
-    .join(' ');
+  const max = Math.max(...points.map(p => p.latencyMs), 1);
+  const pad = 3;
+  const step = points.length > 1 ? (width - 2 * pad) / (points.length - 1) : 0;
+  const xy = points.map((p, i) => ({
+    x: points.length > 1 ? pad + i * step : width / 2,
+    y: height - pad - (p.latencyMs / max) * (height - 2 * pad),
+    bad: p.status === 'bad',
+  }));
+  const bad = xy.filter(p => p.bad);
   return (
     <svg
       width={width}
       height={height}
       viewBox={`0 0 ${width} ${height}`}
       role="img"
-      aria-label={`${label}: ${values.length} samples, max ${Math.round(
+      aria-label={`${label}: ${points.length} points, max ${Math.round(
         max,
-      )} ms`}
+      )} ms${bad.length ? `, ${bad.length} bad` : ''}`}
       data-testid="sparkline"
-      data-points={values.length}
+      data-points={points.length}
+      data-bad={bad.length}
     >
-      <polyline
-        points={points}
-        fill="none"
-        stroke="#1976d2"
-        strokeWidth={1.5}
-        strokeLinejoin="round"
-      />
+      {xy.length > 1 ? (
+        <polyline
+          points={xy.map(p => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}
+          fill="none"
+          stroke={LINE}
+          strokeWidth={1.5}
+          strokeLinejoin="round"
+        />
+      ) : (
+        <circle cx={xy[0].x} cy={xy[0].y} r={2} fill={LINE} />
+      )}
+      {bad.map((p, i) => (
+        <circle
+          key={i}
+          cx={p.x.toFixed(1)}
+          cy={p.y.toFixed(1)}
+          r={2.5}
+          fill={BAD}
+          data-testid="sparkline-bad"
+        />
+      ))}
     </svg>
   );
 }

@@ -1,12 +1,10 @@
-import { aHistory } from '../testing/fakes';
 import {
   checkedAgo,
   displayName,
   formatDuration,
   formatMs,
   formatUptime,
-  sampleCount,
-  sampleList,
+  pointMeaning,
 } from './format';
 
 describe('format', () => {
@@ -29,17 +27,11 @@ describe('format', () => {
     expect(checkedAgo(undefined, now)).toBe('not checked yet');
   });
 
-  it('reads samples as a list or as counts', () => {
-    const now = Date.now();
-    const list = aHistory();
-    expect(sampleList(list).map(s => s.latencyMs)).toEqual([
-      40, 42, 38, 120, 45,
-    ]);
-    expect(sampleCount(list, '24h', now)).toBe(5);
-    const counts = aHistory({ samples: { '24h': 3, '7d': 9, '30d': 20 } });
-    expect(sampleList(counts)).toEqual([]);
-    expect(sampleCount(counts, '7d', now)).toBe(9);
+  it('names integrations and says what a chart point is', () => {
     expect(displayName('integration:default/stalwart')).toBe('stalwart');
     expect(displayName('integration:default/stalwart', 'Mail')).toBe('Mail');
+    expect(pointMeaning(null)).toBe('each point: one probe');
+    expect(pointMeaning(240_000)).toBe('each point: the worst of 4 min');
+    expect(pointMeaning(7_200_000)).toBe('each point: the worst of 2 h');
   });
 });

@@ -1,6 +1,3 @@
-import { HealthWindow } from '@internal/plugin-health-common';
-import { HealthSample, IntegrationHistory } from '../api';
-
 /** An uptime ratio as a percentage with two decimals, or "—" without samples. */
 export function formatUptime(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined) return '—';
@@ -45,26 +42,11 @@ export function formatTime(iso: string): string {
   )}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** The history's samples oldest first, or [] when the backend sent only counts. */
-export function sampleList(
-  history: IntegrationHistory | undefined,
-): HealthSample[] {
-  const samples = history?.samples;
-  if (!Array.isArray(samples)) return [];
-  return [...samples].sort((a, b) => a.checkedAt.localeCompare(b.checkedAt));
-}
-
-/** The number of samples in a window, from a list or from the counts. */
-export function sampleCount(
-  history: IntegrationHistory,
-  window: HealthWindow,
-  now: number,
-): number | undefined {
-  const samples = history.samples;
-  if (!samples) return undefined;
-  if (!Array.isArray(samples)) return samples[window];
-  const span = { '24h': 1, '7d': 7, '30d': 30 }[window] * 86_400_000;
-  return samples.filter(s => now - Date.parse(s.checkedAt) <= span).length;
+/** What one point of a chart is: a probe, or the worst of a bucket's probes. */
+export function pointMeaning(bucketMs: number | null): string {
+  return bucketMs === null
+    ? 'each point: one probe'
+    : `each point: the worst of ${formatDuration(bucketMs)}`;
 }
 
 /** The integration's display name: its title, else the name of its ref. */
