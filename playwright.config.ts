@@ -8,6 +8,21 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 7007);
 const baseURL = `http://localhost:${port}`;
 
+/*
+ * The e2e backend's catalog: the seeded catalog/ (as in app-config.yaml) plus
+ * the e2e-only fixtures of packages/app/e2e-tests/fixtures (an Integration
+ * whose probe target health.test.ts serves, then stops). Still one glob, so
+ * every file is read in the same round and the fixtures' owner reference
+ * resolves on the first pass. APP_CONFIG_ values are parsed as JSON and
+ * replace the whole list; the path is relative to packages/backend.
+ */
+const catalogLocations = [
+  {
+    type: 'file',
+    target: '../../{catalog,packages/app/e2e-tests/fixtures}/**/*.yaml',
+  },
+];
+
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
   timeout: 90_000,
@@ -40,6 +55,7 @@ export default defineConfig({
         APP_CONFIG_backend_baseUrl: baseURL,
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_cors_origin: baseURL,
+        APP_CONFIG_catalog_locations: JSON.stringify(catalogLocations),
       },
     },
   ],

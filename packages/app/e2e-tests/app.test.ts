@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { e2eOnly } from './e2eCatalog';
 import { seeded } from './seeded';
 import { signIn } from './signIn';
 
@@ -6,7 +7,10 @@ test('the home page counts what the catalog holds', async ({ page }) => {
   const [tenants, partners, integrations] = await Promise.all([
     seeded('Tenant'),
     seeded('Partner'),
-    seeded('Integration'),
+    // the e2e backend also holds the e2e-only fixtures (health.test.ts)
+    Promise.all([seeded('Integration'), e2eOnly('Integration')]).then(l =>
+      l.flat(),
+    ),
   ]);
   await signIn(page);
   // The catalog may still be ingesting right after start: reload until complete.
