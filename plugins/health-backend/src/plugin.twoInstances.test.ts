@@ -27,6 +27,12 @@ import { healthPlugin } from './plugin';
  * at about one per interval (not two), every round stores exactly one row
  * per integration, and no round starts before the previous one ended.
  *
+ * Then the instance that ran the rounds (in practice the first one, `a`)
+ * stops, between two rounds, and the other one (`b`) takes over: the
+ * following rounds are probed by `b` only (the probe URLs carry
+ * `?instance=a|b`), still one row per integration per round, none
+ * overlapping. Why between two rounds: see the take-over part of the test.
+ *
  * PostgreSQL only; skipped without one (no
  * BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING), a failure under
  * DEZKY_REQUIRE_POSTGRES=1 (dezkyTestDatabases()).
@@ -36,6 +42,16 @@ const INTERVAL_S = 1;
 const PROBE_MS = 300;
 const OBSERVE_MS = 12_000;
 const INTEGRATIONS = ['alpha', 'beta'];
+/** Rounds `b` must run after `a` stopped, and how long that may take. */
+const TAKEOVER_ROUNDS = 4;
+const TAKEOVER_DEADLINE_MS = 10_000;
+/** `a` stops only while idle with its next run at least this far ahead. */
+const STOP_MARGIN_MS = 300;
+const IDLE_DEADLINE_MS = 5_000;
+const POLL_MS = 10;
+const TASK_ID = 'health-probe-round';
+/** The scheduler's table, in the plugin's own database. */
+const TASKS_TABLE = 'backstage_backend_tasks__tasks';
 
 jest.setTimeout(60_000);
 
@@ -51,6 +67,27 @@ if (!hasPostgres) {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** Polls `check` until it returns a value, failing after `deadlineMs`. */
+async function waitFor<T>(
+  what: string,
+  deadlineMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no ${what} within ${deadlineMs} ms`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+type Row = { integration_ref: string; checked_at: string };
+
 (hasPostgres ? describe : describe.skip)(
   'two health backends on one PostgreSQL database',
   () => {
@@ -58,7 +95,8 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
     let target: http.Server;
     let targetUrl: string;
     /** Per probe request: the integration and the instance that sent it. */
-    const received: { integration: string; instance: string }[] = [];
+    const received: { integration: string; instance: string; at: number }[] =
+      [];
     const backends: { stop(): Promise<void> }[] = [];
     /** The instances' own knex pools, as the health plugin gets them. */
     const pools: Knex[] = [];
@@ -82,6 +120,7 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
         received.push({
           integration: url.pathname.slice(1),
           instance: url.searchParams.get('instance')!,
+          at: Date.now(),
         });
         setTimeout(() => res.end('ok'), PROBE_MS);
       });
@@ -99,7 +138,17 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
       await new Promise(r => target.close(r));
     });
 
-    /** One instance: its own database service and scheduler, same database. */
+    /** The stored samples, in round order. */
+    async function readRows(): Promise<Row[]> {
+      return knex('health_samples')
+        .select('integration_ref', 'checked_at')
+        .orderBy([{ column: 'checked_at' }, { column: 'integration_ref' }]);
+    }
+
+    /**
+     * One instance: its own database service and scheduler, same database.
+     * Returns the backend and its pool (see `pools`).
+     */
     async function startInstance(instance: string) {
       const { connection } = knex.client.config as Knex.Config;
       const { database, ...pgServer } = connection as Knex.PgConnectionConfig;
@@ -140,10 +189,25 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
         ],
       });
       backends.push(backend);
-      return backend;
+      return { backend, pool: pools[pools.length - 1] };
     }
 
-    it('runs each scheduled round once, on one instance at a time', async () => {
+    /** Expects the instance's scheduler to have a worker for the task. */
+    async function expectTaskWorker(server: Parameters<typeof request>[0]) {
+      const res = await request(server)
+        .get('/api/health/.backstage/scheduler/v1/tasks')
+        .set('Authorization', mockCredentials.user.header());
+      expect(res.status).toBe(200);
+      expect(res.body.tasks).toEqual([
+        expect.objectContaining({
+          taskId: TASK_ID,
+          scope: 'global',
+          workerState: { status: expect.stringMatching(/^(idle|running)$/) },
+        }),
+      ]);
+    }
+
+    it('runs each scheduled round once, on one instance at a time, and lets the other take over', async () => {
       const t0 = Date.now();
       // one after the other, as a rolling deployment does: both migrate
       const a = await startInstance('a');
@@ -151,18 +215,15 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
       await sleep(OBSERVE_MS);
 
       // rows first, then requests: every row's request has arrived by then
-      const rows: { integration_ref: string; checked_at: string }[] =
-        await knex('health_samples')
-          .select('integration_ref', 'checked_at')
-          .orderBy([{ column: 'checked_at' }, { column: 'integration_ref' }]);
+      const rows = await readRows();
       const requests = received.length;
       const elapsedS = (Date.now() - t0) / 1000;
 
       const rounds = [...new Set(rows.map(r => r.checked_at))];
       const starts = rounds.map(at => Date.parse(at));
       const gaps = starts.slice(1).map((s, i) => s - starts[i]);
-      const byInstance = (instance: string) =>
-        received.filter(r => r.instance === instance).length /
+      const byInstance = (instance: string, since = 0) =>
+        received.filter(r => r.instance === instance && r.at >= since).length /
         INTEGRATIONS.length;
       // eslint-disable-next-line no-console
       console.log(
@@ -200,19 +261,111 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(PROBE_MS);
 
       // both instances are up with a live worker for the global task
-      for (const { server } of [a, b]) {
-        const res = await request(server)
-          .get('/api/health/.backstage/scheduler/v1/tasks')
-          .set('Authorization', mockCredentials.user.header());
-        expect(res.status).toBe(200);
-        expect(res.body.tasks).toEqual([
-          expect.objectContaining({
-            taskId: 'health-probe-round',
-            scope: 'global',
-            workerState: { status: expect.stringMatching(/^(idle|running)$/) },
-          }),
-        ]);
+      await expectTaskWorker(a.backend.server);
+      await expectTaskWorker(b.backend.server);
+
+      // Take-over: `a` stops, `b` runs the next rounds. The scheduler frees
+      // the task's lock (current_run_ticket) only when the run holding it
+      // ends (TaskWorker.tryReleaseTask). Stopping aborts the worker, but a
+      // run already claimed goes on (the health task ignores the abort
+      // signal) and its release would then fail on the closed pool: the lock
+      // would stay until the janitor clears it once expired, after the
+      // task's timeout of one minute (and the janitor does not run at all
+      // under NODE_ENV=test). So `a` stops between two rounds: the last one
+      // released and the next one at least STOP_MARGIN_MS ahead, its worker
+      // waits in the task state poller, which the shutdown abort ends.
+      const tIdle = Date.now();
+      const msAhead = await waitFor(
+        'idle moment between two rounds',
+        IDLE_DEADLINE_MS,
+        async () => {
+          const [task] = await knex(TASKS_TABLE)
+            .where('id', TASK_ID)
+            .select(
+              'current_run_ticket',
+              knex.raw(
+                'extract(epoch from next_run_start_at - now()) * 1000 as ms_ahead',
+              ),
+            );
+          const ahead = Math.round(Number(task.ms_ahead));
+          return task.current_run_ticket === null && ahead >= STOP_MARGIN_MS
+            ? ahead
+            : undefined;
+        },
+      );
+      const tStop = Date.now();
+      const idleWaitMs = tStop - tIdle;
+      await a.backend.stop();
+      // as afterAll does: stopping leaves the pool open (see there)
+      await a.pool.destroy();
+      const stopMs = Date.now() - tStop;
+
+      // rounds that started from the stop on (checked_at and the request
+      // times come from this process's clock)
+      const isNew = (r: Row) => Date.parse(r.checked_at) >= tStop;
+      const allRows = await waitFor(
+        `${TAKEOVER_ROUNDS} rounds after a stopped`,
+        TAKEOVER_DEADLINE_MS,
+        async () => {
+          const current = await readRows();
+          const fresh = new Set(current.filter(isNew).map(r => r.checked_at));
+          return fresh.size >= TAKEOVER_ROUNDS ? current : undefined;
+        },
+      );
+      // again rows first, then requests
+      const after = received.filter(r => r.at >= tStop);
+      const takeoverS = (Date.now() - tStop) / 1000;
+
+      const newRows = allRows.filter(isNew);
+      const newRounds = [...new Set(newRows.map(r => r.checked_at))];
+      const allRounds = [...new Set(allRows.map(r => r.checked_at))];
+      const allStarts = allRounds.map(at => Date.parse(at));
+      const allGaps = allStarts.slice(1).map((s, i) => s - allStarts[i]);
+      const lastOld = Math.max(
+        ...allStarts.filter(s => s < tStop),
+        Number.NEGATIVE_INFINITY,
+      );
+      const handoverGap = Date.parse(newRounds[0]) - lastOld;
+      // eslint-disable-next-line no-console
+      console.log(
+        `take-over: waited ${idleWaitMs} ms for an idle moment (next run ` +
+          `${msAhead} ms ahead), stopping a took ${stopMs} ms; ` +
+          `${newRounds.length} rounds stored in ${takeoverS.toFixed(1)} s ` +
+          `after the stop, rounds probed since by a: ${byInstance(
+            'a',
+            tStop,
+          )}, ` +
+          `b: ${byInstance(
+            'b',
+            tStop,
+          )}; gap over the stop ${handoverGap} ms, ` +
+          `gaps overall ${Math.min(...allGaps)}..${Math.max(...allGaps)} ms; ` +
+          `test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+
+      // from the stop on only b probes: a's worker is gone, b's runs the task
+      expect(after.filter(r => r.instance !== 'b')).toEqual([]);
+
+      // at most one round per interval, and one row per integration per round
+      expect(newRounds.length).toBeLessThanOrEqual(
+        Math.floor(takeoverS / INTERVAL_S) + 1,
+      );
+      expect(newRows).toHaveLength(newRounds.length * INTEGRATIONS.length);
+      for (const at of newRounds) {
+        expect(
+          newRows.filter(r => r.checked_at === at).map(r => r.integration_ref),
+        ).toEqual(INTEGRATIONS.map(name => `integration:default/${name}`));
       }
+      expect(after.length).toBeGreaterThanOrEqual(newRows.length);
+      expect(after.length).toBeLessThanOrEqual(
+        newRows.length + INTEGRATIONS.length,
+      );
+
+      // no two rounds overlap, neither across the stop nor after it
+      expect(Math.min(...allGaps)).toBeGreaterThanOrEqual(PROBE_MS);
+
+      // b still has a live worker for the global task
+      await expectTaskWorker(b.backend.server);
     });
   },
 );
