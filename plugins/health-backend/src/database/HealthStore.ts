@@ -589,7 +589,9 @@ export class HealthStore {
         const rollups = [...byIntegration].map(([ref, run]) =>
           rollupOf(ref, hour, run),
         );
-        await trx.batchInsert('health_rollups', rollups, 200);
+        for (let i = 0; i < rollups.length; i += 200) {
+          await trx('health_rollups').insert(rollups.slice(i, i + 200));
+        }
         const deleted = await trx('health_samples')
           .where('checked_at', '>=', hour)
           .andWhere('checked_at', '<', next)
