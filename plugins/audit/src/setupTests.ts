@@ -1,4 +1,5 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
 import { webcrypto } from 'node:crypto';
 
 // jsdom has crypto.getRandomValues but no crypto.subtle, which the Merkle
@@ -9,3 +10,8 @@ if (!globalThis.crypto?.subtle) {
     configurable: true,
   });
 }
+
+// CI runs these next to the PostgreSQL and backend suites on 2 CPUs: give a
+// render time to settle before a findBy/waitFor, or a test, gives up.
+configure({ asyncUtilTimeout: 5_000 });
+jest.setTimeout(30_000);
