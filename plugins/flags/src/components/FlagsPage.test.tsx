@@ -208,7 +208,10 @@ describe('FlagsPage', () => {
     const dialog = await screen.findByTestId('confirm-dialog');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
     await waitFor(() => expect(screen.queryByTestId('flag-panel')).toBeNull());
-    expect(screen.getAllByTestId('flag-row')).toHaveLength(2);
+    // the list re-reads after the panel closes
+    await waitFor(() =>
+      expect(screen.getAllByTestId('flag-row')).toHaveLength(2),
+    );
     expect(api.deleteFlag).toHaveBeenCalledWith('beta_mail');
   });
 

@@ -596,9 +596,9 @@ export class HealthStore {
           .where('checked_at', '>=', hour)
           .andWhere('checked_at', '<', next)
           .delete();
-        if (deleted !== rows.length) {
+        if (!rows.length || deleted !== rows.length) {
           throw new Error(
-            `Health: ${deleted} samples of ${hour} deleted but ${rows.length} rolled up; rolled back`,
+            `Health: ${rows.length} samples of the hour ${hour} rolled up (oldest ${oldest.at}) but ${deleted} deleted; rolled back`,
           );
         }
         return deleted;
