@@ -89,6 +89,17 @@ export interface MonthlyUptime {
   samples: number;
 }
 
+/**
+ * What of a history to read (the history endpoint's `?window=` and
+ * `?points=`); the backend defaults to 24 h and 360 points.
+ */
+export interface HistoryOptions {
+  /** The window of the latency chart (`series`). */
+  window?: HealthWindow;
+  /** The most points the chart gets (10–2000); more samples are bucketed. */
+  points?: number;
+}
+
 /** One integration's history (GET /api/health/integrations/:namespace/:name/history). */
 export interface HealthHistory {
   integration: string;

@@ -9,4 +9,4 @@
 export { healthPlugin as default } from './plugin';
 export { infrastructureRouteRef } from './routes';
 export { healthApiRef, HealthClient } from './api';
-export type { HealthApi, HistoryOptions } from './api';
+export type { HealthApi } from './api';

@@ -8,6 +8,7 @@ import {
   HealthPoint,
   HealthSeries,
   HealthWindow,
+  HistoryOptions,
   Incident,
   IntegrationStatus,
   LatencyPercentiles,
@@ -35,6 +36,14 @@ interface SampleRow {
   latency_ms: number | string | null;
   error: string | null;
 }
+
+const SAMPLE_COLUMNS = [
+  'integration_ref',
+  'checked_at',
+  'status',
+  'latency_ms',
+  'error',
+] as const;
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -280,7 +289,7 @@ export class HealthStore {
   /** Samples of one integration since `since` (ISO), oldest first. */
   async samples(integration: string, since: string): Promise<HealthSample[]> {
     const rows: SampleRow[] = await this.knex('health_samples')
-      .select('integration_ref', 'checked_at', 'status', 'latency_ms', 'error')
+      .select(...SAMPLE_COLUMNS)
       .where('integration_ref', integration)
       .andWhere('checked_at', '>=', since)
       .orderBy([{ column: 'checked_at' }, { column: 'id' }]);
@@ -298,7 +307,7 @@ export class HealthStore {
   async history(
     integration: string,
     now: number = Date.now(),
-    chart: { window?: HealthWindow; points?: number } = {},
+    chart: HistoryOptions = {},
   ): Promise<HealthHistory> {
     const since = {} as Record<HealthWindow, string>;
     for (const w of HEALTH_WINDOWS) since[w] = iso(now - WINDOW_MS[w]);
@@ -418,13 +427,7 @@ export class HealthStore {
         .andWhere('checked_at', '>=', iso(start));
     if (count <= points) {
       const raw: SampleRow[] = await rows()
-        .select(
-          'integration_ref',
-          'checked_at',
-          'status',
-          'latency_ms',
-          'error',
-        )
+        .select(...SAMPLE_COLUMNS)
         .orderBy([{ column: 'checked_at' }, { column: 'id' }]);
       return {
         window,
@@ -569,13 +572,7 @@ export class HealthStore {
       const next = iso(Date.parse(hour) + HOUR_MS);
       rolledUp += await this.knex.transaction(async trx => {
         const rows: SampleRow[] = await trx('health_samples')
-          .select(
-            'integration_ref',
-            'checked_at',
-            'status',
-            'latency_ms',
-            'error',
-          )
+          .select(...SAMPLE_COLUMNS)
           .where('checked_at', '>=', hour)
           .andWhere('checked_at', '<', next)
           .orderBy([{ column: 'checked_at' }, { column: 'id' }]);

@@ -4,10 +4,10 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { isIntegrationEntity } from '@internal/plugin-dezky-catalog-common';
 import {
   HealthHistory,
-  HealthWindow,
+  HistoryOptions,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
-import { HealthStore } from '../database/HealthStore';
+import { DEFAULT_SERIES_POINTS, HealthStore } from '../database/HealthStore';
 import { ProbeSpec, readProbeSpec, runProbe } from '../probes';
 
 /** An Integration entity as the health plugin needs it. */
@@ -210,17 +210,23 @@ export class HealthService {
     });
   }
 
-  /** One Integration's history; undefined if the catalog has no such one. */
+  /**
+   * One Integration's history; undefined if the catalog has no such one.
+   * A summary kept from the last 10 s is answered without asking the
+   * catalog again.
+   */
   async history(
     ref: string,
-    chart: { window?: HealthWindow; points?: number } = {},
+    chart: HistoryOptions = {},
   ): Promise<HealthHistory | undefined> {
     const key = lower(ref);
-    const integration = (await this.integrations()).find(i => i.ref === key);
-    if (!integration) return undefined;
-    const cacheKey = `${key} ${chart.window ?? ''} ${chart.points ?? ''}`;
+    const cacheKey = `${key} ${chart.window ?? '24h'} ${
+      chart.points ?? DEFAULT_SERIES_POINTS
+    }`;
     const cached = this.histories.get(cacheKey);
     if (cached && cached.until > this.now()) return cached.history;
+    const integration = (await this.integrations()).find(i => i.ref === key);
+    if (!integration) return undefined;
     for (const [k, entry] of this.histories) {
       if (entry.until <= this.now()) this.histories.delete(k);
     }

@@ -1,17 +1,9 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
   HealthHistory,
-  HealthWindow,
+  HistoryOptions,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
-
-/** What of a history to read: the backend defaults to 24 h and 360 points. */
-export interface HistoryOptions {
-  /** The window of the latency chart (`series`). */
-  window?: HealthWindow;
-  /** The most points the chart gets (10–2000); more samples are bucketed. */
-  points?: number;
-}
 
 /**
  * The health backend as the portal uses it. Every method rejects with a

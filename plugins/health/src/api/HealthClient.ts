@@ -3,9 +3,10 @@ import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   HealthHistory,
+  HistoryOptions,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
-import { HealthApi, HistoryOptions } from './HealthApi';
+import { HealthApi } from './HealthApi';
 
 /** Talks to the health backend with the signed-in user's token. */
 export class HealthClient implements HealthApi {

@@ -1,3 +1,3 @@
 export { healthApiRef } from './HealthApi';
-export type { HealthApi, HistoryOptions } from './HealthApi';
+export type { HealthApi } from './HealthApi';
 export { HealthClient, errorMessage } from './HealthClient';

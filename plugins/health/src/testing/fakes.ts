@@ -4,9 +4,10 @@ import {
   HealthHistory,
   HealthPoint,
   HealthSeries,
+  HistoryOptions,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
-import { HealthApi, HistoryOptions } from '../api';
+import { HealthApi } from '../api';
 
 /** A HealthApi whose every method is a jest mock: empty status, empty histories. */
 export function fakeHealthApi(overrides: Partial<HealthApi> = {}) {
