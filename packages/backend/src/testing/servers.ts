@@ -1,11 +1,15 @@
 /*
  * Test and benchmark helper: starts the real development IdP and the real
  * backend (packages/backend/src/index.ts, the production code path) as child
- * processes on free loopback ports, with the repository's app-config.yaml.
+ * processes on free loopback ports, with the repository's app-config.yaml —
+ * on SQLite in memory (the development default) or on the PostgreSQL whose
+ * connection string scripts/test exports, in databases of its own.
  */
 import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
 import net from 'net';
 import path from 'path';
+import knexFactory from 'knex';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 
@@ -65,6 +69,86 @@ export interface PortalServers {
   backendLog: string[];
 }
 
+/** The database engines the real backend can be started on. */
+export type PortalDatabase = 'sqlite' | 'postgres';
+
+/** How test names spell each engine: `describe.each` over `{ name }`. */
+export const PORTAL_DATABASE_NAMES: Record<PortalDatabase, string> = {
+  sqlite: 'SQLite',
+  postgres: 'PostgreSQL',
+};
+
+const POSTGRES_ENV = 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING';
+
+/**
+ * The engines an end-to-end test runs the backend on, as
+ * `{ database, name }` for `describe.each(...)('… on $name', …)`: SQLite,
+ * and PostgreSQL when BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
+ * is set. Under DEZKY_REQUIRE_POSTGRES (scripts/test, CI) a missing
+ * PostgreSQL throws — the test file fails — instead of testing SQLite only,
+ * as dezkyTestDatabases() does for store tests.
+ */
+export function portalDatabases(): {
+  database: PortalDatabase;
+  name: string;
+}[] {
+  const databases: PortalDatabase[] = ['sqlite'];
+  if (process.env[POSTGRES_ENV]) databases.push('postgres');
+  else if (process.env.DEZKY_REQUIRE_POSTGRES) {
+    throw new Error(
+      `DEZKY_REQUIRE_POSTGRES is set but ${POSTGRES_ENV} is not: run the tests through scripts/test, or start PostgreSQL first (. scripts/lib/postgres.sh; pg_start)`,
+    );
+  }
+  return databases.map(database => ({
+    database,
+    name: PORTAL_DATABASE_NAMES[database],
+  }));
+}
+
+/**
+ * The `backend.database` config of one backend start. On PostgreSQL every
+ * call gets a prefix of its own (`dezky_t<random>_`): Backstage creates one
+ * database per plugin, `<prefix><pluginId>`, so two starts — in one test file
+ * or in parallel jest workers — never share a table. Pass the result as
+ * `startPortal(env, { database })`; a test may also open a plugin's database
+ * with it before the start (`DatabaseManager.fromConfig`) to seed it.
+ */
+export function portalDatabaseConfig(database: PortalDatabase): {
+  client: string;
+  connection: unknown;
+  prefix?: string;
+} {
+  if (database === 'sqlite') {
+    return { client: 'better-sqlite3', connection: ':memory:' };
+  }
+  const connection = process.env[POSTGRES_ENV];
+  if (!connection) {
+    throw new Error(
+      `startPortal on PostgreSQL needs ${POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5433/postgres): run the tests through scripts/test, or start one with . scripts/lib/postgres.sh; pg_start`,
+    );
+  }
+  return {
+    client: 'pg',
+    connection,
+    prefix: `dezky_t${randomBytes(5).toString('hex')}_`,
+  };
+}
+
+/** Drops the databases Backstage created under `prefix` (after the backend stopped). */
+async function dropDatabases(connection: string, prefix: string) {
+  const admin = knexFactory({ client: 'pg', connection });
+  try {
+    const names: { datname: string }[] = await admin('pg_database')
+      .select('datname')
+      .whereRaw('starts_with(datname, ?)', [prefix]);
+    for (const { datname } of names) {
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [datname]);
+    }
+  } finally {
+    await admin.destroy();
+  }
+}
+
 export interface StartPortalOptions {
   /**
    * Extra config files (absolute paths) for the backend, after the
@@ -75,11 +159,21 @@ export interface StartPortalOptions {
    * Absent or empty: the backend starts without `--config`, as before.
    */
   configFiles?: string[];
+  /**
+   * The database the backend runs on: `'sqlite'` (in memory, the default, as
+   * app-config.yaml says), `'postgres'` (the server in
+   * BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, with databases of
+   * its own for this start, dropped by `stop()`), or a config from
+   * `portalDatabaseConfig()` the test already used to seed a plugin's
+   * database. Given as the `backend.database` environment override, so it
+   * wins over app-config.yaml and `configFiles` for the keys it sets.
+   */
+  database?: PortalDatabase | ReturnType<typeof portalDatabaseConfig>;
 }
 
 /**
  * Starts the dev IdP and the backend; `extraEnv` adds APP_CONFIG_* overrides,
- * `options.configFiles` extra config files.
+ * `options.configFiles` extra config files, `options.database` the engine.
  */
 export async function startPortal(
   extraEnv: Record<string, string> = {},
@@ -90,6 +184,10 @@ export async function startPortal(
   const appOrigin = 'http://localhost:3000';
   const idpUrl = `http://127.0.0.1:${idpPort}`;
   const node = process.execPath;
+  const database =
+    typeof options.database === 'string'
+      ? portalDatabaseConfig(options.database)
+      : options.database;
 
   const idp = spawn(node, [path.join(repoRoot, 'scripts/dev-idp/index.mjs')], {
     env: {
@@ -127,12 +225,20 @@ export async function startPortal(
         APP_CONFIG_backend_baseUrl: backendUrl,
         APP_CONFIG_backend_listen_port: String(backendPort),
         APP_CONFIG_app_baseUrl: appOrigin,
+        ...(database
+          ? { APP_CONFIG_backend_database: JSON.stringify(database) }
+          : {}),
         ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const backendLog = collect(backend);
+  const dropOwnDatabases = async () => {
+    if (database?.client === 'pg' && database.prefix) {
+      await dropDatabases(String(database.connection), database.prefix);
+    }
+  };
   try {
     await waitFor(
       `${backendUrl}/.backstage/health/v1/readiness`,
@@ -143,6 +249,7 @@ export async function startPortal(
   } catch (e) {
     idp.kill();
     backend.kill();
+    await dropOwnDatabases().catch(() => {});
     throw e;
   }
 
@@ -163,6 +270,7 @@ export async function startPortal(
     backendLog,
     stop: async () => {
       await Promise.all([stopChild(backend), stopChild(idp)]);
+      await dropOwnDatabases();
     },
   };
 }
