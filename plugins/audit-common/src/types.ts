@@ -51,6 +51,8 @@ export type AuditBreakKind =
   | 'prev-hash-mismatch'
   | 'seq-gap'
   | 'checkpoint-signature-mismatch'
+  /** A checkpoint is signed with a key that is not configured (neither current nor previous). */
+  | 'checkpoint-key-unknown'
   | 'checkpoint-head-mismatch'
   /** An archived batch's object is not what its manifest signs (hash or size), or unreadable. */
   | 'archive-object-mismatch'

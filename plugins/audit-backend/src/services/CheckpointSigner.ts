@@ -22,12 +22,34 @@ export interface CheckpointClaims {
 type KeyLike = Awaited<ReturnType<typeof importPKCS8>>;
 
 /**
+ * A checkpoint signed with a key that is not in the configured set: neither
+ * `audit.signing.current` nor one of `audit.signing.previous`.
+ */
+export interface UnknownCheckpointKey {
+  unknownKid: string;
+  /** The configured key ids, current first. */
+  knownKids: string[];
+}
+
+/**
+ * Production is `auth.environment: production` (app-config.production.yaml)
+ * or NODE_ENV=production, as in the sign-in module's production checks.
+ */
+function isProduction(config: Config): boolean {
+  return (
+    config.getOptionalString('auth.environment') === 'production' ||
+    process.env.NODE_ENV === 'production'
+  );
+}
+
+/**
  * Signs checkpoints with Ed25519 (JWS, alg EdDSA) and verifies them against
  * every known public key. Keys come from config `audit.signing`:
  * `current` (kid + PKCS#8 private key, secret) signs; `previous` (kid + SPKI
  * public keys) only verify, so checkpoints signed before a rotation stay
  * verifiable. Without config (development), an ephemeral key is generated
- * at start — fine for the in-memory database, refused in production.
+ * at start — fine for the in-memory database, refused in production (with
+ * the variables to set: AUDIT_SIGNING_KID, AUDIT_SIGNING_PRIVATE_KEY).
  */
 export class CheckpointSigner {
   private constructor(
@@ -38,28 +60,42 @@ export class CheckpointSigner {
 
   static async fromConfig(config: Config): Promise<CheckpointSigner> {
     const signing = config.getOptionalConfig('audit.signing');
+    const current = signing?.getOptionalConfig('current');
+    const kid = current?.getOptionalString('kid');
+    const pem = current?.getOptionalString('privateKey');
     const publicKeys = new Map<string, KeyLike>();
-    if (!signing) {
-      if (config.getOptionalString('auth.environment') === 'production') {
+    if (!kid && !pem) {
+      if (isProduction(config)) {
         throw new Error(
-          'audit.signing.current must be configured in production (docs/audit.md)',
+          'audit.signing.current is not configured, production needs a signing key: set AUDIT_SIGNING_KID and AUDIT_SIGNING_PRIVATE_KEY (an Ed25519 PKCS#8 PEM, openssl genpkey -algorithm ed25519; docs/audit.md)',
         );
       }
       const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
         crv: 'Ed25519',
         extractable: true,
       });
-      const kid = `dev-${Date.now().toString(36)}`;
-      publicKeys.set(kid, publicKey);
-      return new CheckpointSigner(kid, privateKey, publicKeys);
+      const devKid = `dev-${Date.now().toString(36)}`;
+      publicKeys.set(devKid, publicKey);
+      return new CheckpointSigner(devKid, privateKey, publicKeys);
     }
-    const current = signing.getConfig('current');
-    const kid = current.getString('kid');
-    const privateKey = await importPKCS8(
-      current.getString('privateKey'),
-      'EdDSA',
-      { extractable: true },
-    );
+    if (!kid) {
+      throw new Error(
+        "audit.signing.current.kid is not set: set AUDIT_SIGNING_KID to the signing key's id (docs/audit.md)",
+      );
+    }
+    if (!pem) {
+      throw new Error(
+        `audit.signing.current.privateKey is not set for key ${kid}: set AUDIT_SIGNING_PRIVATE_KEY to an Ed25519 PKCS#8 PEM (docs/audit.md)`,
+      );
+    }
+    let privateKey: KeyLike;
+    try {
+      privateKey = await importPKCS8(pem, 'EdDSA', { extractable: true });
+    } catch (error) {
+      throw new Error(
+        `audit.signing.current.privateKey of key ${kid} is not an Ed25519 PKCS#8 PEM (AUDIT_SIGNING_PRIVATE_KEY; openssl genpkey -algorithm ed25519): ${error}`,
+      );
+    }
     const jwk = await exportJWK(privateKey);
     const { d: _private, ...publicJwk } = jwk;
     publicKeys.set(
@@ -69,13 +105,18 @@ export class CheckpointSigner {
         'EdDSA',
       )) as KeyLike,
     );
-    for (const previous of signing.getOptionalConfigArray('previous') ?? []) {
+    for (const previous of signing?.getOptionalConfigArray('previous') ?? []) {
       publicKeys.set(
         previous.getString('kid'),
         await importSPKI(previous.getString('publicKey'), 'EdDSA'),
       );
     }
     return new CheckpointSigner(kid, privateKey, publicKeys);
+  }
+
+  /** The ids of every key checkpoints are verified with: current, then previous. */
+  get keyIds(): string[] {
+    return [...this.publicKeys.keys()];
   }
 
   async sign(claims: CheckpointClaims): Promise<string> {
@@ -129,14 +170,24 @@ export class CheckpointSigner {
     return signEd25519(null, data, KeyObject.from(this.privateKey));
   }
 
-  /** The signed claims, or undefined when the signature does not hold. */
-  async verify(jws: string): Promise<CheckpointClaims | undefined> {
+  /**
+   * The signed claims; {@link UnknownCheckpointKey} when the JWS names a key
+   * that is not configured (neither current nor previous), so it cannot be
+   * checked at all; undefined when the signature does not hold.
+   */
+  async verify(
+    jws: string,
+  ): Promise<CheckpointClaims | UnknownCheckpointKey | undefined> {
     try {
       const header = JSON.parse(
         Buffer.from(jws.split('.')[0], 'base64url').toString('utf8'),
       );
       const key = this.publicKeys.get(header.kid);
-      if (!key) return undefined;
+      if (!key) {
+        return typeof header.kid === 'string'
+          ? { unknownKid: header.kid, knownKids: this.keyIds }
+          : undefined;
+      }
       const { payload } = await compactVerify(jws, key);
       return JSON.parse(new TextDecoder().decode(payload));
     } catch {

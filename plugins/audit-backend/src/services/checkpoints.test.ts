@@ -156,25 +156,121 @@ describe.each(databases.eachSupportedId())(
         verified: 26,
         checkpoints: 2,
       });
-      // without the retired public key, the old checkpoint no longer verifies
+      // without the retired public key, the old checkpoint cannot be checked
       const forgetful = await CheckpointSigner.fromConfig(
         signerConfig({ kid: 'k2', privateKey: k2.privateKey }),
       );
       await expect(
         new AuditService(store, mockServices.logger.mock(), forgetful).verify(),
       ).resolves.toMatchObject({
-        break: { kind: 'checkpoint-signature-mismatch', seq: 25 },
+        break: { kind: 'checkpoint-key-unknown', seq: 25 },
+      });
+    });
+
+    it('says a checkpoint key is not configured, rather than reporting tampering, after a restart with another key', async () => {
+      // the instance restarts with a new signing key; the one that signed the
+      // stored checkpoint is configured neither as current nor as previous
+      const k3 = keyPair();
+      const restarted = await CheckpointSigner.fromConfig(
+        signerConfig({ kid: 'k3', privateKey: k3.privateKey }),
+      );
+      const after = new AuditService(
+        store,
+        mockServices.logger.mock(),
+        restarted,
+      );
+      await expect(after.verify()).resolves.toEqual({
+        ok: false,
+        verified: 25,
+        checkpoints: 0,
+        head: expect.objectContaining({ seq: 25 }),
+        break: {
+          kind: 'checkpoint-key-unknown',
+          seq: 25,
+          expected: expect.stringContaining('configured key (k3;'),
+          actual:
+            'checkpoint 25 signed with key k1, not in the configured keys',
+        },
+      });
+      // its own checkpoints are fine; adding k1 back as previous heals it
+      await after.checkpoint('manual');
+      const healed = await CheckpointSigner.fromConfig(
+        signerConfig({ kid: 'k3', privateKey: k3.privateKey }, [
+          { kid: 'k1', publicKey: k1.publicKey },
+        ]),
+      );
+      await expect(
+        new AuditService(store, mockServices.logger.mock(), healed).verify(),
+      ).resolves.toMatchObject({ ok: true, checkpoints: 2 });
+    });
+
+    it('names the key of a checkpoint signed by a key that was never configured', async () => {
+      // (a forgery under a configured key id stays a signature mismatch, above)
+      const cp = (await store.latestCheckpoint())!;
+      const stranger = await CheckpointSigner.fromConfig(
+        signerConfig({ kid: 'k9', privateKey: keyPair().privateKey }),
+      );
+      await knex('audit_checkpoints').update({
+        jws: await stranger.sign({
+          headSeq: cp.headSeq,
+          headHash: cp.headHash,
+          at: cp.at,
+          reason: cp.reason,
+        }),
+      });
+      await expect(service.verify()).resolves.toMatchObject({
+        break: {
+          kind: 'checkpoint-key-unknown',
+          seq: 25,
+          actual:
+            'checkpoint 25 signed with key k9, not in the configured keys',
+        },
       });
     });
   },
 );
 
 describe('CheckpointSigner.fromConfig', () => {
-  it('refuses production without a signing key', async () => {
+  it('refuses production without a signing key, naming the variables', async () => {
+    for (const config of [
+      { auth: { environment: 'production' } },
+      // app-config.production.yaml with AUDIT_SIGNING_* unset
+      { auth: { environment: 'production' }, audit: { signing: {} } },
+      {
+        auth: { environment: 'production' },
+        audit: { signing: { current: {} } },
+      },
+    ]) {
+      await expect(
+        CheckpointSigner.fromConfig(new ConfigReader(config)),
+      ).rejects.toThrow(
+        /^audit\.signing\.current is not configured.*set AUDIT_SIGNING_KID and AUDIT_SIGNING_PRIVATE_KEY/,
+      );
+    }
+  });
+
+  it('names the one variable missing, and a key that is not a PEM', async () => {
+    const { privateKey } = keyPair();
+    await expect(
+      CheckpointSigner.fromConfig(signerConfig({ privateKey } as any)),
+    ).rejects.toThrow('set AUDIT_SIGNING_KID');
+    await expect(
+      CheckpointSigner.fromConfig(signerConfig({ kid: 'k1' } as any)),
+    ).rejects.toThrow('set AUDIT_SIGNING_PRIVATE_KEY');
     await expect(
       CheckpointSigner.fromConfig(
-        new ConfigReader({ auth: { environment: 'production' } }),
+        signerConfig({ kid: 'k1', privateKey: 'not a key' }),
       ),
-    ).rejects.toThrow('audit.signing.current');
+    ).rejects.toThrow(
+      'audit.signing.current.privateKey of key k1 is not an Ed25519 PKCS#8 PEM',
+    );
+  });
+
+  it('generates a key outside production', async () => {
+    const signer = await CheckpointSigner.fromConfig(
+      new ConfigReader({ auth: { environment: 'development' } }),
+    );
+    expect(signer.kid).toMatch(/^dev-/);
+    expect(signer.keyIds).toEqual([signer.kid]);
   });
 });

@@ -7,6 +7,7 @@ import {
 } from '@internal/plugin-audit-common';
 import { AuditRow, fromRow } from '../database/AuditStore';
 import { checkEvent } from './chain';
+import type { UnknownCheckpointKey } from './CheckpointSigner';
 
 /** Where the verifier reads rows from, in seq order. */
 export interface ChainSource {
@@ -45,8 +46,11 @@ export interface ArchiveTier<R extends ArchivedRange = ArchivedRange> {
  * - `archive-missing`, `archive-object-mismatch`,
  *   `archive-manifest-signature-mismatch`: an archived batch (named in
  *   `break.batch`) is gone or altered; see ArchiveTier.open.
- * Then each checkpoint: its signature, and that its head (hot or archived)
- * is in the chain.
+ * Then each checkpoint: that its key is configured (`checkpoint-key-unknown`
+ * when the key it names is neither the current nor a previous one — a
+ * configuration to fix, or a checkpoint none of ours signed), its signature
+ * (`checkpoint-signature-mismatch`), and that its head (hot or archived) is
+ * in the chain (`checkpoint-head-mismatch`).
  */
 export async function verifyChain(
   source: ChainSource,
@@ -169,7 +173,18 @@ async function checkCheckpoint(
   checkpoints: CheckpointCheck,
   seenHashes: Map<number, string>,
 ): Promise<AuditBreak | undefined> {
-  const claims = await checkpoints.verifySignature(c.jws);
+  const verified = await checkpoints.verifySignature(c.jws);
+  if (verified && 'unknownKid' in verified) {
+    return {
+      kind: 'checkpoint-key-unknown',
+      seq: c.headSeq,
+      expected: `a checkpoint signed with a configured key (${
+        verified.knownKids.join(', ') || 'none'
+      }; audit.signing.current and audit.signing.previous)`,
+      actual: `checkpoint ${c.headSeq} signed with key ${verified.unknownKid}, not in the configured keys`,
+    };
+  }
+  const claims = verified;
   if (
     !claims ||
     claims.headSeq !== c.headSeq ||
@@ -215,10 +230,15 @@ function jwsKid(jws: string): string | undefined {
 /** The checkpoints to check after the chain, and how to check a signature. */
 export interface CheckpointCheck {
   list: AuditCheckpoint[];
+  /**
+   * The signed claims, `{ unknownKid, knownKids }` when the JWS names a key
+   * that is not configured, undefined when the signature does not hold.
+   */
   verifySignature(
     jws: string,
   ): Promise<
     | { headSeq: number; headHash: string; at?: string; reason?: string }
+    | UnknownCheckpointKey
     | undefined
   >;
 }
