@@ -105,6 +105,14 @@ export function portalDatabases(): {
   }));
 }
 
+/** A `backend.database` config (the keys startPortal sets, and per-plugin overrides). */
+export type PortalDatabaseConfig = {
+  client: string;
+  connection: string;
+  prefix?: string;
+  plugin?: Record<string, { connection: Record<string, string> }>;
+};
+
 /**
  * The `backend.database` config of one backend start. On PostgreSQL every
  * call gets a prefix of its own (`dezky_t<random>_`): Backstage creates one
@@ -113,11 +121,9 @@ export function portalDatabases(): {
  * `startPortal(env, { database })`; a test may also open a plugin's database
  * with it before the start (`DatabaseManager.fromConfig`) to seed it.
  */
-export function portalDatabaseConfig(database: PortalDatabase): {
-  client: string;
-  connection: unknown;
-  prefix?: string;
-} {
+export function portalDatabaseConfig(
+  database: PortalDatabase,
+): PortalDatabaseConfig {
   if (database === 'sqlite') {
     return { client: 'better-sqlite3', connection: ':memory:' };
   }
@@ -168,7 +174,7 @@ export interface StartPortalOptions {
    * database. Given as the `backend.database` environment override, so it
    * wins over app-config.yaml and `configFiles` for the keys it sets.
    */
-  database?: PortalDatabase | ReturnType<typeof portalDatabaseConfig>;
+  database?: PortalDatabase | PortalDatabaseConfig;
 }
 
 /**
@@ -236,7 +242,7 @@ export async function startPortal(
   const backendLog = collect(backend);
   const dropOwnDatabases = async () => {
     if (database?.client === 'pg' && database.prefix) {
-      await dropDatabases(String(database.connection), database.prefix);
+      await dropDatabases(database.connection, database.prefix);
     }
   };
   try {
