@@ -45,3 +45,5 @@ export {
   auditEventResourceRef,
   type AuditEventScope,
 } from './permissions';
+
+export { auditActorOf, auditRefusals } from './refusals';

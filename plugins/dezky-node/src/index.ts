@@ -17,6 +17,18 @@ export {
 export * from './permissions';
 export {
   CatalogTenantDirectory,
+  staticTenantDirectory,
+  type DezkyPartner,
   type DezkyTenant,
   type TenantDirectory as DezkyTenantDirectory,
 } from './tenants/CatalogTenantDirectory';
+export {
+  createRouterKit,
+  type PartnerScope,
+  type Refusal,
+  type RefusalRecorder,
+  type RouterKit,
+  type RouterKitOptions,
+} from './http/routerKit';
+export { parseInput } from './http/parse';
+export { PayloadTooLargeError, UnsupportedMediaTypeError } from './http/errors';

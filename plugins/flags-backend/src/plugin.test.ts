@@ -135,6 +135,13 @@ const TENANTS = [
   tenant('bergblick-hotels', 'business', 'alpenwerk-systems'),
   tenant('kiel-klinik', 'enterprise'),
 ];
+const partner = (name: string): Entity => ({
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Partner',
+  metadata: { name, namespace: 'default' },
+  spec: { owner: `group:default/partner-${name}` },
+});
+const PARTNERS = [partner('nordlicht-it'), partner('alpenwerk-systems')];
 
 /**
  * The catalog's HTTP API as the flags client (flags-node) reads it, and a
@@ -205,7 +212,7 @@ async function start(options?: { trail?: ReturnType<typeof failingTrail> }) {
       catalogHttp,
       consumer,
       permissionsFactory,
-      catalogServiceMock.factory({ entities: TENANTS }),
+      catalogServiceMock.factory({ entities: [...TENANTS, ...PARTNERS] }),
       mockServices.rootConfig.factory({
         data: {
           backend: {
@@ -232,6 +239,20 @@ function as(server: Server, user: string) {
       auth(request(server).patch(path)).send(body),
     delete: (path: string) => auth(request(server).delete(path)),
   };
+}
+
+/** The seq of the audit chain's newest event (0 when empty). */
+async function chainHead(server: Server): Promise<number> {
+  const res = await as(server, OPERATOR).get('/api/audit/events?limit=1');
+  expect(res.status).toBe(200);
+  return res.body.items[0]?.seq ?? 0;
+}
+
+/** Every event after `seq`, oldest first. */
+async function eventsSince(server: Server, seq: number): Promise<AuditEvent[]> {
+  const res = await as(server, OPERATOR).get('/api/audit/events?limit=500');
+  expect(res.status).toBe(200);
+  return (res.body.items as AuditEvent[]).filter(e => e.seq > seq).reverse();
 }
 
 /** The flag events of the audit chain, oldest first. */
@@ -365,7 +386,7 @@ describe('flags API', () => {
     );
   });
 
-  it.each<[string, 'post' | 'patch', string, object, string]>([
+  it.each<[string, 'post' | 'patch' | 'get', string, object, string]>([
     [
       'unknown state',
       'post',
@@ -506,22 +527,304 @@ describe('flags API', () => {
       { state: 'on' },
       'key',
     ],
+    [
+      'pct with more than two decimals (99.999999999)',
+      'post',
+      '/api/flags/flags',
+      { ...newFlag, state: 'rollout', pct: 99.999999999 },
+      'pct: must have at most two decimals',
+    ],
+    [
+      'PATCH pct with three decimals',
+      'patch',
+      '/api/flags/flags/new_billing_engine',
+      { state: 'rollout', pct: 12.345 },
+      'pct: must have at most two decimals',
+    ],
+    [
+      'a scope tenant the catalog does not have',
+      'post',
+      '/api/flags/flags',
+      { ...newFlag, state: 'targeted', scope: { tenants: ['acme', 'ghost'] } },
+      'scope.tenants: unknown tenant ghost',
+    ],
+    [
+      'a scope partner the catalog does not have',
+      'patch',
+      '/api/flags/flags/new_billing_engine',
+      { state: 'targeted', scope: { partners: ['acme'] } },
+      'scope.partners: unknown partner acme',
+    ],
+    [
+      'a scope plan no tenant has',
+      'patch',
+      '/api/flags/flags/new_billing_engine',
+      { state: 'targeted', scope: { plans: ['platinum'] } },
+      'scope.plans: unknown plan platinum',
+    ],
+    [
+      'a scope value that is not a catalog name',
+      'patch',
+      '/api/flags/flags/new_billing_engine',
+      { state: 'targeted', scope: { tenants: ['../acme'] } },
+      'scope.tenants.0',
+    ],
+    [
+      'an owner that is not an entity ref',
+      'post',
+      '/api/flags/flags',
+      { ...newFlag, owner: 'anna' },
+      'owner: must be the entity ref of a user or group',
+    ],
+    [
+      'an owner of another kind',
+      'patch',
+      '/api/flags/flags/new_billing_engine',
+      { owner: 'component:default/x' },
+      'owner',
+    ],
+    [
+      'a NUL byte in a body string',
+      'post',
+      '/api/flags/flags',
+      { ...newFlag, description: 'a\u0000b' },
+      'description: must not contain a NUL byte',
+    ],
+    [
+      'a tenant ref in another namespace',
+      'post',
+      '/api/flags/evaluate',
+      { tenant: 'tenant:evil/acme' },
+      'tenant: must be a tenant of the default namespace',
+    ],
+    [
+      'a tenant with path characters',
+      'post',
+      '/api/flags/evaluate',
+      { tenant: '../acme' },
+      'tenant:',
+    ],
+    [
+      'a tenant of another kind',
+      'post',
+      '/api/flags/evaluate/bulk',
+      { tenants: ['acme', 'partner:default/acme'] },
+      'tenants.1: must be a tenant name or a tenant entity ref',
+    ],
+    [
+      'a tenant path parameter in another namespace',
+      'get',
+      `/api/flags/tenants/${encodeURIComponent('tenant:evil/acme')}`,
+      {},
+      'name: must be a tenant of the default namespace',
+    ],
+    [
+      'a NUL byte in a query parameter',
+      'get',
+      '/api/flags/flags?owner=%00',
+      {},
+      'owner: must not contain a NUL byte',
+    ],
   ])(
     'answers 400 naming the field, and writes nothing: %s',
     async (_n, method, path, body, field) => {
       const op = as(server, OPERATOR);
       const before = await op.get('/api/flags/flags');
-      const eventsBefore = (await flagEvents(server)).length;
-      const res = await op[method](path, body);
+      const headBefore = await chainHead(server);
+      const res =
+        method === 'get' ? await op.get(path) : await op[method](path, body);
       expect(res.status).toBe(400);
       expect(res.body.error.name).toBe('InputError');
       expect(res.body.error.message).toContain(field);
       const after = await op.get('/api/flags/flags');
       expect(after.body).toEqual(before.body);
       expect(after.headers.etag).toBe(before.headers.etag);
-      expect((await flagEvents(server)).length).toBe(eventsBefore);
+      // no event at all, of any kind
+      expect(await chainHead(server)).toBe(headBefore);
     },
   );
+
+  it('answers 415 to a POST or PATCH whose body is not JSON, and 400 to malformed JSON, writing nothing', async () => {
+    const before = await as(server, OPERATOR).get('/api/flags/flags');
+    const headBefore = await chainHead(server);
+    const send = (method: 'post' | 'patch', path: string) =>
+      request(server)
+        [method](path)
+        .set('Authorization', mockCredentials.user.header(OPERATOR));
+    for (const res of [
+      await send('patch', '/api/flags/flags/new_billing_engine')
+        .set('Content-Type', 'text/plain')
+        .send('{"state":"on"}'),
+      await send('post', '/api/flags/flags')
+        .type('form')
+        .send({ key: 'formed', description: 'x' }),
+      await send('post', '/api/flags/evaluate')
+        .set('Content-Type', 'text/plain')
+        .send('acme'),
+    ]) {
+      expect(res.status).toBe(415);
+      expect(res.body.error.message).toContain(
+        'Content-Type must be application/json',
+      );
+    }
+    const malformed = await send('patch', '/api/flags/flags/new_billing_engine')
+      .set('Content-Type', 'application/json')
+      .send('{"state": on}');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/^body: not valid JSON/);
+    const after = await as(server, OPERATOR).get('/api/flags/flags');
+    expect(after.body).toEqual(before.body);
+    expect(after.headers.etag).toBe(before.headers.etag);
+    expect(await chainHead(server)).toBe(headBefore);
+  });
+
+  it('writes nothing, records nothing and keeps the version for a PATCH that changes nothing', async () => {
+    const op = as(server, OPERATOR);
+    const patch = {
+      state: 'targeted',
+      scope: { tenants: ['acme'], plans: ['business'] },
+      owner: 'group:default/dezky-platform-admins',
+    };
+    expect(
+      (await op.patch('/api/flags/flags/maintenance_banner', patch)).status,
+    ).toBe(200);
+    const before = await op.get('/api/flags/flags');
+    const headBefore = await chainHead(server);
+    for (let i = 0; i < 3; i++) {
+      const res = await op.patch('/api/flags/flags/maintenance_banner', patch);
+      expect(res.status).toBe(200);
+    }
+    const after = await op.get('/api/flags/flags');
+    expect(after.headers.etag).toBe(before.headers.etag);
+    expect(after.body).toEqual(before.body);
+    expect(await chainHead(server)).toBe(headBefore);
+  });
+
+  it('authorizes before it validates: 403 to staff whatever the body, each refusal in the audit chain', async () => {
+    const staff = as(server, STAFF);
+    const before = await as(server, OPERATOR).get('/api/flags/flags');
+    const headBefore = await chainHead(server);
+    const staffRaw = (method: 'post' | 'patch', path: string) =>
+      request(server)
+        [method](path)
+        .set('Authorization', mockCredentials.user.header(STAFF));
+    for (const res of [
+      await staff.post('/api/flags/flags', { key: 'NOT A SLUG', pct: 'x' }),
+      await staff.patch('/api/flags/flags/Not%20A%20Slug', { nonsense: 1 }),
+      await staffRaw('patch', '/api/flags/flags/new_billing_engine')
+        .set('Content-Type', 'text/plain')
+        .send('hello'),
+      await staffRaw('post', '/api/flags/flags')
+        .set('Content-Type', 'application/json')
+        .send('{"broken'),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.body.error.name).toBe('NotAllowedError');
+    }
+    const after = await as(server, OPERATOR).get('/api/flags/flags');
+    expect(after.headers.etag).toBe(before.headers.etag);
+    const refusals = await eventsSince(server, headBefore);
+    expect(refusals.map(e => [e.action, e.outcome])).toEqual(
+      Array(4).fill(['flags.flag.manage', 'failure']),
+    );
+  });
+
+  it('records a staff 403 on a flag mutation with the tenant it concerned, visible to that tenant’s partner only', async () => {
+    const staff = as(server, STAFF);
+    const headBefore = await chainHead(server);
+    const own = await staff.patch('/api/flags/flags/new_billing_engine', {
+      state: 'targeted',
+      scope: { tenants: ['acme'] },
+    });
+    expect(own.status).toBe(403);
+    const others = await staff.patch('/api/flags/flags/new_billing_engine', {
+      state: 'targeted',
+      scope: { tenants: ['bergblick-hotels'] },
+    });
+    expect(others.status).toBe(403);
+    const killed = await staff.post('/api/flags/flags/outbound_mail/kill');
+    expect(killed.status).toBe(403);
+
+    const [onOwn, onOthers, onNone] = await eventsSince(server, headBefore);
+    expect(onOwn).toMatchObject({
+      actor: { type: 'user', ref: STAFF },
+      action: 'flags.flag.manage',
+      outcome: 'failure',
+      tenant: 'tenant:default/acme',
+      partner: NORDLICHT,
+      source: 'portal',
+      metadata: {
+        request: 'PATCH /api/flags/flags/new_billing_engine',
+        error: { name: 'NotAllowedError' },
+      },
+    });
+    expect(onOthers).toMatchObject({
+      tenant: 'tenant:default/bergblick-hotels',
+      partner: 'partner:default/alpenwerk-systems',
+    });
+    expect(onNone.tenant).toBeUndefined();
+    expect(onNone.partner).toBeUndefined();
+    expect(onNone.metadata).toMatchObject({
+      request: 'POST /api/flags/flags/outbound_mail/kill',
+    });
+
+    // Nordlicht's staff see the attempt on their tenant, not the others
+    const seen = await staff.get(
+      `/api/audit/events?action=flags.flag.manage&limit=500`,
+    );
+    expect(seen.status).toBe(200);
+    const seqs = seen.body.items.map((e: AuditEvent) => e.seq);
+    expect(seqs).toContain(onOwn.seq);
+    expect(seqs).not.toContain(onOthers.seq);
+    expect(seqs).not.toContain(onNone.seq);
+  });
+
+  it('shows partner staff only their own tenants and partners in a flag’s scope, with a count of the rest', async () => {
+    const op = as(server, OPERATOR);
+    expect(
+      (
+        await op.post('/api/flags/flags', {
+          key: 'mixed_scope',
+          description: 'Three partners',
+          state: 'targeted',
+          scope: {
+            tenants: ['acme', 'bergblick-hotels', 'kiel-klinik'],
+            partners: ['nordlicht-it', 'alpenwerk-systems'],
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const staff = as(server, STAFF);
+    const one = await staff.get('/api/flags/flags/mixed_scope');
+    expect(one.status).toBe(200);
+    expect(one.body.scope).toEqual({
+      plans: [],
+      tenants: ['acme'],
+      partners: ['nordlicht-it'],
+      environments: [],
+    });
+    expect(one.body.hidden).toEqual({ tenants: 2, partners: 1 });
+    const list = await staff.get('/api/flags/flags');
+    expect(list.body.items.find((f: Flag) => f.key === 'mixed_scope')).toEqual(
+      one.body,
+    );
+    const text = JSON.stringify(list.body);
+    for (const name of ['bergblick-hotels', 'kiel-klinik', 'alpenwerk']) {
+      expect(text).not.toContain(name);
+    }
+    // operators see it whole, and a different ETag
+    const full = await op.get('/api/flags/flags/mixed_scope');
+    expect(full.body.scope.tenants).toHaveLength(3);
+    expect(full.body.hidden).toBeUndefined();
+    const opList = await op.get('/api/flags/flags');
+    expect(opList.headers.etag).not.toBe(list.headers.etag);
+    // staff revalidate their own view: 304 while it is unchanged
+    const again = await request(server)
+      .get('/api/flags/flags')
+      .set('Authorization', mockCredentials.user.header(STAFF))
+      .set('If-None-Match', list.headers.etag);
+    expect(again.status).toBe(304);
+  });
 
   it('keeps partner staff from every mutation: 403, nothing written', async () => {
     const staff = as(server, STAFF);
@@ -692,7 +995,7 @@ describe('flags API', () => {
       await op.patch('/api/flags/flags/busy', { description: `d${i}` });
     }
     await op.patch('/api/flags/flags/busy_too', { description: 'y' });
-    const res = await as(server, STAFF).get('/api/flags/flags/busy/history');
+    const res = await op.get('/api/flags/flags/busy/history');
     expect(res.status).toBe(200);
     const items = res.body.items as AuditEvent[];
     expect(items).toHaveLength(511);
@@ -701,6 +1004,11 @@ describe('flags API', () => {
       description: { from: 'd509', to: 'd510' },
     });
     expect(items[510].action).toBe('flag.created');
+    // partner staff see what /api/audit/events shows them: flag changes
+    // concern no partner, so none of them
+    const staff = await as(server, STAFF).get('/api/flags/flags/busy/history');
+    expect(staff.status).toBe(200);
+    expect(staff.body.items).toEqual([]);
   });
 
   it('gives the flags client of another plugin the change at once', async () => {

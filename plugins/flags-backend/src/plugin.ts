@@ -3,7 +3,14 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { auditTrailServiceRef } from '@internal/plugin-audit-node';
+import {
+  auditRefusals,
+  auditTrailServiceRef,
+} from '@internal/plugin-audit-node';
+import {
+  CatalogTenantDirectory,
+  createRouterKit,
+} from '@internal/plugin-dezky-node';
 import { flagPermissions } from '@internal/plugin-flags-common';
 import {
   DEFAULT_FLAGS_ENVIRONMENT,
@@ -17,8 +24,6 @@ import { DefaultFlagEvaluator } from './service/DefaultFlagEvaluator';
 import { AuditFlagHistory } from './service/FlagHistory';
 import { FlagService } from './service/FlagService';
 import { SEED_FLAGS } from './service/seedFlags';
-import { TenantAccess } from './service/TenantAccess';
-import { CatalogTenantDirectory } from './service/TenantDirectory';
 
 /** Feature flags: the store, the API, OFREP, and the audit of every change. */
 export const flagsPlugin = createBackendPlugin({
@@ -51,14 +56,16 @@ export const flagsPlugin = createBackendPlugin({
         catalog,
         trail,
       }) {
+        const tenants = new CatalogTenantDirectory({ catalog, auth });
         permissionsRegistry.addPermissions(flagPermissions);
         permissionsRegistry.addResourceType({
           resourceRef: flagTenantResourceRef,
           rules: Object.values(flagTenantPermissionRules),
+          // POST /api/permission/authorize with a resourceRef (a tenant ref)
+          getResources: refs => Promise.all(refs.map(r => tenants.byRef(r))),
         });
 
         const store = await FlagStore.create({ database });
-        const tenants = new CatalogTenantDirectory({ catalog, auth });
         const evaluator = new DefaultFlagEvaluator({
           store,
           tenants,
@@ -71,6 +78,8 @@ export const flagsPlugin = createBackendPlugin({
         const service = new FlagService({
           store,
           trail,
+          tenants,
+          evaluator,
           onChange: notifyFlagsChanged,
         });
 
@@ -81,15 +90,16 @@ export const flagsPlugin = createBackendPlugin({
 
         httpRouter.use(
           await createRouter({
-            httpAuth,
-            permissions,
+            kit: createRouterKit({
+              httpAuth,
+              permissions,
+              permissionsRegistry,
+              tenants,
+              refusals: auditRefusals(trail),
+            }),
             service,
             evaluator,
             tenants,
-            tenantAccess: new TenantAccess({
-              permissions,
-              permissionsRegistry,
-            }),
             history: new AuditFlagHistory({ discovery, auth }),
           }),
         );

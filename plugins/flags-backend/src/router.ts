@@ -1,126 +1,72 @@
+import { NotFoundError } from '@backstage/errors';
+import { auditActorOf } from '@internal/plugin-audit-node';
+import { DezkyTenantDirectory, RouterKit } from '@internal/plugin-dezky-node';
 import {
-  BackstageCredentials,
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
-import { AuditActor } from '@internal/plugin-audit-common';
-import {
-  Flag,
+  flagEvaluatePermission,
   flagManagePermission,
   flagReadPermission,
 } from '@internal/plugin-flags-common';
-import { evaluateFlag } from '@internal/plugin-flags-node';
+import { flagTenantResourceRef } from '@internal/plugin-flags-node';
+import { createHash } from 'crypto';
 import express from 'express';
 import Router from 'express-promise-router';
-import { createOfrepRouter } from './ofrep';
+import { createOfrepRouter, ifNoneMatchMatches } from './ofrep';
 import { DefaultFlagEvaluator } from './service/DefaultFlagEvaluator';
 import { FlagHistory } from './service/FlagHistory';
-import { FlagService } from './service/FlagService';
-import { TenantAccess, TenantFilter } from './service/TenantAccess';
-import { FlagTenant, TenantDirectory } from './service/TenantDirectory';
+import { FlagService, TenantVisibility } from './service/FlagService';
 import {
   bulkEvaluateBody,
-  checkPct,
   createFlagBody,
   evaluateBody,
   flagKey,
-  parse,
   patchFlagBody,
   previewBody,
   tenantName,
 } from './validation';
 
 export interface RouterOptions {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  kit: RouterKit;
   service: FlagService;
   evaluator: DefaultFlagEvaluator;
-  tenants: TenantDirectory;
-  tenantAccess: TenantAccess;
+  tenants: DezkyTenantDirectory;
   history: FlagHistory;
 }
 
-/** True when an If-None-Match header lists the ETag (or is `*`). */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  return (
-    !!header &&
-    header
-      .split(',')
-      .map(t => t.trim().replace(/^W\//, ''))
-      .some(t => t === '*' || t === etag)
-  );
+/** The list's ETag: the version, and for a redacted view what it shows. */
+function listEtag(version: string, view?: unknown): string {
+  if (view === undefined) return `"${version}"`;
+  const digest = createHash('sha256')
+    .update(JSON.stringify(view))
+    .digest('base64url');
+  return `"${version}-${digest.slice(0, 16)}"`;
 }
 
-function actorOf(
-  credentials: BackstageCredentials,
-  req: express.Request,
-): AuditActor {
-  const principal = credentials.principal as {
-    type?: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  const ip = req.ip ? { ip: req.ip } : {};
-  return principal.type === 'user'
-    ? { type: 'user', ref: principal.userEntityRef, ...ip }
-    : { type: 'service', ref: principal.subject, ...ip };
+/** The tenant names a flag mutation concerns, read leniently (for refusals). */
+function concernedTenants(req: express.Request): unknown {
+  return req.body?.scope?.tenants;
 }
 
 /**
- * The flags API (docs/flags.md#api): parse → authorize → delegate; errors
- * from @backstage/errors. OFREP is mounted at /ofrep/v1.
+ * The flags API (docs/flags.md#api): authorize → parse → delegate; errors
+ * from @backstage/errors, answered by Backstage's error handler. OFREP is
+ * mounted at /ofrep/v1.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const {
-    httpAuth,
-    permissions,
-    service,
-    evaluator,
-    tenants,
-    tenantAccess,
-    history,
-  } = options;
+  const { kit, service, evaluator, tenants, history } = options;
   const router = Router();
+  router.use(kit.defaults());
 
-  const credentialsOf = (req: express.Request) =>
-    httpAuth.credentials(req, { allow: ['user', 'service'] });
+  /** Which tenants the caller may see flag evaluations of; 403 for none. */
+  const visibility = (req: express.Request): Promise<TenantVisibility> =>
+    kit.partnerScope(req, flagEvaluatePermission, flagTenantResourceRef);
 
-  const authorize = async (
-    req: express.Request,
-    permission: BasicPermission,
-  ): Promise<BackstageCredentials> => {
-    const credentials = await credentialsOf(req);
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name}`);
-    }
-    return credentials;
-  };
-
-  /** The tenant, if the caller may see it; 404 for unknown and for others'. */
-  const visibleTenant = async (
-    filter: TenantFilter,
-    name: string,
-  ): Promise<FlagTenant> => {
+  const tenantFlags = async (scope: TenantVisibility, name: string) => {
     const tenant = await tenants.byName(name);
-    if (!tenant || !filter.allows(tenant)) {
+    if (!tenant || !scope.allows(tenant)) {
       throw new NotFoundError(`No tenant ${name}`);
     }
-    return tenant;
-  };
-
-  const tenantFlags = async (req: express.Request, name: string) => {
-    const filter = await tenantAccess.filter(await credentialsOf(req));
-    const tenant = await visibleTenant(filter, name);
     const context = evaluator.contextOf(tenant);
     return {
       tenant: tenant.name,
@@ -137,140 +83,114 @@ export async function createRouter(
     createOfrepRouter({
       evaluator,
       async authorizeTenant(req, name) {
-        const filter = await tenantAccess.filter(await credentialsOf(req));
+        const scope = await visibility(req);
         const tenant = await tenants.byName(name);
         // tenants the catalog does not know: operators and services only
-        if (tenant ? !filter.allows(tenant) : !filter.all) {
+        if (tenant ? !scope.allows(tenant) : !scope.all) {
           throw new NotFoundError(`No tenant ${name}`);
         }
       },
     }),
   );
 
-  router.use(express.json({ limit: '1mb' }));
+  router.use(kit.jsonParser({ limit: '1mb' }));
 
   router.get('/flags', async (req, res) => {
-    await authorize(req, flagReadPermission);
+    await kit.authorize(req, flagReadPermission);
+    const scope = await visibility(req);
     const { version, flags } = await evaluator.snapshot();
-    const etag = `"${version}"`;
+    const items = await service.viewFor(flags, scope);
+    const etag = listEtag(version, scope.all ? undefined : items);
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, no-cache');
-    if (matchesEtag(req.get('if-none-match'), etag)) {
+    if (ifNoneMatchMatches(req.get('if-none-match'), etag)) {
       res.status(304).end();
       return;
     }
-    res.json({ items: flags });
+    res.json({ items });
   });
 
   router.get('/flags/:key', async (req, res) => {
-    const key = parse(flagKey, req.params.key, 'key');
-    await authorize(req, flagReadPermission);
+    await kit.authorize(req, flagReadPermission);
+    const key = kit.param(req, 'key', flagKey);
+    const scope = await visibility(req);
     const { flags } = await evaluator.snapshot();
     const flag = flags.find(f => f.key === key);
     if (!flag) {
       throw new NotFoundError(`No flag ${key}`);
     }
-    res.json(flag);
+    const [view] = await service.viewFor([flag], scope);
+    res.json(view);
   });
 
-  // every recorded change, newest first, from the audit chain (also for a
-  // deleted flag)
+  // every recorded change the caller may see, newest first, from the audit
+  // chain (also for a deleted flag), read on the caller's behalf
   router.get('/flags/:key/history', async (req, res) => {
-    const key = parse(flagKey, req.params.key, 'key');
-    await authorize(req, flagReadPermission);
-    res.json({ items: await history.of(key) });
+    const credentials = await kit.authorize(req, flagReadPermission);
+    const key = kit.param(req, 'key', flagKey);
+    res.json({ items: await history.of(key, credentials) });
   });
 
   router.post('/flags', async (req, res) => {
-    const input = parse(createFlagBody, req.body);
-    const credentials = await authorize(req, flagManagePermission);
-    const flag = await service.create(input, actorOf(credentials, req));
+    const credentials = await kit.authorize(req, flagManagePermission, {
+      concerns: () => concernedTenants(req),
+    });
+    const input = kit.body(req, createFlagBody);
+    const flag = await service.create(input, auditActorOf(credentials, req.ip));
     res.status(201).json(flag);
   });
 
   router.patch('/flags/:key', async (req, res) => {
-    const key = parse(flagKey, req.params.key, 'key');
-    const patch = parse(patchFlagBody, req.body);
-    const credentials = await authorize(req, flagManagePermission);
-    res.json(await service.update(key, patch, actorOf(credentials, req)));
+    const credentials = await kit.authorize(req, flagManagePermission, {
+      concerns: () => concernedTenants(req),
+    });
+    const key = kit.param(req, 'key', flagKey);
+    const patch = kit.body(req, patchFlagBody);
+    res.json(
+      await service.update(key, patch, auditActorOf(credentials, req.ip)),
+    );
   });
 
   router.delete('/flags/:key', async (req, res) => {
-    const key = parse(flagKey, req.params.key, 'key');
-    const credentials = await authorize(req, flagManagePermission);
-    await service.remove(key, actorOf(credentials, req));
+    const credentials = await kit.authorize(req, flagManagePermission);
+    const key = kit.param(req, 'key', flagKey);
+    await service.remove(key, auditActorOf(credentials, req.ip));
     res.status(204).end();
   });
 
   router.post('/flags/:key/kill', async (req, res) => {
-    const key = parse(flagKey, req.params.key, 'key');
-    const credentials = await authorize(req, flagManagePermission);
-    res.json(await service.kill(key, actorOf(credentials, req)));
+    const credentials = await kit.authorize(req, flagManagePermission);
+    const key = kit.param(req, 'key', flagKey);
+    res.json(await service.kill(key, auditActorOf(credentials, req.ip)));
   });
 
   router.post('/evaluate', async (req, res) => {
-    const { tenant } = parse(evaluateBody, req.body);
-    res.json(await tenantFlags(req, tenant));
+    const scope = await visibility(req);
+    const { tenant } = kit.body(req, evaluateBody);
+    res.json(await tenantFlags(scope, tenant));
   });
 
   // many tenants in one call; tenants the caller may not see, and unknown
   // ones, are left out
   router.post('/evaluate/bulk', async (req, res) => {
-    const { tenants: names } = parse(bulkEvaluateBody, req.body);
-    const filter = await tenantAccess.filter(await credentialsOf(req));
-    const { flags } = await evaluator.snapshot();
-    const seen = new Set<string>();
-    const results = [];
-    for (const name of names) {
-      const tenant = await tenants.byName(name);
-      if (!tenant || seen.has(tenant.name) || !filter.allows(tenant)) continue;
-      seen.add(tenant.name);
-      const context = evaluator.contextOf(tenant);
-      results.push({
-        tenant: tenant.name,
-        flags: flags.map(flag => evaluateFlag(flag, context)),
-      });
-    }
-    res.json({ results });
+    const scope = await visibility(req);
+    const { tenants: names } = kit.body(req, bulkEvaluateBody);
+    res.json({ results: await service.evaluateMany(names, scope) });
   });
 
   router.get('/tenants/:name', async (req, res) => {
-    const name = parse(tenantName, req.params.name, 'name');
-    res.json(await tenantFlags(req, name));
+    const scope = await visibility(req);
+    const name = kit.param(req, 'name', tenantName);
+    res.json(await tenantFlags(scope, name));
   });
 
   // "≈ N of M tenants": how many of the tenants the caller may see a flag
   // with this state, pct and scope would be on for
   router.post('/preview', async (req, res) => {
-    const input = parse(previewBody, req.body);
-    checkPct(input.state, input.pct);
-    if (input.state === 'rollout' && !input.key) {
-      throw new InputError(
-        'key: required for a rollout preview (the bucket depends on the flag key)',
-      );
-    }
-    const credentials = await authorize(req, flagReadPermission);
-    const filter = await tenantAccess.filter(credentials);
-    const flag: Flag = {
-      key: input.key ?? '',
-      description: '',
-      type: 'release',
-      state: input.state,
-      pct: input.pct,
-      scope: {
-        plans: input.scope.plans ?? [],
-        tenants: input.scope.tenants ?? [],
-        partners: input.scope.partners ?? [],
-        environments: input.scope.environments ?? [],
-      },
-      createdAt: '',
-      updatedAt: '',
-    };
-    const visible = (await tenants.all()).filter(t => filter.allows(t));
-    const matching = visible.filter(
-      t => evaluateFlag(flag, evaluator.contextOf(t)).value,
-    ).length;
-    res.json({ matching, total: visible.length });
+    await kit.authorize(req, flagReadPermission);
+    const scope = await visibility(req);
+    const input = kit.body(req, previewBody);
+    res.json(await service.preview(input, scope));
   });
 
   return router;

@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { FLAG_STATES, FLAG_TYPES } from '@internal/plugin-flags-common';
 import { z } from 'zod';
@@ -12,17 +13,27 @@ export const flagKey = z
     'must be a slug: lower case letters, digits, _ and -, 1–64 characters',
   );
 
-/** 0–100 with at most two decimals. */
+/**
+ * 0–100 with at most two decimals, exactly: the number must be the one its
+ * two-decimal rounding gives (99.999999999 is refused, not stored as 100).
+ */
 export const pct = z
-  .number()
+  .number({ error: 'must be a number' })
   .min(0, 'must be between 0 and 100')
   .max(100, 'must be between 0 and 100')
   .refine(
-    n => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6,
+    n => Math.round(n * 100) / 100 === n,
     'must have at most two decimals',
   );
 
-const scopeList = z.array(z.string().trim().min(1).max(200)).max(1000);
+/** A catalog entity name (metadata.name): what tenants, partners and plans are. */
+const CATALOG_NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+const catalogName = z
+  .string()
+  .trim()
+  .regex(CATALOG_NAME, 'must be a catalog name (letters, digits, - _ .)');
+
+const scopeList = z.array(catalogName).max(1000, 'at most 1000 values');
 
 /** Given lists replace the flag's; absent ones are kept (PATCH) or empty (POST). */
 export const scope = z
@@ -34,7 +45,32 @@ export const scope = z
   })
   .strict();
 
-const owner = z.string().trim().min(1).max(255);
+/** The owning user or group, as an entity ref; stored as `kind:namespace/name`. */
+const owner = z
+  .string()
+  .trim()
+  .max(255)
+  .transform((s, ctx) => {
+    try {
+      const ref = parseEntityRef(s);
+      const kind = ref.kind.toLocaleLowerCase('en-US');
+      if (
+        (kind === 'user' || kind === 'group') &&
+        CATALOG_NAME.test(ref.name) &&
+        CATALOG_NAME.test(ref.namespace)
+      ) {
+        return stringifyEntityRef({ ...ref, kind });
+      }
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be the entity ref of a user or group, e.g. group:default/dezky-platform-admins',
+    });
+    return z.NEVER;
+  });
 
 export const createFlagBody = z
   .object({
@@ -62,22 +98,49 @@ export const patchFlagBody = z
   .strict();
 export type PatchFlagInput = z.output<typeof patchFlagBody>;
 
-/** A tenant's name (`acme`) or entity ref (`tenant:default/acme`). */
+/**
+ * A tenant's name (`acme`) or entity ref (`tenant:default/acme`,
+ * `tenant:acme`), as its metadata.name. Tenants live in the default
+ * namespace: a ref to another namespace, another kind, or anything with
+ * path characters is refused, never read as a bare name.
+ */
 export const tenantName = z
   .string()
   .trim()
   .min(1)
   .max(255)
   .transform((s, ctx) => {
-    const m = /^(?:([^:/]+):)?(?:([^:/]+)\/)?([^:/]+)$/.exec(s);
-    if (!m || (m[1] && m[1].toLocaleLowerCase('en-US') !== 'tenant')) {
+    let ref: { kind: string; namespace: string; name: string } | undefined;
+    try {
+      ref = parseEntityRef(s, {
+        defaultKind: 'tenant',
+        defaultNamespace: 'default',
+      });
+    } catch {
+      ref = undefined;
+    }
+    if (!ref || ref.kind.toLocaleLowerCase('en-US') !== 'tenant') {
       ctx.addIssue({
         code: 'custom',
         message: 'must be a tenant name or a tenant entity ref',
       });
       return z.NEVER;
     }
-    return m[3];
+    if (ref.namespace.toLocaleLowerCase('en-US') !== 'default') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a tenant of the default namespace (not ${ref.namespace})`,
+      });
+      return z.NEVER;
+    }
+    if (!CATALOG_NAME.test(ref.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a tenant name: letters, digits, - _ .',
+      });
+      return z.NEVER;
+    }
+    return ref.name;
   });
 
 export const evaluateBody = z.object({ tenant: tenantName }).strict();
@@ -95,23 +158,7 @@ export const previewBody = z
     scope: scope.default({}),
   })
   .strict();
-
-/** Parses, or throws a 400 naming each bad field. */
-export function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  input: unknown,
-  what = 'body',
-): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new InputError(
-      parsed.error.issues
-        .map(i => `${i.path.join('.') || what}: ${i.message}`)
-        .join('; '),
-    );
-  }
-  return parsed.data;
-}
+export type PreviewInput = z.output<typeof previewBody>;
 
 /** A percentage other than 0 is only for rollouts. */
 export function checkPct(state: string, value: number): void {

@@ -36,6 +36,20 @@ export interface Flag {
   owner?: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Only in answers to partner staff, when the scope names tenants or
+   * partners that are not theirs: how many were left out of `scope`. Staff
+   * never see the names of another partner's tenants or partners.
+   */
+  hidden?: FlagHiddenScope;
+}
+
+/** What a partner-staff view of a flag left out of its scope. */
+export interface FlagHiddenScope {
+  /** Tenants of other partners (or not in the catalog) in `scope.tenants`. */
+  tenants: number;
+  /** Other partners (or names not in the catalog) in `scope.partners`. */
+  partners: number;
 }
 
 /** The tenant a flag is evaluated for. */

@@ -1,6 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { CatalogTenantDirectory } from './CatalogTenantDirectory';
+import {
+  CatalogTenantDirectory,
+  staticTenantDirectory,
+} from './CatalogTenantDirectory';
 
 const tenant = (name: string, spec: object) => ({
   apiVersion: 'dezky.io/v1alpha1',
@@ -54,11 +57,23 @@ describe('CatalogTenantDirectory', () => {
     expect((await directory.all()).map(t => t.name)).toEqual(['ACME', 'echo']);
   });
 
+  it('lists the partners by name', async () => {
+    await expect(directory.partners()).resolves.toEqual([
+      { name: 'p', partnerRef: 'partner:default/p' },
+    ]);
+  });
+
   it('reads the catalog once per ttl, and again after a failed read', async () => {
-    const getEntities = jest
-      .fn()
-      .mockRejectedValueOnce(new Error('catalog down'))
-      .mockResolvedValue({ items: [tenant('x', { domains: [] })] });
+    let down = true;
+    const getEntities = jest.fn(async ({ filter }) => {
+      if (down) {
+        down = false;
+        throw new Error('catalog down');
+      }
+      return {
+        items: filter.kind === 'Tenant' ? [tenant('x', { domains: [] })] : [],
+      };
+    });
     const flaky = new CatalogTenantDirectory({
       catalog: { getEntities } as any,
       auth: mockServices.auth(),
@@ -66,6 +81,27 @@ describe('CatalogTenantDirectory', () => {
     await expect(flaky.byName('x')).rejects.toThrow('catalog down');
     await expect(flaky.byName('x')).resolves.toMatchObject({ name: 'x' });
     await flaky.byName('x');
-    expect(getEntities).toHaveBeenCalledTimes(2);
+    // a read is one query for tenants and one for partners
+    expect(getEntities).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('staticTenantDirectory', () => {
+  it('answers the same lookups from fixed tenants and partners', async () => {
+    const acme = {
+      name: 'acme',
+      tenantRef: 'tenant:default/acme',
+      partnerRef: 'partner:default/p',
+      partner: 'p',
+      domains: ['acme.example'],
+    };
+    const directory = staticTenantDirectory(
+      [acme],
+      [{ name: 'p', partnerRef: 'partner:default/p' }],
+    );
+    await expect(directory.byDomain('ACME.example')).resolves.toBe(acme);
+    await expect(directory.byRef('tenant:default/ACME')).resolves.toBe(acme);
+    await expect(directory.byName('nope')).resolves.toBeUndefined();
+    await expect(directory.partners()).resolves.toHaveLength(1);
   });
 });

@@ -28,7 +28,19 @@ export interface DezkyTenant {
 }
 
 /**
- * Finds tenants in the catalog.
+ * A partner as the Dezky plugins look it up.
+ *
+ * @public
+ */
+export interface DezkyPartner {
+  /** metadata.name, exactly as in the catalog. */
+  name: string;
+  /** e.g. partner:default/nordlicht-it (lower case). */
+  partnerRef: string;
+}
+
+/**
+ * Finds tenants (and their partners) in the catalog.
  *
  * @public
  */
@@ -41,6 +53,8 @@ export interface TenantDirectory {
   byName(name: string): Promise<DezkyTenant | undefined>;
   /** By one of the tenant's mail domains, case-insensitive. */
   byDomain(domain: string): Promise<DezkyTenant | undefined>;
+  /** Every Partner entity, by name. */
+  partners(): Promise<DezkyPartner[]>;
 }
 
 const lower = (s: string) => s.toLocaleLowerCase('en-US');
@@ -49,18 +63,68 @@ interface Index {
   byRef: Map<string, DezkyTenant>;
   byName: Map<string, DezkyTenant>;
   byDomain: Map<string, DezkyTenant>;
+  partners: DezkyPartner[];
+}
+
+const byName = (a: { name: string }, b: { name: string }) =>
+  a.name < b.name ? -1 : 1;
+
+function buildIndex(tenants: DezkyTenant[], partners: DezkyPartner[]): Index {
+  const index: Index = {
+    byRef: new Map(),
+    byName: new Map(),
+    byDomain: new Map(),
+    partners: [...partners].sort(byName),
+  };
+  for (const tenant of tenants) {
+    index.byRef.set(lower(tenant.tenantRef), tenant);
+    index.byName.set(lower(tenant.name), tenant);
+    for (const d of tenant.domains) index.byDomain.set(lower(d), tenant);
+  }
+  return index;
+}
+
+/** The lookups of a directory over an index read by `index()`. */
+function lookups(index: () => Promise<Index>): TenantDirectory {
+  return {
+    all: async () => [...(await index()).byName.values()].sort(byName),
+    byRef: async ref => (await index()).byRef.get(lower(ref)),
+    byName: async name => (await index()).byName.get(lower(name)),
+    byDomain: async domain => (await index()).byDomain.get(lower(domain)),
+    partners: async () => (await index()).partners,
+  };
 }
 
 /**
- * Reads the Tenant entities from the catalog with the plugin's own service
- * credentials and keeps them for `ttlMs` (default 30 s): a tenant's new plan,
- * partner or domain takes effect within that time. A failed read is not
+ * A directory of fixed tenants and partners: for tests, and for callers that
+ * already hold the catalog's tenants.
+ *
+ * @public
+ */
+export function staticTenantDirectory(
+  tenants: DezkyTenant[],
+  partners: DezkyPartner[] = [],
+): TenantDirectory {
+  const index = buildIndex(tenants, partners);
+  return lookups(async () => index);
+}
+
+/**
+ * Reads the Tenant (and Partner) entities from the catalog with the plugin's
+ * own service credentials and keeps them for `ttlMs` (default 30 s): a
+ * tenant's new plan, partner or domain takes effect within that time. A failed read is not
  * kept; the next caller tries again.
  *
  * @public
  */
 export class CatalogTenantDirectory implements TenantDirectory {
   private cached?: { index: Promise<Index>; expires: number };
+  private readonly lookups = lookups(() => this.index());
+  readonly all = this.lookups.all;
+  readonly byRef = this.lookups.byRef;
+  readonly byName = this.lookups.byName;
+  readonly byDomain = this.lookups.byDomain;
+  readonly partners = this.lookups.partners;
 
   constructor(
     private readonly deps: { catalog: CatalogService; auth: AuthService },
@@ -80,32 +144,38 @@ export class CatalogTenantDirectory implements TenantDirectory {
   }
 
   private async load(): Promise<Index> {
-    const { items } = await this.deps.catalog.getEntities(
-      {
-        filter: { kind: 'Tenant' },
-        fields: [
-          'kind',
-          'apiVersion',
-          'metadata.name',
-          'metadata.namespace',
-          'spec.plan',
-          'spec.partner',
-          'spec.domains',
-        ],
-      },
-      { credentials: await this.deps.auth.getOwnServiceCredentials() },
-    );
-    const index: Index = {
-      byRef: new Map(),
-      byName: new Map(),
-      byDomain: new Map(),
-    };
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const [partners, { items }] = await Promise.all([
+      this.deps.catalog.getEntities(
+        {
+          filter: { kind: 'Partner' },
+          fields: ['kind', 'metadata.name', 'metadata.namespace'],
+        },
+        { credentials },
+      ),
+      this.deps.catalog.getEntities(
+        {
+          filter: { kind: 'Tenant' },
+          fields: [
+            'kind',
+            'apiVersion',
+            'metadata.name',
+            'metadata.namespace',
+            'spec.plan',
+            'spec.partner',
+            'spec.domains',
+          ],
+        },
+        { credentials },
+      ),
+    ]);
+    const tenants: DezkyTenant[] = [];
     for (const entity of items) {
       if (!isTenantEntity(entity)) continue;
       const partnerRef = entity.spec?.partner
         ? tenantPartnerRef(entity)
         : undefined;
-      const tenant: DezkyTenant = {
+      tenants.push({
         name: entity.metadata.name,
         tenantRef: lower(stringifyEntityRef(entity)),
         ...(entity.spec?.plan ? { plan: entity.spec.plan } : {}),
@@ -116,29 +186,14 @@ export class CatalogTenantDirectory implements TenantDirectory {
             }
           : {}),
         domains: (entity.spec?.domains ?? []).map(lower),
-      };
-      index.byRef.set(tenant.tenantRef, tenant);
-      index.byName.set(lower(tenant.name), tenant);
-      for (const d of tenant.domains) index.byDomain.set(d, tenant);
+      });
     }
-    return index;
-  }
-
-  async all(): Promise<DezkyTenant[]> {
-    return [...(await this.index()).byName.values()].sort((a, b) =>
-      a.name < b.name ? -1 : 1,
+    return buildIndex(
+      tenants,
+      partners.items.map(p => ({
+        name: p.metadata.name,
+        partnerRef: lower(stringifyEntityRef(p)),
+      })),
     );
-  }
-
-  async byRef(ref: string) {
-    return (await this.index()).byRef.get(lower(ref));
-  }
-
-  async byName(name: string) {
-    return (await this.index()).byName.get(lower(name));
-  }
-
-  async byDomain(domain: string) {
-    return (await this.index()).byDomain.get(lower(domain));
   }
 }

@@ -1,4 +1,4 @@
-export { createOfrepRouter, OFREP_REASONS } from './router';
+export { createOfrepRouter, ifNoneMatchMatches, OFREP_REASONS } from './router';
 export type {
   OfrepRouterOptions,
   OfrepEvaluation,

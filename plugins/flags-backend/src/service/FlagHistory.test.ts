@@ -1,4 +1,4 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuditEvent } from '@internal/plugin-audit-common';
 import { AuditFlagHistory } from './FlagHistory';
 
@@ -16,9 +16,11 @@ const event = (seq: number, ref: string): AuditEvent => ({
 
 function history(hot: AuditEvent[], archived: AuditEvent[], status = 200) {
   const urls: URL[] = [];
-  const fetch = jest.fn(async (url: string) => {
+  const tokens: string[] = [];
+  const fetch = jest.fn(async (url: string, init?: RequestInit) => {
     const u = new URL(url);
     urls.push(u);
+    tokens.push(new Headers(init?.headers).get('authorization') ?? '');
     if (status !== 200) return new Response('', { status });
     const all = (u.searchParams.get('tier') === 'archive' ? archived : hot)
       .slice()
@@ -34,6 +36,7 @@ function history(hot: AuditEvent[], archived: AuditEvent[], status = 200) {
   });
   return {
     urls,
+    tokens,
     history: new AuditFlagHistory({
       discovery: {
         getBaseUrl: async id => `http://backend/api/${id}`,
@@ -58,7 +61,7 @@ describe('AuditFlagHistory', () => {
     // a restored batch, overlapping the hot chain in one event
     const archived = [event(5, 'flag:busy'), event(2, 'flag:busy')];
     const { history: h, urls } = history(hot, archived);
-    const items = await h.of('busy');
+    const items = await h.of('busy', mockCredentials.user());
     expect(items.map(e => e.seq)).toEqual([10, 8, 7, 6, 5, 2]);
     expect(urls[0].pathname).toBe('/api/audit/events');
     expect(urls[0].searchParams.get('action')).toBe('flag.*');
@@ -69,6 +72,20 @@ describe('AuditFlagHistory', () => {
 
   it('fails loudly rather than show part of a history', async () => {
     const { history: h } = history([], [], 503);
-    await expect(h.of('busy')).rejects.toThrow('503');
+    await expect(h.of('busy', mockCredentials.user())).rejects.toThrow('503');
+  });
+
+  it('reads on behalf of the caller, so the audit plugin applies its scope', async () => {
+    const { history: h, tokens } = history([event(1, 'flag:busy')], []);
+    await h.of('busy', mockCredentials.user('user:default/jana'));
+    expect(tokens).toHaveLength(2);
+    for (const token of tokens) {
+      expect(token).toBe(
+        `Bearer ${mockCredentials.service.token({
+          onBehalfOf: mockCredentials.user('user:default/jana'),
+          targetPluginId: 'audit',
+        })}`,
+      );
+    }
   });
 });

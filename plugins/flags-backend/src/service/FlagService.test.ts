@@ -1,8 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { AuditEventInput } from '@internal/plugin-audit-common';
+import { staticTenantDirectory } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 import { FlagStore } from '../database/FlagStore';
+import { DefaultFlagEvaluator } from './DefaultFlagEvaluator';
 import { diffFlags, FlagService } from './FlagService';
 import { SEED_FLAGS } from './seedFlags';
 
@@ -12,6 +14,39 @@ const databases = dezkyTestDatabases();
 
 const anna = { type: 'user' as const, ref: 'user:default/anna' };
 const EMPTY = { plans: [], tenants: [], partners: [], environments: [] };
+
+const NORDLICHT = 'partner:default/nordlicht-it';
+const ALPENWERK = 'partner:default/alpenwerk';
+const tenants = staticTenantDirectory(
+  [
+    {
+      name: 'acme',
+      tenantRef: 'tenant:default/acme',
+      plan: 'business',
+      partner: 'nordlicht-it',
+      partnerRef: NORDLICHT,
+      domains: [],
+    },
+    {
+      name: 'bergbau',
+      tenantRef: 'tenant:default/bergbau',
+      plan: 'starter',
+      partner: 'alpenwerk',
+      partnerRef: ALPENWERK,
+      domains: [],
+    },
+    {
+      name: 'globex',
+      tenantRef: 'tenant:default/globex',
+      plan: 'enterprise',
+      domains: [],
+    },
+  ],
+  [
+    { name: 'nordlicht-it', partnerRef: NORDLICHT },
+    { name: 'alpenwerk', partnerRef: ALPENWERK },
+  ],
+);
 
 describe.each(databases.eachSupportedId())('FlagService on %p', databaseId => {
   let knex: Knex;
@@ -31,6 +66,12 @@ describe.each(databases.eachSupportedId())('FlagService on %p', databaseId => {
     changes = 0;
     service = new FlagService({
       store,
+      tenants,
+      evaluator: new DefaultFlagEvaluator({
+        store,
+        tenants,
+        environment: 'test',
+      }),
       trail: {
         async record(inputs) {
           if (failNext) {
@@ -129,6 +170,141 @@ describe.each(databases.eachSupportedId())('FlagService on %p', databaseId => {
     expect(recorded).toHaveLength(1);
     expect(await store.version()).toBe(v);
     expect(changes).toBe(1);
+  });
+
+  it('writes and records nothing, and keeps the version, for a repeated PATCH', async () => {
+    await create();
+    const patch = {
+      state: 'rollout' as const,
+      pct: 12.5,
+      scope: { plans: ['business'], tenants: ['acme'] },
+      owner: 'group:default/x',
+    };
+    await service.update('k', patch, anna);
+    const v = await store.version();
+    const stored = await store.get('k');
+    for (let i = 0; i < 3; i++) {
+      await expect(service.update('k', patch, anna)).resolves.toEqual(stored);
+    }
+    expect(await store.version()).toBe(v);
+    expect(recorded).toHaveLength(2);
+    expect(changes).toBe(2);
+  });
+
+  it('refuses scope values that name no tenant, partner or plan of the catalog, naming them, writing nothing', async () => {
+    await create();
+    const v = await store.version();
+    await expect(
+      service.update(
+        'k',
+        {
+          state: 'targeted',
+          scope: {
+            tenants: ['acme', 'ghost', 'Acme'],
+            partners: ['nordlicht-it', 'nobody'],
+            plans: ['platinum'],
+          },
+        },
+        anna,
+      ),
+    ).rejects.toThrow(
+      'scope.tenants: unknown tenants ghost, Acme; scope.partners: unknown partner nobody; scope.plans: unknown plan platinum',
+    );
+    await expect(
+      service.create(
+        {
+          key: 'new',
+          description: 'd',
+          type: 'release',
+          state: 'targeted',
+          pct: 0,
+          scope: { tenants: ['ghost'] },
+        },
+        anna,
+      ),
+    ).rejects.toMatchObject({ name: 'InputError' });
+    expect(await store.get('new')).toBeUndefined();
+    expect(await store.version()).toBe(v);
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('keeps scope values the flag already had, even when the catalog no longer has them', async () => {
+    await store.transaction(tx =>
+      store.insertIfAbsent(
+        {
+          key: 'old',
+          description: 'd',
+          type: 'release',
+          state: 'targeted',
+          pct: 0,
+          scope: { ...EMPTY, tenants: ['gone', 'acme'] },
+          createdAt: 'x',
+          updatedAt: 'x',
+        },
+        tx,
+      ),
+    );
+    const after = await service.update(
+      'old',
+      { description: 'e', scope: { tenants: ['gone', 'bergbau'] } },
+      anna,
+    );
+    expect(after.scope.tenants).toEqual(['gone', 'bergbau']);
+  });
+
+  it('shows partner staff only their own tenants and partners in a scope, and counts the rest', async () => {
+    const flag = {
+      key: 'f',
+      description: 'd',
+      type: 'release' as const,
+      state: 'targeted' as const,
+      pct: 0,
+      scope: {
+        plans: ['business'],
+        tenants: ['acme', 'bergbau', 'globex', 'gone'],
+        partners: ['nordlicht-it', 'alpenwerk'],
+        environments: [],
+      },
+      createdAt: 'x',
+      updatedAt: 'x',
+    };
+    const nordlichtStaff = {
+      all: false,
+      allows: (r: { partnerRef?: string }) => r.partnerRef === NORDLICHT,
+    };
+    const [view] = await service.viewFor([flag], nordlichtStaff);
+    expect(view.scope).toEqual({
+      plans: ['business'],
+      tenants: ['acme'],
+      partners: ['nordlicht-it'],
+      environments: [],
+    });
+    expect(view.hidden).toEqual({ tenants: 3, partners: 1 });
+    const operator = { all: true, allows: () => true };
+    await expect(service.viewFor([flag], operator)).resolves.toEqual([flag]);
+    const onlyOwn = {
+      ...flag,
+      scope: { ...flag.scope, tenants: ['acme'], partners: [] },
+    };
+    const [plain] = await service.viewFor([onlyOwn], nordlichtStaff);
+    expect(plain).toEqual(onlyOwn);
+  });
+
+  it('previews over the tenants the caller may see only', async () => {
+    const input = {
+      state: 'targeted' as const,
+      pct: 0,
+      scope: { tenants: ['acme', 'bergbau'] },
+    };
+    await expect(
+      service.preview(input, { all: true, allows: () => true }),
+    ).resolves.toEqual({ matching: 2, total: 3 });
+    await expect(
+      service.preview(input, {
+        all: false,
+        allows: r => r.partnerRef === NORDLICHT,
+      }),
+    ).resolves.toEqual({ matching: 1, total: 1 });
   });
 
   it('kills in one call: off and 0 %, recorded as flag.killed', async () => {

@@ -1,10 +1,18 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { AuditActor, AuditEventInput } from '@internal/plugin-audit-common';
 import { AuditTrailService } from '@internal/plugin-audit-node';
-import { Flag, FlagScope } from '@internal/plugin-flags-common';
+import { DezkyTenant, DezkyTenantDirectory } from '@internal/plugin-dezky-node';
+import { Flag, FlagEvaluation, FlagScope } from '@internal/plugin-flags-common';
+import { evaluateFlag } from '@internal/plugin-flags-node';
 import { Knex } from 'knex';
 import { FlagStore } from '../database/FlagStore';
-import { checkPct, CreateFlagInput, PatchFlagInput } from '../validation';
+import {
+  checkPct,
+  CreateFlagInput,
+  PatchFlagInput,
+  PreviewInput,
+} from '../validation';
+import { DefaultFlagEvaluator } from './DefaultFlagEvaluator';
 
 /** The audit actions of flag changes. */
 export type FlagAction =
@@ -62,6 +70,20 @@ export type SeedFlag = Omit<Flag, 'createdAt' | 'updatedAt'>;
 
 const SYSTEM: AuditActor = { type: 'system', ref: 'plugin:flags' };
 
+/** Which tenants (and partners) a caller may see; from the partner scope. */
+export interface TenantVisibility {
+  /** True for operators and services. */
+  all: boolean;
+  allows(resource: { tenantRef: string; partnerRef?: string }): boolean;
+}
+
+/** The catalog names a scope axis must hold (environments are free). */
+const CHECKED_AXES = [
+  ['tenants', 'tenant'],
+  ['partners', 'partner'],
+  ['plans', 'plan'],
+] as const;
+
 /**
  * Changes flags. Every change is one transaction: the flag is written, the
  * version bumped, the audit event with its before/after diff recorded
@@ -76,6 +98,8 @@ export class FlagService {
     private readonly deps: {
       store: FlagStore;
       trail: AuditTrailService;
+      tenants: DezkyTenantDirectory;
+      evaluator: Pick<DefaultFlagEvaluator, 'snapshot' | 'contextOf'>;
       /** Called after each committed change (the in-process change signal). */
       onChange?: () => void;
       now?: () => Date;
@@ -129,6 +153,7 @@ export class FlagService {
 
   async create(input: CreateFlagInput, actor: AuditActor): Promise<Flag> {
     checkPct(input.state, input.pct);
+    await this.checkScope(input.scope);
     return this.change(async tx => {
       const at = this.now();
       const flag: Flag = {
@@ -161,8 +186,9 @@ export class FlagService {
   /**
    * Applies a partial change. A state other than rollout without a pct
    * resets pct to 0; a pct other than 0 for a flag that is not (or will not
-   * be) a rollout is refused. A change that changes nothing writes and
-   * records nothing.
+   * be) a rollout is refused. Scope values the flag did not have must be
+   * catalog names (checkScope). A change that changes nothing writes and
+   * records nothing, and keeps the flag set's version.
    */
   async update(
     key: string,
@@ -171,6 +197,7 @@ export class FlagService {
   ): Promise<Flag> {
     return this.change(async tx => {
       const before = await this.existing(key, tx);
+      if (patch.scope) await this.checkScope(patch.scope, before.scope);
       const state = patch.state ?? before.state;
       let pct = patch.pct ?? before.pct;
       if (patch.pct === undefined && state !== 'rollout') {
@@ -275,6 +302,153 @@ export class FlagService {
       if (inserted) created.push(seed.key);
     }
     return created;
+  }
+
+  /**
+   * Refuses scope values that name no tenant, partner or plan of the
+   * catalog (exactly: evaluation compares names as they are), naming them.
+   * Values the flag already had (`before`) are kept even if the catalog no
+   * longer has them, so an unrelated edit never fails on them.
+   */
+  async checkScope(
+    scope: Partial<FlagScope>,
+    before?: FlagScope,
+  ): Promise<void> {
+    const added = CHECKED_AXES.map(([axis, kind]) => ({
+      axis,
+      kind,
+      values: (scope[axis] ?? []).filter(v => !before?.[axis].includes(v)),
+    })).filter(a => a.values.length);
+    if (!added.length) return;
+    const known = await this.catalogNames();
+    const problems = added
+      .map(({ axis, kind, values }) => {
+        const unknown = [...new Set(values)].filter(v => !known[axis].has(v));
+        return unknown.length
+          ? `scope.${axis}: unknown ${kind}${
+              unknown.length > 1 ? 's' : ''
+            } ${unknown.join(', ')}`
+          : undefined;
+      })
+      .filter(Boolean);
+    if (problems.length) throw new InputError(problems.join('; '));
+  }
+
+  private async catalogNames(): Promise<
+    Record<'tenants' | 'partners' | 'plans', Set<string>>
+  > {
+    const [tenants, partners] = await Promise.all([
+      this.deps.tenants.all(),
+      this.deps.tenants.partners(),
+    ]);
+    return {
+      tenants: new Set(tenants.map(t => t.name)),
+      partners: new Set(partners.map(p => p.name)),
+      plans: new Set(tenants.flatMap(t => (t.plan ? [t.plan] : []))),
+    };
+  }
+
+  /**
+   * How many of the tenants the caller may see a flag with this state, pct
+   * and scope would be on for ("≈ N of M"). Scope values the caller cannot
+   * see count as unknown, so the answer is the same whether another
+   * partner's tenant exists or not.
+   */
+  async preview(
+    input: PreviewInput,
+    visibility: TenantVisibility,
+  ): Promise<{ matching: number; total: number }> {
+    checkPct(input.state, input.pct);
+    if (input.state === 'rollout' && !input.key) {
+      throw new InputError(
+        'key: required for a rollout preview (the bucket depends on the flag key)',
+      );
+    }
+    const flag: Flag = {
+      key: input.key ?? '',
+      description: '',
+      type: 'release',
+      state: input.state,
+      pct: input.pct,
+      scope: normalizeScope(input.scope),
+      createdAt: '',
+      updatedAt: '',
+    };
+    const visible = (await this.deps.tenants.all()).filter(t =>
+      visibility.allows(t),
+    );
+    const { evaluator } = this.deps;
+    const matching = visible.filter(
+      t => evaluateFlag(flag, evaluator.contextOf(t)).value,
+    ).length;
+    return { matching, total: visible.length };
+  }
+
+  /**
+   * Every flag for each named tenant the caller may see, in the order asked,
+   * each tenant once; unknown tenants and those of other partners are left
+   * out (alike).
+   */
+  async evaluateMany(
+    names: string[],
+    visibility: TenantVisibility,
+  ): Promise<Array<{ tenant: string; flags: FlagEvaluation[] }>> {
+    const { evaluator, tenants } = this.deps;
+    const { flags } = await evaluator.snapshot();
+    const seen = new Set<string>();
+    const results = [];
+    for (const name of names) {
+      const tenant = await tenants.byName(name);
+      if (!tenant || seen.has(tenant.name) || !visibility.allows(tenant)) {
+        continue;
+      }
+      seen.add(tenant.name);
+      const context = evaluator.contextOf(tenant);
+      results.push({
+        tenant: tenant.name,
+        flags: flags.map(flag => evaluateFlag(flag, context)),
+      });
+    }
+    return results;
+  }
+
+  /**
+   * The flags as the caller may see them: unchanged for operators and
+   * services; for partner staff, `scope.tenants` and `scope.partners` keep
+   * only their own partners' names, and `hidden` counts the rest.
+   */
+  async viewFor(flags: Flag[], visibility: TenantVisibility): Promise<Flag[]> {
+    if (visibility.all) return flags;
+    const [tenants, partners] = await Promise.all([
+      this.deps.tenants.all(),
+      this.deps.tenants.partners(),
+    ]);
+    const tenantByName = new Map<string, DezkyTenant>(
+      tenants.map(t => [t.name, t]),
+    );
+    const partnerRefByName = new Map(partners.map(p => [p.name, p.partnerRef]));
+    const seesTenant = (name: string) => {
+      const tenant = tenantByName.get(name);
+      return !!tenant && visibility.allows(tenant);
+    };
+    const seesPartner = (name: string) => {
+      const partnerRef = partnerRefByName.get(name);
+      return !!partnerRef && visibility.allows({ tenantRef: '', partnerRef });
+    };
+    return flags.map(flag => {
+      const tenantNames = flag.scope.tenants.filter(seesTenant);
+      const partnerNames = flag.scope.partners.filter(seesPartner);
+      const hidden = {
+        tenants: flag.scope.tenants.length - tenantNames.length,
+        partners: flag.scope.partners.length - partnerNames.length,
+      };
+      const { hidden: _ignored, ...rest } = flag;
+      return {
+        ...rest,
+        scope: { ...flag.scope, tenants: tenantNames, partners: partnerNames },
+        ...(hidden.tenants || hidden.partners ? { hidden } : {}),
+      };
+    });
   }
 
   private async existing(key: string, tx: Knex.Transaction): Promise<Flag> {

@@ -365,4 +365,25 @@ describe('FlagPanel', () => {
     expect(screen.getByTestId('scope-plans')).toHaveTextContent('business');
     expect(screen.queryByRole('combobox')).toBeNull();
   });
+
+  it('says how many tenants and partners of others a staff view of the scope leaves out', async () => {
+    const api = fakeFlagsApi();
+    await renderPanel(
+      api,
+      aFlag({
+        state: 'targeted',
+        scope: {
+          plans: [],
+          tenants: ['acme'],
+          partners: [],
+          environments: [],
+        },
+        hidden: { tenants: 2, partners: 1 },
+      }),
+      { canEdit: false },
+    );
+    expect(screen.getByTestId('flag-scope-hidden')).toHaveTextContent(
+      'Also in this scope, not shown to you: +2 other tenants and +1 other partner.',
+    );
+  });
 });

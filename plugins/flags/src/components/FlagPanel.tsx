@@ -31,6 +31,7 @@ import {
   draftOf,
   FlagDraft,
   flagPatch,
+  hiddenScopeText,
   formatTime,
   SCOPE_AXES,
   usesScope,
@@ -302,6 +303,16 @@ export function FlagPanel(props: {
               onChange={values => setScope(axis, values)}
             />
           ))}
+          {flag.hidden && (
+            <Typography
+              variant="caption"
+              color="textSecondary"
+              data-testid="flag-scope-hidden"
+            >
+              Also in this scope, not shown to you:{' '}
+              {hiddenScopeText(flag.hidden)}.
+            </Typography>
+          )}
         </Box>
       )}
 

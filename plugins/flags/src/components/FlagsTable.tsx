@@ -71,7 +71,9 @@ export function FlagsTable(props: {
             <TableCell align="right" data-testid="flag-pct">
               {flag.state === 'rollout' ? formatPct(flag.pct) : '—'}
             </TableCell>
-            <TableCell>{scopeSummary(flag.scope, flag.state)}</TableCell>
+            <TableCell>
+              {scopeSummary(flag.scope, flag.state, flag.hidden)}
+            </TableCell>
             <TableCell title={flag.updatedAt} style={{ whiteSpace: 'nowrap' }}>
               {formatTime(flag.updatedAt)}
             </TableCell>

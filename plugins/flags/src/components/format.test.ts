@@ -8,6 +8,7 @@ import {
   reasonText,
   roundPct,
   scopeSummary,
+  hiddenScopeText,
 } from './format';
 
 const scope = (partial: Record<string, string[]> = {}) => ({
@@ -32,6 +33,26 @@ describe('scopeSummary', () => {
         'rollout',
       ),
     ).toBe('partners: 1 · environments: staging');
+  });
+
+  it('counts the tenants and partners a staff view leaves out', () => {
+    expect(
+      scopeSummary(scope({ tenants: ['acme'] }), 'targeted', {
+        tenants: 2,
+        partners: 1,
+      }),
+    ).toBe('tenants: 3 · partners: 1');
+    // a scope of other partners' tenants only is not "nobody"
+    expect(scopeSummary(scope(), 'targeted', { tenants: 3, partners: 0 })).toBe(
+      'tenants: 3',
+    );
+    expect(hiddenScopeText({ tenants: 2, partners: 1 })).toBe(
+      '+2 other tenants and +1 other partner',
+    );
+    expect(hiddenScopeText({ tenants: 1, partners: 0 })).toBe(
+      '+1 other tenant',
+    );
+    expect(hiddenScopeText(undefined)).toBe('');
   });
 
   it('says what an empty scope means, and ignores it where the state does', () => {

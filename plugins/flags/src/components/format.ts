@@ -1,6 +1,7 @@
 import {
   Flag,
   FlagEvaluation,
+  FlagHiddenScope,
   FlagScope,
   FlagState,
   FlagType,
@@ -62,20 +63,24 @@ export function normalizeScope(
 
 /**
  * The table's one-line scope: plans and environments by name, tenants and
- * partners by count (`plans: business · tenants: 2`). Where the state ignores
- * the scope, a dash; an empty scope is everyone for a rollout and nobody for
- * a targeted flag.
+ * partners by count (`plans: business · tenants: 2`), counting those a
+ * partner-staff view leaves out (`hidden`). Where the state ignores the
+ * scope, a dash; an empty scope is everyone for a rollout and nobody for a
+ * targeted flag.
  */
 export function scopeSummary(
   scope: Partial<FlagScope> | undefined,
   state: FlagState,
+  hidden?: FlagHiddenScope,
 ): string {
   if (!usesScope(state)) return '—';
   const s = normalizeScope(scope);
+  const tenants = s.tenants.length + (hidden?.tenants ?? 0);
+  const partners = s.partners.length + (hidden?.partners ?? 0);
   const parts: string[] = [];
   if (s.plans.length) parts.push(`plans: ${s.plans.join(', ')}`);
-  if (s.tenants.length) parts.push(`tenants: ${s.tenants.length}`);
-  if (s.partners.length) parts.push(`partners: ${s.partners.length}`);
+  if (tenants) parts.push(`tenants: ${tenants}`);
+  if (partners) parts.push(`partners: ${partners}`);
   if (s.environments.length) {
     parts.push(`environments: ${s.environments.join(', ')}`);
   }
@@ -83,6 +88,22 @@ export function scopeSummary(
     return state === 'targeted' ? 'nobody (no scope)' : 'all tenants';
   }
   return parts.join(' · ');
+}
+
+/**
+ * What a partner-staff view of a scope leaves out, in words:
+ * `+2 other tenants and +1 other partner`; empty when nothing is.
+ */
+export function hiddenScopeText(hidden?: FlagHiddenScope): string {
+  if (!hidden) return '';
+  const plural = (n: number, one: string) =>
+    `+${n} other ${one}${n === 1 ? '' : 's'}`;
+  return [
+    hidden.tenants ? plural(hidden.tenants, 'tenant') : '',
+    hidden.partners ? plural(hidden.partners, 'partner') : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
 /** What the panel edits. */
