@@ -15,6 +15,7 @@ import {
   ocisAction,
   OcisActionInfo,
 } from './actionMaps';
+import { jsonNestingDepth, MAX_INGEST_JSON_DEPTH } from './json';
 import { IngestContext } from './types';
 
 /** The ingest source, and the key of its cursor. */
@@ -213,6 +214,13 @@ export class OcisTailer {
     if (!text.trim()) return undefined;
     let event: Record<string, unknown>;
     try {
+      // a line nested too deep would overflow the stack when stored, fail
+      // every tick and hold the cursor: skipped like any bad line
+      if (
+        jsonNestingDepth(text, MAX_INGEST_JSON_DEPTH) > MAX_INGEST_JSON_DEPTH
+      ) {
+        throw new Error(`nests deeper than ${MAX_INGEST_JSON_DEPTH} levels`);
+      }
       event = JSON.parse(text);
       if (typeof event !== 'object' || event === null || Array.isArray(event)) {
         throw new Error('not a JSON object');

@@ -173,6 +173,54 @@ describe.each(databases.eachSupportedId())(
       expect(await count()).toBe(0);
     });
 
+    it('answers 400 and writes nothing for a signed delivery nested thousands of levels deep', async () => {
+      // storing it would overflow the stack (JSON.stringify / canonicalize
+      // recurse per level): a 500 that Stalwart would redeliver forever
+      const depth = 5_000;
+      const body = `{"events":[{"id":"deep-1","type":"auth.failed","data":{"x":${'{"a":'.repeat(
+        depth,
+      )}1${'}'.repeat(depth)}}}]}`;
+      const res = await post(body, sign(body));
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({
+        name: 'InputError',
+        message:
+          'Stalwart webhook body nests objects or arrays deeper than 32 levels; nothing recorded',
+      });
+      expect(await count()).toBe(0);
+      // nesting inside strings does not count, and a normal delivery passes
+      const quoted = JSON.stringify({
+        events: [
+          { id: 'q-1', type: 'auth.failed', data: { s: '{['.repeat(depth) } },
+        ],
+      });
+      const ok = await post(quoted, sign(quoted));
+      expect(ok.status).toBe(200);
+      expect(await count()).toBe(1);
+    });
+
+    it.each([
+      ['an object', { a: 1 }],
+      ['an array', ['101']],
+    ])(
+      'answers 400 naming the event, and writes nothing, for an id that is %s',
+      async (what, id) => {
+        const body = JSON.stringify({
+          events: [
+            { id: '201', type: 'auth.success', data: {} },
+            { id, type: 'auth.failed', data: {} },
+          ],
+        });
+        const res = await post(body, sign(body));
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({
+          name: 'InputError',
+          message: `Stalwart webhook event 1 (type auth.failed) has an id that is ${what}, not a string or number; nothing recorded`,
+        });
+        expect(await count()).toBe(0);
+      },
+    );
+
     it('answers 400 for signed JSON without events', async () => {
       const body = JSON.stringify({ hello: 'world' });
       const res = await post(body, sign(body));

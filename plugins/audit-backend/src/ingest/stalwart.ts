@@ -15,6 +15,7 @@ import {
   nonEmpty,
   stalwartAction,
 } from './actionMaps';
+import { jsonNestingDepth, MAX_INGEST_JSON_DEPTH } from './json';
 import { IngestContext } from './types';
 
 /** The ingest source. */
@@ -76,7 +77,10 @@ export function isValidStalwartSignature(
  * unauthenticated in Backstage: the signature is its authentication.
  *
  * - missing or wrong `X-Signature` → 401, nothing written;
- * - a body that is not JSON, or has no event list → 400, nothing written;
+ * - a body that is not JSON, nests deeper than {@link MAX_INGEST_JSON_DEPTH}
+ *   levels, has no event list, or has an event that is not an object or
+ *   whose id is not a string or number → 400, nothing written (a 500 for
+ *   such a delivery would be delivered again and fail again, forever);
  * - otherwise every event is recorded (externalId = the event's id, so a
  *   re-delivery is deduplicated) and the answer is
  *   `{ received, recorded, deduplicated }`. A failed write answers 500 and
@@ -130,12 +134,21 @@ export function createStalwartWebhookRouter(options: {
 /**
  * The events of a delivery. Stalwart sends `{ events: [...] }`; a bare list
  * or a single event is accepted too, as its payload shape has moved between
- * versions. Anything else is an InputError.
+ * versions. Anything else is an InputError (400), as is a body nested deeper
+ * than {@link MAX_INGEST_JSON_DEPTH} levels (checked before parsing: storing
+ * such metadata would overflow the stack) and an event whose `id` is an
+ * object or array (it would become "[object Object]" and collide).
  */
 export function parseStalwartEvents(body: Buffer): StalwartEvent[] {
+  const text = body.toString('utf8');
+  if (jsonNestingDepth(text, MAX_INGEST_JSON_DEPTH) > MAX_INGEST_JSON_DEPTH) {
+    throw new InputError(
+      `Stalwart webhook body nests objects or arrays deeper than ${MAX_INGEST_JSON_DEPTH} levels; nothing recorded`,
+    );
+  }
   let payload: unknown;
   try {
-    payload = JSON.parse(body.toString('utf8'));
+    payload = JSON.parse(text);
   } catch (error) {
     throw new InputError(`Stalwart webhook body is not JSON: ${error}`);
   }
@@ -151,6 +164,17 @@ export function parseStalwartEvents(body: Buffer): StalwartEvent[] {
   events.forEach((event, i) => {
     if (!isObject(event)) {
       throw new InputError(`Stalwart webhook event ${i} is not an object`);
+    }
+    const id: unknown = event.id;
+    if (typeof id === 'object' && id !== null) {
+      const type = nonEmpty(event.type);
+      throw new InputError(
+        `Stalwart webhook event ${i}${
+          type ? ` (type ${type})` : ''
+        } has an id that is ${
+          Array.isArray(id) ? 'an array' : 'an object'
+        }, not a string or number; nothing recorded`,
+      );
     }
   });
   return events as StalwartEvent[];
