@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export { dezkyTestDatabases } from './databases';
+export { dezkyTestDatabases, describeOnPostgres } from './databases';

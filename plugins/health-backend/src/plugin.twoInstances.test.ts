@@ -10,7 +10,10 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { dezkyTestDatabases } from '@internal/dezky-test-utils';
+import {
+  describeOnPostgres,
+  dezkyTestDatabases,
+} from '@internal/dezky-test-utils';
 import { Knex } from 'knex';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -33,9 +36,9 @@ import { healthPlugin } from './plugin';
  * `?instance=a|b`), still one row per integration per round, none
  * overlapping. Why between two rounds: see the take-over part of the test.
  *
- * PostgreSQL only; skipped without one (no
- * BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING), a failure under
- * DEZKY_REQUIRE_POSTGRES=1 (dezkyTestDatabases()).
+ * PostgreSQL only (describeOnPostgres): a failure without one under
+ * DEZKY_REQUIRE_POSTGRES=1 (scripts/test, CI), reported as skipped only
+ * without it on a machine with no PostgreSQL.
  */
 
 const INTERVAL_S = 1;
@@ -56,14 +59,6 @@ const TASKS_TABLE = 'backstage_backend_tasks__tasks';
 jest.setTimeout(60_000);
 
 const databases = dezkyTestDatabases();
-const hasPostgres = databases.supports('POSTGRES_15');
-if (!hasPostgres) {
-  // eslint-disable-next-line no-console
-  console.warn(
-    'plugin.twoInstances.test.ts skipped: needs PostgreSQL ' +
-      '(BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, as scripts/test sets)',
-  );
-}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -88,7 +83,8 @@ async function waitFor<T>(
 
 type Row = { integration_ref: string; checked_at: string };
 
-(hasPostgres ? describe : describe.skip)(
+describeOnPostgres(
+  databases,
   'two health backends on one PostgreSQL database',
   () => {
     let knex: Knex;

@@ -1,5 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { dezkyTestDatabases } from '@internal/dezky-test-utils';
+import {
+  describeOnPostgres,
+  dezkyTestDatabases,
+} from '@internal/dezky-test-utils';
 import { Knex } from 'knex';
 import { verifyChain } from '../services/verifyChain';
 import { AuditStore } from './AuditStore';
@@ -14,10 +17,9 @@ import { runInstances } from './__fixtures__/runInstances';
  * valid, and the two instances' batches interleaved.
  *
  * PostgreSQL only: SQLite has one writer per file by construction and is not
- * what several instances share. Without a PostgreSQL (no
- * BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING) it is skipped;
- * scripts/test and CI set DEZKY_REQUIRE_POSTGRES=1, where a missing
- * PostgreSQL fails dezkyTestDatabases() instead.
+ * what several instances share. Under DEZKY_REQUIRE_POSTGRES=1 (scripts/test,
+ * CI) a missing PostgreSQL fails the file (describeOnPostgres); only without
+ * it, on a machine with no PostgreSQL, is the suite reported as skipped.
  */
 
 const EVENTS_PER_INSTANCE = 5_000;
@@ -26,16 +28,9 @@ const CONCURRENCY = 100;
 jest.setTimeout(90_000);
 
 const databases = dezkyTestDatabases();
-const hasPostgres = databases.supports('POSTGRES_15');
-if (!hasPostgres) {
-  // eslint-disable-next-line no-console
-  console.warn(
-    'twoInstances.test.ts skipped: needs PostgreSQL ' +
-      '(BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, as scripts/test sets)',
-  );
-}
 
-(hasPostgres ? describe : describe.skip)(
+describeOnPostgres(
+  databases,
   'two backend instances appending to one PostgreSQL chain',
   () => {
     let knex: Knex;
