@@ -147,6 +147,10 @@ const seedPlugin = createBackendPlugin({
 });
 
 async function start(policy: Policy, options?: { seeded?: boolean }) {
+  return startWith(() => policy, options);
+}
+
+async function startWith(policy: () => Policy, options?: { seeded?: boolean }) {
   const { server } = await startTestBackend({
     features: [
       auditPlugin,
@@ -202,6 +206,9 @@ describe('audit API', () => {
       const res = await get(server, path);
       expect(res.status).toBe(403);
     }
+    // authorization comes first: a refused caller learns nothing of the input
+    expect((await get(server, '/api/audit/events?limit=0')).status).toBe(403);
+    const allowed = await start('allow', { seeded: false });
     for (const [query, field] of [
       ['limit=0', 'limit'],
       ['limit=501', 'limit'],
@@ -210,8 +217,11 @@ describe('audit API', () => {
       ['outcome=maybe', 'outcome'],
       ['cursor=abc', 'cursor'],
       ['colour=blue', 'colour'],
+      ['actor=%00', 'actor: must not contain a NUL byte'],
+      ['q=a%00b', 'q: must not contain a NUL byte'],
+      ['tier=cold', 'tier'],
     ]) {
-      const bad = await get(server, `/api/audit/events?${query}`);
+      const bad = await get(allowed, `/api/audit/events?${query}`);
       expect(bad.status).toBe(400);
       expect(bad.body.error.message).toContain(field);
     }
@@ -354,6 +364,63 @@ describe('audit API', () => {
     expect(csv.text).not.toContain('echo');
     // the chain and its checkpoints are for operators
     expect((await get(server, '/api/audit/verify')).status).toBe(403);
+  });
+
+  it('answers audit data with Cache-Control: no-store', async () => {
+    const server = await start('allow');
+    for (const path of [
+      '/api/audit/events',
+      '/api/audit/events?tier=archive',
+      '/api/audit/events.csv',
+      '/api/audit/export',
+      '/api/audit/status',
+      '/api/audit/verify',
+    ]) {
+      const res = await get(server, path);
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  it('records a refused run or restore of the archive and a refused checkpoint, with the actor', async () => {
+    let role: Policy = 'allow';
+    const server = await startWith(() => role);
+    role = 'deny';
+    const staff = (r: request.Test) =>
+      r.set('Authorization', mockCredentials.user.header('user:default/jana'));
+    expect(
+      (await staff(request(server).post('/api/audit/archive/run'))).status,
+    ).toBe(403);
+    expect(
+      (
+        await staff(
+          request(server).post('/api/audit/archive/batches/1/restore'),
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await staff(request(server).post('/api/audit/checkpoints'))).status,
+    ).toBe(403);
+    role = 'allow';
+    const res = await get(
+      server,
+      '/api/audit/events?action=audit.checkpoint.create',
+    );
+    expect(
+      res.body.items.map((e: AuditEvent) => [
+        e.actor.ref,
+        e.outcome,
+        e.metadata?.request,
+      ]),
+    ).toEqual([
+      ['user:default/jana', 'failure', 'POST /api/audit/checkpoints'],
+      [
+        'user:default/jana',
+        'failure',
+        'POST /api/audit/archive/batches/1/restore',
+      ],
+      ['user:default/jana', 'failure', 'POST /api/audit/archive/run'],
+    ]);
   });
 
   it('exports the chain as NDJSON that verifies offline, for operators only', async () => {

@@ -7,8 +7,10 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   auditEventPermissionRules,
   auditEventResourceRef,
+  auditRefusals,
   auditTrailServiceRef,
 } from '@internal/plugin-audit-node';
+import { createRouterKit } from '@internal/plugin-dezky-node';
 import {
   createStalwartWebhookRouter,
   IngestContext,
@@ -93,10 +95,11 @@ export const auditPlugin = createBackendPlugin({
 
         // external audit logs: Authentik and OCIS pulled on a schedule,
         // Stalwart pushed to a signed webhook (docs/audit.md#ingest)
+        const tenants = new CatalogTenantDirectory({ catalog, auth });
         const ingest: IngestContext = {
           record: inputs => trail.record(inputs),
           cursors: audit.cursors,
-          tenants: new CatalogTenantDirectory({ catalog, auth }),
+          tenants,
           logger,
         };
         await scheduleIngest({ config, scheduler, ctx: ingest, logger });
@@ -112,9 +115,13 @@ export const auditPlugin = createBackendPlugin({
         httpRouter.addAuthPolicy({ path: '/keys', allow: 'unauthenticated' });
         httpRouter.use(
           await createRouter({
-            httpAuth,
-            permissions,
-            permissionsRegistry,
+            kit: createRouterKit({
+              httpAuth,
+              permissions,
+              permissionsRegistry,
+              tenants,
+              refusals: auditRefusals(trail),
+            }),
             audit,
             rawRouters: stalwartSecret
               ? [

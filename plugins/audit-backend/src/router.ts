@@ -1,23 +1,15 @@
-import {
-  BackstageCredentials,
-  HttpAuthService,
-  PermissionsRegistryService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-  PermissionCriteria,
-} from '@backstage/plugin-permission-common';
-import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   auditChainVerifyPermission,
   auditCheckpointCreatePermission,
   auditEventReadPermission,
 } from '@internal/plugin-audit-common';
 import { auditEventResourceRef } from '@internal/plugin-audit-node';
-import { PartnerScopeQuery } from '@internal/plugin-dezky-node';
+import {
+  parseInput,
+  PartnerScopeQuery,
+  RouterKit,
+} from '@internal/plugin-dezky-node';
 import { once } from 'events';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -63,18 +55,6 @@ const pageQuery = filterQuery.extend({
     .optional(),
 });
 
-function parse<T extends z.ZodTypeAny>(schema: T, query: unknown): z.output<T> {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) {
-    throw new InputError(
-      parsed.error.issues
-        .map(i => `${i.path.join('.') || 'query'}: ${i.message}`)
-        .join('; '),
-    );
-  }
-  return parsed.data;
-}
-
 /** The store filter of parsed query parameters: `tenant.*` → prefix `tenant.`. */
 function toFilter(q: z.output<typeof filterQuery>): AuditEventFilter {
   const { action, ...rest } = q;
@@ -85,55 +65,36 @@ function toFilter(q: z.output<typeof filterQuery>): AuditEventFilter {
   return { ...rest, action };
 }
 
-/** parse → authorize → delegate; errors from @backstage/errors. */
+/**
+ * authorize → parse → delegate, with the shared router toolkit; errors from
+ * @backstage/errors. Every answer is `Cache-Control: no-store`.
+ */
 export async function createRouter(options: {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  permissionsRegistry: PermissionsRegistryService;
+  kit: RouterKit;
   audit: AuditService;
   /** Routers that need the raw body (webhooks), mounted before JSON parsing. */
   rawRouters?: express.Router[];
 }): Promise<express.Router> {
-  const { httpAuth, permissions, permissionsRegistry, audit } = options;
-  const toScope = createConditionTransformer(
-    permissionsRegistry.getPermissionRuleset(auditEventResourceRef),
-  );
+  const { kit, audit } = options;
   const router = Router();
+  router.use(kit.defaults());
   for (const raw of options.rawRouters ?? []) router.use(raw);
-  router.use(express.json());
+  router.use(kit.jsonParser());
 
-  const credentialsOf = (req: express.Request) =>
-    httpAuth.credentials(req, { allow: ['user', 'service'] });
-
-  const authorize = async (
-    req: express.Request,
-    permission: BasicPermission,
-  ) => {
-    const credentials = await credentialsOf(req);
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name}`);
-    }
-  };
+  const authorize = kit.authorize;
+  const parse = <T extends z.ZodType>(schema: T, value: unknown) =>
+    parseInput(schema, value, 'query');
 
   /** undefined: every event; criteria: only the rows they allow (in SQL). */
   const readScope = async (
-    credentials: BackstageCredentials,
+    req: express.Request,
   ): Promise<PermissionCriteria<PartnerScopeQuery> | undefined> => {
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: auditEventReadPermission }],
-      { credentials },
+    const scope = await kit.partnerScope(
+      req,
+      auditEventReadPermission,
+      auditEventResourceRef,
     );
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError(
-        `Not allowed: ${auditEventReadPermission.name}`,
-      );
-    }
-    return decision.result === AuthorizeResult.CONDITIONAL
-      ? toScope(decision.conditions)
-      : undefined;
+    return scope.all ? undefined : scope.criteria;
   };
 
   // --- Cold archive ---
@@ -144,15 +105,19 @@ export async function createRouter(options: {
   const tierQuery = z.object({ tier: z.enum(['hot', 'archive']).optional() });
   router.get(['/events', '/events.csv'], async (req, res, next) => {
     const { tier: rawTier, ...rest } = req.query;
+    if (rawTier === undefined) {
+      next();
+      return;
+    }
+    const scope = await readScope(req);
     const { tier } = parse(tierQuery, { tier: rawTier });
     if (tier !== 'archive') {
-      if (rawTier !== undefined) req.query = rest;
+      req.query = rest;
       next();
       return;
     }
     if (req.path === '/events') {
       const { limit, cursor, ...filter } = parse(pageQuery, rest);
-      const scope = await readScope(await credentialsOf(req));
       res.json(
         await audit.events({
           filter: toFilter(filter),
@@ -165,7 +130,6 @@ export async function createRouter(options: {
       return;
     }
     const filter = toFilter(parse(filterQuery, rest));
-    const scope = await readScope(await credentialsOf(req));
     const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -194,14 +158,14 @@ export async function createRouter(options: {
   });
 
   router.post('/archive/batches/:id/restore', async (req, res) => {
-    const { id } = parse(batchId, req.params);
     await authorize(req, auditCheckpointCreatePermission);
+    const { id } = parse(batchId, req.params);
     res.json(await audit.archive.restore(id));
   });
 
   router.delete('/archive/batches/:id/restore', async (req, res) => {
-    const { id } = parse(batchId, req.params);
     await authorize(req, auditCheckpointCreatePermission);
+    const { id } = parse(batchId, req.params);
     await audit.archive.dropRestore(id);
     res.status(204).end();
   });
@@ -236,8 +200,8 @@ export async function createRouter(options: {
 
   // the chain as NDJSON, for scripts/audit-verify (operators)
   router.get('/export', async (req, res) => {
-    const range = parse(exportQuery, req.query);
     await authorize(req, auditChainVerifyPermission);
+    const range = parse(exportQuery, req.query);
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     res.setHeader(
       'Content-Disposition',
@@ -298,8 +262,8 @@ export async function createRouter(options: {
     .strict();
 
   router.get('/proofs/inclusion', async (req, res) => {
-    const { seq, treeSize } = parse(inclusionQuery, req.query);
     await authorize(req, auditChainVerifyPermission);
+    const { seq, treeSize } = parse(inclusionQuery, req.query);
     res.json(await audit.inclusionProof(seq, treeSize));
   });
 
@@ -308,23 +272,23 @@ export async function createRouter(options: {
     .strict();
 
   router.get('/proofs/consistency', async (req, res) => {
-    const { from, to } = parse(consistencyQuery, req.query);
     await authorize(req, auditChainVerifyPermission);
+    const { from, to } = parse(consistencyQuery, req.query);
     res.json(await audit.consistencyProof(from, to));
   });
   // --- end Merkle tree ---
 
   router.get('/events', async (req, res) => {
+    const scope = await readScope(req);
     const { limit, cursor, ...filter } = parse(pageQuery, req.query);
-    const scope = await readScope(await credentialsOf(req));
     res.json(
       await audit.events({ filter: toFilter(filter), scope, limit, cursor }),
     );
   });
 
   router.get('/events.csv', async (req, res) => {
+    const scope = await readScope(req);
     const filter = toFilter(parse(filterQuery, req.query));
-    const scope = await readScope(await credentialsOf(req));
     const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');

@@ -10,7 +10,10 @@
  * @packageDocumentation
  */
 import { createServiceRef } from '@backstage/backend-plugin-api';
-import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
+import {
+  AuditEventInput,
+  RecordedAuditEvent,
+} from '@internal/plugin-audit-common';
 
 /**
  * Records events into the audit chain.
@@ -19,12 +22,21 @@ import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
  */
 export interface AuditTrailService {
   /**
-   * Appends the events, in order, and resolves once they are committed. An
-   * event whose (source, externalId) is already stored is not appended again:
-   * the stored event is returned in its place. Rejects when the events could
-   * not be stored; nothing of a rejected call is stored.
+   * Appends the events, in order, and resolves once they are committed, with
+   * one result per input, in order. An event whose (source, externalId) is
+   * already in the chain is not appended again, also after the stored event
+   * was moved to the cold archive (the archive keeps the keys of the events
+   * it removes from the database):
+   *
+   * - stored in the database: the stored event is returned in its place;
+   * - archived: its content is in the bucket only, so an
+   *   `ArchivedAuditEventRef` (`archived: true`, its `seq`, `hash`, `source`,
+   *   `externalId` and archive `batchId`) is returned in its place.
+   *
+   * Rejects when the events could not be stored; nothing of a rejected call
+   * is stored.
    */
-  record(inputs: AuditEventInput[]): Promise<AuditEvent[]>;
+  record(inputs: AuditEventInput[]): Promise<RecordedAuditEvent[]>;
 }
 
 /**
@@ -47,3 +59,4 @@ export {
 } from './permissions';
 
 export { auditActorOf, auditRefusals } from './refusals';
+export { recordingAuditTrail } from './recordingTrail';

@@ -18,11 +18,11 @@ import {
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import { createConditionExports } from '@backstage/plugin-permission-node';
-import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
+import { AuditEvent } from '@internal/plugin-audit-common';
 import {
   auditEventPermissionRules,
   auditEventResourceRef,
-  auditTrailServiceRef,
+  recordingAuditTrail,
 } from '@internal/plugin-audit-node';
 // the audit backend is the chain the flags plugin records into; in the
 // portal it is installed beside it (packages/backend)
@@ -180,24 +180,9 @@ const consumer = createBackendPlugin({
   },
 });
 
-/** An audit trail whose writes can be made to fail (instead of the chain). */
-function failingTrail() {
-  const state = { fail: false, recorded: [] as AuditEventInput[] };
-  const factory = createServiceFactory({
-    service: auditTrailServiceRef,
-    deps: {},
-    factory: () => ({
-      async record(inputs: AuditEventInput[]) {
-        if (state.fail) throw new Error('AUDIT EVENT NOT RECORDED: disk full');
-        state.recorded.push(...inputs);
-        return [];
-      },
-    }),
-  });
-  return { state, factory };
-}
-
-async function start(options?: { trail?: ReturnType<typeof failingTrail> }) {
+async function start(options?: {
+  trail?: ReturnType<typeof recordingAuditTrail>;
+}) {
   const { server } = await startTestBackend({
     features: [
       flagsPlugin,
@@ -1064,7 +1049,7 @@ describe('flags API', () => {
 
 describe('flags API when the audit trail cannot record', () => {
   it('answers 500 and rolls the change back', async () => {
-    const trail = failingTrail();
+    const trail = recordingAuditTrail();
     const server = await start({ trail });
     const op = as(server, OPERATOR);
     const before = await op.get('/api/flags/flags');

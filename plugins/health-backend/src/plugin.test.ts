@@ -10,6 +10,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { recordingAuditTrail } from '@internal/plugin-audit-node';
 import { IntegrationStatus } from '@internal/plugin-health-common';
 import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
@@ -100,9 +101,11 @@ const entities = () => [
 
 async function start(policy: 'allow' | 'deny') {
   const scheduler = mockServices.scheduler.mock();
+  const trail = recordingAuditTrail();
   const { server } = await startTestBackend({
     features: [
       healthPlugin,
+      trail.factory,
       permissionsFor(policy),
       scheduler.factory,
       catalogServiceMock.factory({ entities: entities() }),
@@ -116,7 +119,7 @@ async function start(policy: 'allow' | 'deny') {
       }),
     ],
   });
-  return { server, scheduler };
+  return { server, scheduler, trail: trail.state };
 }
 
 const asUser = (r: request.Test) =>
@@ -226,6 +229,20 @@ describe('health API', () => {
     const denied = await start('deny');
     const no = await asUser(request(denied.server).post('/api/health/probe'));
     expect(no.status).toBe(403);
+    // the refusal is in the audit trail, with who tried what
+    expect(denied.trail.recorded).toEqual([
+      expect.objectContaining({
+        actor: expect.objectContaining({
+          type: 'user',
+          ref: 'user:default/mock',
+        }),
+        action: 'health.probe.run',
+        outcome: 'failure',
+        metadata: expect.objectContaining({
+          request: 'POST /api/health/probe',
+        }),
+      }),
+    ]);
 
     const { server } = await start('allow');
     const res = await asUser(request(server).post('/api/health/probe'));
@@ -251,6 +268,12 @@ describe('health API', () => {
         .set('Authorization', header);
       expect(anon.status).toBe(401);
     }
+    const status = await asUser(request(server).get('/api/health/status'));
+    expect(status.status).toBe(200);
+    expect(status.headers['cache-control']).toBe('no-store');
+    const nul = await asUser(request(server).get('/api/health/status?x=%00'));
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.message).toBe('x: must not contain a NUL byte');
     const missing = await asUser(
       request(server).get('/api/health/integrations/default/nope/history'),
     );

@@ -3,6 +3,11 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  auditRefusals,
+  auditTrailServiceRef,
+} from '@internal/plugin-audit-node';
+import { createRouterKit } from '@internal/plugin-dezky-node';
 import { healthPermissions } from '@internal/plugin-health-common';
 import { HealthStore } from './database/HealthStore';
 import { createRouter } from './router';
@@ -27,6 +32,7 @@ export const healthPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        trail: auditTrailServiceRef,
       },
       async init({
         config,
@@ -39,6 +45,7 @@ export const healthPlugin = createBackendPlugin({
         permissionsRegistry,
         scheduler,
         catalog,
+        trail,
       }) {
         permissionsRegistry.addPermissions(healthPermissions);
 
@@ -58,7 +65,16 @@ export const healthPlugin = createBackendPlugin({
           },
         });
 
-        httpRouter.use(await createRouter({ httpAuth, permissions, service }));
+        httpRouter.use(
+          await createRouter({
+            kit: createRouterKit({
+              httpAuth,
+              permissions,
+              refusals: auditRefusals(trail),
+            }),
+            service,
+          }),
+        );
       },
     });
   },

@@ -1,13 +1,5 @@
-import {
-  BackstageCredentials,
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { NotFoundError } from '@backstage/errors';
+import { RouterKit } from '@internal/plugin-dezky-node';
 import {
   HEALTH_WINDOWS,
   HealthWindow,
@@ -19,8 +11,7 @@ import { z } from 'zod';
 import { HealthService } from './service/HealthService';
 
 export interface RouterOptions {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  kit: RouterKit;
   service: HealthService;
 }
 
@@ -43,14 +34,7 @@ const chartPoints = z.coerce
   .min(10, 'must be at least 10')
   .max(2000, 'must be at most 2000')
   .optional();
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new InputError(`${field}: ${result.error.issues[0].message}`);
-  }
-  return result.data;
-}
+const historyQuery = z.object({ window: chartWindow, points: chartPoints });
 
 /**
  * The health API (docs/health.md#api): parse → authorize → delegate.
@@ -60,40 +44,20 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, service } = options;
+  const { kit, service } = options;
   const router = Router();
-  router.use(express.json({ limit: '16kb' }));
-
-  const signedIn = (req: express.Request) =>
-    httpAuth.credentials(req, { allow: ['user', 'service'] });
-
-  const authorize = async (
-    req: express.Request,
-    permission: BasicPermission,
-  ): Promise<BackstageCredentials> => {
-    const credentials = await signedIn(req);
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name}`);
-    }
-    return credentials;
-  };
+  router.use(kit.defaults());
 
   router.get('/status', async (req, res) => {
-    await signedIn(req);
+    await kit.credentials(req);
     res.json({ items: await service.status() });
   });
 
   router.get('/integrations/:namespace/:name/history', async (req, res) => {
-    const namespace = parse(segment, req.params.namespace, 'namespace');
-    const name = parse(segment, req.params.name, 'name');
-    const chart = {
-      window: parse(chartWindow, req.query.window, 'window'),
-      points: parse(chartPoints, req.query.points, 'points'),
-    };
-    await signedIn(req);
+    await kit.credentials(req);
+    const namespace = kit.param(req, 'namespace', segment);
+    const name = kit.param(req, 'name', segment);
+    const chart = kit.query(req, historyQuery);
     const ref = `integration:${namespace}/${name}`;
     const history = await service.history(ref, chart);
     if (!history) {
@@ -103,7 +67,7 @@ export async function createRouter(
   });
 
   router.post('/probe', async (req, res) => {
-    await authorize(req, healthProbeRunPermission);
+    await kit.authorize(req, healthProbeRunPermission);
     res.json({ items: await service.runRound() });
   });
 
