@@ -32,3 +32,4 @@ export {
 } from './http/routerKit';
 export { parseInput } from './http/parse';
 export { PayloadTooLargeError, UnsupportedMediaTypeError } from './http/errors';
+export { migrateLatest, type MigrateLatestOptions } from './database/migrate';

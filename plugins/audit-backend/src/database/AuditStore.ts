@@ -11,6 +11,7 @@ import {
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   applyPartnerScope,
+  migrateLatest,
   PartnerScopeQuery,
 } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
@@ -164,7 +165,8 @@ export class AuditStore {
   }): Promise<AuditStore> {
     const knex = await options.database.getClient();
     if (!options.database.migrations?.skip) {
-      await knex.migrate.latest({ directory: migrationsDir });
+      // waits for another instance migrating the same database
+      await migrateLatest(knex, { directory: migrationsDir });
     }
     return new AuditStore(knex);
   }

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Flag, FlagScope } from '@internal/plugin-flags-common';
 import { randomBytes } from 'crypto';
+import { migrateLatest } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 
 const migrationsDir = resolvePackagePath(
@@ -89,7 +90,8 @@ export class FlagStore {
   static async create(options: { database: DatabaseService }) {
     const knex = await options.database.getClient();
     if (!options.database.migrations?.skip) {
-      await knex.migrate.latest({ directory: migrationsDir });
+      // waits for another instance migrating the same database
+      await migrateLatest(knex, { directory: migrationsDir });
     }
     // the version row; with several instances starting at once, one wins
     await knex('flags_version')

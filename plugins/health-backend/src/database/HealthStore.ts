@@ -15,6 +15,7 @@ import {
   MonthlyUptime,
   ProbeResult,
 } from '@internal/plugin-health-common';
+import { migrateLatest } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 
 const migrationsDir = resolvePackagePath(
@@ -163,7 +164,8 @@ export class HealthStore {
   static async create(options: { database: DatabaseService }) {
     const knex = await options.database.getClient();
     if (!options.database.migrations?.skip) {
-      await knex.migrate.latest({ directory: migrationsDir });
+      // waits for another instance migrating the same database
+      await migrateLatest(knex, { directory: migrationsDir });
     }
     return new HealthStore(knex);
   }
