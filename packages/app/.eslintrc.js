@@ -1,4 +1,4 @@
-module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+module.exports = require('../../scripts/lib/eslint-factory')(__dirname, {
   overrides: [
     {
       // The e2e tests run in Node (Playwright), not in the browser bundle.

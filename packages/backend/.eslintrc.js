@@ -1,4 +1,4 @@
-module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+module.exports = require('../../scripts/lib/eslint-factory')(__dirname, {
   overrides: [
     {
       // Test helpers: they start the repository's own servers from source and
