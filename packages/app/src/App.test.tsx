@@ -1,14 +1,20 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
+/*
+ * The whole app (App.tsx: every feature, the nav and sign-in modules) as a
+ * signed-out visitor sees it: the portal's own sign-in page, with its one
+ * provider (Dezky SSO, OIDC) and nothing of the portal behind it.
+ */
 describe('App', () => {
-  it('should render', async () => {
+  it('renders the sign-in page with the Dezky SSO provider, and nothing behind it', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
         {
           data: {
-            app: { title: 'Test' },
+            // as app-config.yaml: the sign-in page's header shows app.title
+            app: { title: 'Dezky Operator Portal' },
             backend: { baseUrl: 'http://localhost:7007' },
           },
           context: 'test',
@@ -16,10 +22,20 @@ describe('App', () => {
       ] as any,
     };
 
-    const rendered = render(App.createRoot());
+    render(App.createRoot());
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+    expect(
+      await screen.findByRole('heading', { name: 'Dezky Operator Portal' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Dezky SSO')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Sign in with your Dezky account (Authentik). Operators and partner staff use the same sign-in.',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sign In' })).toBeEnabled();
+    // the only way in: no guest sign-in, no page of the portal yet
+    expect(screen.getAllByRole('button')).toHaveLength(1);
+    expect(screen.queryByText('Tenants')).not.toBeInTheDocument();
   });
 });
