@@ -7,17 +7,17 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { Flag, FlagContext } from '@internal/plugin-flags-common';
+import {
+  Flag,
+  FlagContext,
+  FlagEvaluation,
+} from '@internal/plugin-flags-common';
+import { DezkyTable } from '@internal/plugin-dezky-react';
 import useAsync from 'react-use/esm/useAsync';
 import { flagsApiRef } from '../api';
 import { ValueChip } from './chips';
-import { reasonText } from './format';
+import { reasonText } from './flagText';
 
 function contextLine(context: FlagContext): string {
   return [
@@ -73,49 +73,50 @@ export function EntityFlagsContent() {
         >
           Evaluated for {contextLine(evaluation.context)}
         </Typography>
-        <Table size="small" aria-label="Flags of this tenant">
-          <TableHead>
-            <TableRow>
-              <TableCell>Flag</TableCell>
-              <TableCell>Value</TableCell>
-              <TableCell>Why</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rows.map(e => {
-              const flag = flags.get(e.key);
-              return (
-                <TableRow
-                  key={e.key}
-                  data-testid="tenant-flag-row"
-                  data-flag-key={e.key}
-                >
-                  <TableCell>
-                    <span style={{ fontFamily: 'monospace' }}>{e.key}</span>
-                    {flag?.description && (
-                      <Typography
-                        variant="caption"
-                        color="textSecondary"
-                        display="block"
-                      >
-                        {flag.description}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <ValueChip value={e.value} />
-                  </TableCell>
-                  <TableCell data-testid="flag-reason">
+        <DezkyTable<FlagEvaluation>
+          options={{ pageSize: 50, toolbar: rows.length > 10 }}
+          data={rows}
+          columns={[
+            {
+              title: 'Flag',
+              field: 'key',
+              render: e => (
+                <div data-testid="tenant-flag-row" data-flag-key={e.key}>
+                  <span style={{ fontFamily: 'monospace' }}>{e.key}</span>
+                  {flags.get(e.key)?.description && (
+                    <Typography
+                      variant="caption"
+                      color="textSecondary"
+                      display="block"
+                    >
+                      {flags.get(e.key)?.description}
+                    </Typography>
+                  )}
+                </div>
+              ),
+            },
+            {
+              title: 'Value',
+              field: 'value',
+              render: e => <ValueChip value={e.value} />,
+            },
+            {
+              title: 'Why',
+              field: 'reason',
+              render: e => {
+                const flag = flags.get(e.key);
+                return (
+                  <span data-testid="flag-reason">
                     {reasonText(
                       e,
                       flag?.state === 'rollout' ? flag.pct : undefined,
                     )}
-                  </TableCell>
-                </TableRow>
-              );
-            })}
-          </TableBody>
-        </Table>
+                  </span>
+                );
+              },
+            },
+          ]}
+        />
       </>
     );
   }

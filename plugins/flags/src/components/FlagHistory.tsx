@@ -9,12 +9,8 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import { errorMessage, FlagHistoryEvent, flagsApiRef } from '../api';
-import {
-  actorLabel,
-  formatChangeValue,
-  formatTime,
-  historyChanges,
-} from './format';
+import { formatChangeValue, historyChanges } from './flagText';
+import { actorLabel, formatTime } from '@internal/plugin-dezky-react';
 
 const useStyles = makeStyles(theme => ({
   item: {
@@ -40,7 +36,7 @@ function HistoryItem(props: { event: FlagHistoryEvent }) {
         style={{ gap: 8 }}
       >
         <Typography variant="body2" title={event.at}>
-          {formatTime(event.at)}
+          {formatTime(event.at, { seconds: false })}
         </Typography>
         <Typography variant="body2" className={classes.mono}>
           {event.action}
@@ -55,7 +51,7 @@ function HistoryItem(props: { event: FlagHistoryEvent }) {
         title={event.actor.ref}
         display="block"
       >
-        by {actorLabel(event)}
+        by {actorLabel(event.actor)}
       </Typography>
       {changes.map(c => (
         <Typography

@@ -24,7 +24,7 @@ import {
   FlagType,
 } from '@internal/plugin-flags-common';
 import { errorMessage, flagsApiRef } from '../api';
-import { ConfirmDialog } from './ConfirmDialog';
+import { ConfirmDialog, formatTime } from '@internal/plugin-dezky-react';
 import { FlagHistory } from './FlagHistory';
 import {
   changeErrorText,
@@ -32,10 +32,9 @@ import {
   FlagDraft,
   flagPatch,
   hiddenScopeText,
-  formatTime,
   SCOPE_AXES,
   usesScope,
-} from './format';
+} from './flagText';
 import { RolloutControl } from './RolloutControl';
 import { ScopePicker } from './ScopePicker';
 import { ScopeOptions } from './useScopeOptions';
@@ -195,8 +194,8 @@ export function FlagPanel(props: {
             {flag.key}
           </Typography>
           <Typography variant="caption" color="textSecondary">
-            Updated {formatTime(flag.updatedAt)} · created{' '}
-            {formatTime(flag.createdAt)}
+            Updated {formatTime(flag.updatedAt, { seconds: false })} · created{' '}
+            {formatTime(flag.createdAt, { seconds: false })}
             {flag.owner ? ` · owner ${flag.owner}` : ''}
           </Typography>
         </Box>

@@ -1,15 +1,35 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { flagsApiRef } from '../api';
 import {
   aFlag,
   fakeFlagsApi,
   OPERATOR_REFS,
   responseError,
-  STAFF_REFS,
 } from '../testing/fakes';
 import { FlagsPage } from './FlagsPage';
+
+/** The permission API as the server answers an operator: everything allowed. */
+const operatorPermissions = () => mockApis.permission();
+
+/** The permission API as the server answers partner staff: no changes. */
+const staffPermissions = () =>
+  mockApis.permission({
+    authorize: request =>
+      request.permission.attributes.action === 'read'
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+  });
+
+/** The page with no permission decision cached from an earlier test. */
+const page = () => (
+  <FreshPermissions>
+    <FlagsPage />
+  </FreshPermissions>
+);
 
 const flags = [
   aFlag({
@@ -27,21 +47,18 @@ const flags = [
   aFlag({ key: 'beta_mail', type: 'operational', state: 'targeted' }),
 ];
 
-const operatorIdentity = () =>
-  mockApis.identity({ ownershipEntityRefs: OPERATOR_REFS });
-const staffIdentity = () =>
-  mockApis.identity({ ownershipEntityRefs: STAFF_REFS });
-
+/** The table row of a flag (its key cell carries the flag's key). */
 const rowOf = (key: string) =>
   screen
     .getAllByTestId('flag-row')
-    .find(r => r.getAttribute('data-flag-key') === key)!;
+    .find(r => r.getAttribute('data-flag-key') === key)!
+    .closest('tr')!;
 
 describe('FlagsPage', () => {
   it('lists the flags with state, rollout and scope; staff only read', async () => {
     const api = fakeFlagsApi({ listFlags: jest.fn(async () => flags) });
-    renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[flagsApiRef, api], staffPermissions()],
     });
 
     const rows = await screen.findAllByTestId('flag-row');
@@ -76,6 +93,26 @@ describe('FlagsPage', () => {
     ).toHaveAttribute('aria-pressed', 'true');
   });
 
+  it('offers no operator action when the permission API denies, whatever the user’s groups', async () => {
+    const api = fakeFlagsApi({ listFlags: jest.fn(async () => flags) });
+    renderInTestApp(page(), {
+      apis: [
+        [flagsApiRef, api],
+        // signed in as a member of the platform admins group …
+        mockApis.identity({ ownershipEntityRefs: OPERATOR_REFS }),
+        // … but the server's policy says no (e.g. removed from the group since)
+        mockApis.permission({ authorize: AuthorizeResult.DENY }),
+      ],
+      initialRouteEntries: ['/flags?flag=new_billing'],
+    });
+    const panel = await screen.findByTestId('flag-panel');
+    await screen.findAllByTestId('flag-row');
+    for (const name of ['New flag', 'Save', 'Kill switch', 'Delete']) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+    expect(within(panel).queryByLabelText(/Description/)).toBeNull();
+  });
+
   it('opens the flag named in the URL and shows a save in its row', async () => {
     const saved = aFlag({
       key: 'new_billing',
@@ -86,8 +123,8 @@ describe('FlagsPage', () => {
       listFlags: jest.fn(async () => flags),
       updateFlag: jest.fn(async () => saved),
     });
-    renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, api], operatorIdentity()],
+    renderInTestApp(page(), {
+      apis: [[flagsApiRef, api], operatorPermissions()],
       initialRouteEntries: ['/flags?flag=new_billing'],
     });
     const panel = await screen.findByTestId('flag-panel');
@@ -120,8 +157,8 @@ describe('FlagsPage', () => {
       listFlags: jest.fn(async () => flags),
       createFlag: jest.fn(async () => created),
     });
-    renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, api], operatorIdentity()],
+    renderInTestApp(page(), {
+      apis: [[flagsApiRef, api], operatorPermissions()],
     });
     fireEvent.click(await screen.findByRole('button', { name: 'New flag' }));
     const dialog = await screen.findByRole('dialog');
@@ -168,8 +205,8 @@ describe('FlagsPage', () => {
           await responseError(400, 'description: must not be empty'),
         ),
     });
-    renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, api], operatorIdentity()],
+    renderInTestApp(page(), {
+      apis: [[flagsApiRef, api], operatorPermissions()],
     });
     expect(await screen.findByText('No flags yet')).toBeInTheDocument();
     fireEvent.click(await screen.findByRole('button', { name: 'New flag' }));
@@ -197,8 +234,8 @@ describe('FlagsPage', () => {
       listFlags: jest.fn(async () => flags),
       deleteFlag: jest.fn(async () => undefined),
     });
-    renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, api], operatorIdentity()],
+    renderInTestApp(page(), {
+      apis: [[flagsApiRef, api], operatorPermissions()],
       initialRouteEntries: ['/flags?flag=beta_mail'],
     });
     const panel = await screen.findByTestId('flag-panel');
@@ -223,10 +260,10 @@ describe('FlagsPage', () => {
       spec,
     });
     const api = fakeFlagsApi({ listFlags: jest.fn(async () => flags) });
-    renderInTestApp(<FlagsPage />, {
+    renderInTestApp(page(), {
       apis: [
         [flagsApiRef, api],
-        operatorIdentity(),
+        operatorPermissions(),
         catalogApiMock({
           entities: [
             entity('Tenant', 'initech', { plan: 'enterprise' }),
@@ -263,8 +300,8 @@ describe('FlagsPage', () => {
 
   it('says when there are no flags, or why they could not be loaded', async () => {
     const api = fakeFlagsApi();
-    const { unmount } = renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, api], staffIdentity()],
+    const { unmount } = renderInTestApp(page(), {
+      apis: [[flagsApiRef, api], staffPermissions()],
     });
     expect(await screen.findByText('No flags yet')).toBeInTheDocument();
     expect(
@@ -283,8 +320,8 @@ describe('FlagsPage', () => {
         );
       }),
     });
-    renderInTestApp(<FlagsPage />, {
-      apis: [[flagsApiRef, failing], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[flagsApiRef, failing], staffPermissions()],
     });
     expect(
       (await screen.findAllByText(/flags database unavailable/)).length,

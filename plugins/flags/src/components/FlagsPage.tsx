@@ -15,9 +15,8 @@ import { flagsApiRef } from '../api';
 import { FlagPanel } from './FlagPanel';
 import { FlagsTable } from './FlagsTable';
 import { NewFlagDialog } from './NewFlagDialog';
-// the portal's one role hook (as the health plugin uses it): hides what the server refuses anyway
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import { useIsOperator } from '@internal/plugin-dezky-catalog';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { flagManagePermission } from '@internal/plugin-flags-common';
 import { useScopeOptions } from './useScopeOptions';
 
 const byKey = (a: Flag, b: Flag) => a.key.localeCompare(b.key);
@@ -62,7 +61,10 @@ function useFlags() {
  */
 export function FlagsPage() {
   const flags = useFlags();
-  const { isOperator } = useIsOperator();
+  // what the server decides now, not the groups of the sign-in
+  const { allowed: canManage } = usePermission({
+    permission: flagManagePermission,
+  });
   const options = useScopeOptions(flags.items);
   const [search, setSearch] = useAppSearchParams();
   const [creating, setCreating] = useState(false);
@@ -77,7 +79,7 @@ export function FlagsPage() {
       return next;
     });
 
-  const newButton = isOperator ? (
+  const newButton = canManage ? (
     <Button
       variant="contained"
       color="primary"
@@ -99,7 +101,7 @@ export function FlagsPage() {
         missing="data"
         title="No flags yet"
         description={
-          isOperator
+          canManage
             ? 'Create the first one with "New flag". A new flag starts off for every tenant.'
             : 'Flags appear here once the platform operators create them.'
         }
@@ -133,7 +135,7 @@ export function FlagsPage() {
           <FlagPanel
             key={selected.key}
             flag={selected}
-            canEdit={isOperator}
+            canEdit={canManage}
             options={options}
             onChanged={flags.put}
             onDeleted={key => {

@@ -1,20 +1,20 @@
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
+import { TableColumn } from '@backstage/core-components';
+import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { Flag } from '@internal/plugin-flags-common';
+import { DezkyTable, formatTime } from '@internal/plugin-dezky-react';
 import { StateChip } from './chips';
-import { formatPct, formatTime, scopeSummary } from './format';
+import { formatPct, scopeSummary } from './flagText';
 
 const useStyles = makeStyles({
-  row: { cursor: 'pointer' },
-  key: { fontFamily: 'monospace' },
+  key: { fontFamily: 'monospace', textAlign: 'left' },
 });
 
-/** Every flag, one row each; clicking a row (or Enter on it) opens its panel. */
+/**
+ * Every flag, one row each, sortable and searchable; the key (a button, so
+ * the keyboard reaches it) or a click on the row opens its panel.
+ */
 export function FlagsTable(props: {
   flags: Flag[];
   selectedKey?: string;
@@ -22,64 +22,82 @@ export function FlagsTable(props: {
 }) {
   const { flags, selectedKey, onSelect } = props;
   const classes = useStyles();
-  return (
-    <Table size="small" aria-label="Feature flags" data-testid="flags-table">
-      <TableHead>
-        <TableRow>
-          <TableCell>Key</TableCell>
-          <TableCell>Type</TableCell>
-          <TableCell>State</TableCell>
-          <TableCell align="right">Rollout</TableCell>
-          <TableCell>Scope</TableCell>
-          <TableCell>Updated</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {flags.map(flag => (
-          <TableRow
-            key={flag.key}
-            hover
-            selected={flag.key === selectedKey}
-            className={classes.row}
-            tabIndex={0}
-            onClick={() => onSelect(flag.key)}
-            onKeyDown={e => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                onSelect(flag.key);
-              }
+  const columns: TableColumn<Flag>[] = [
+    {
+      title: 'Key',
+      field: 'key',
+      highlight: true,
+      render: flag => (
+        <div data-testid="flag-row" data-flag-key={flag.key}>
+          <Link
+            component="button"
+            className={classes.key}
+            onClick={(e: { stopPropagation(): void }) => {
+              e.stopPropagation();
+              onSelect(flag.key);
             }}
-            data-testid="flag-row"
-            data-flag-key={flag.key}
           >
-            <TableCell>
-              <span className={classes.key}>{flag.key}</span>
-              {flag.description && (
-                <Typography
-                  variant="caption"
-                  color="textSecondary"
-                  display="block"
-                >
-                  {flag.description}
-                </Typography>
-              )}
-            </TableCell>
-            <TableCell>{flag.type}</TableCell>
-            <TableCell>
-              <StateChip state={flag.state} />
-            </TableCell>
-            <TableCell align="right" data-testid="flag-pct">
-              {flag.state === 'rollout' ? formatPct(flag.pct) : '—'}
-            </TableCell>
-            <TableCell>
-              {scopeSummary(flag.scope, flag.state, flag.hidden)}
-            </TableCell>
-            <TableCell title={flag.updatedAt} style={{ whiteSpace: 'nowrap' }}>
-              {formatTime(flag.updatedAt)}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+            {flag.key}
+          </Link>
+          {flag.description && (
+            <Typography variant="caption" color="textSecondary" display="block">
+              {flag.description}
+            </Typography>
+          )}
+        </div>
+      ),
+      customFilterAndSearch: (term, flag) =>
+        `${flag.key} ${flag.description}`
+          .toLocaleLowerCase('en-US')
+          .includes(String(term).toLocaleLowerCase('en-US')),
+    },
+    { title: 'Type', field: 'type' },
+    {
+      title: 'State',
+      field: 'state',
+      render: flag => <StateChip state={flag.state} />,
+    },
+    {
+      title: 'Rollout',
+      field: 'pct',
+      type: 'numeric',
+      render: flag => (
+        <span data-testid="flag-pct">
+          {flag.state === 'rollout' ? formatPct(flag.pct) : '—'}
+        </span>
+      ),
+    },
+    {
+      title: 'Scope',
+      sorting: false,
+      render: flag => scopeSummary(flag.scope, flag.state, flag.hidden),
+      customFilterAndSearch: (term, flag) =>
+        scopeSummary(flag.scope, flag.state, flag.hidden)
+          .toLocaleLowerCase('en-US')
+          .includes(String(term).toLocaleLowerCase('en-US')),
+    },
+    {
+      title: 'Updated',
+      field: 'updatedAt',
+      render: flag => (
+        <span title={flag.updatedAt} style={{ whiteSpace: 'nowrap' }}>
+          {formatTime(flag.updatedAt, { seconds: false })}
+        </span>
+      ),
+    },
+  ];
+  return (
+    <div data-testid="flags-table">
+      <DezkyTable<Flag>
+        columns={columns}
+        data={flags}
+        onRowClick={(_event, flag) => flag && onSelect(flag.key)}
+        options={{
+          pageSize: 50,
+          rowStyle: (flag: Flag) =>
+            flag.key === selectedKey ? { background: 'rgba(0,0,0,0.06)' } : {},
+        }}
+      />
+    </div>
   );
 }

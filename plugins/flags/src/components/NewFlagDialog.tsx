@@ -11,7 +11,7 @@ import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 import { Flag, FLAG_TYPES, FlagType } from '@internal/plugin-flags-common';
 import { flagsApiRef, isConflict } from '../api';
-import { changeErrorText, KEY_PATTERN } from './format';
+import { changeErrorText, KEY_PATTERN } from './flagText';
 
 /**
  * "New flag": key, description and type. The flag starts off; the server's

@@ -4,7 +4,7 @@ import InputAdornment from '@material-ui/core/InputAdornment';
 import Slider from '@material-ui/core/Slider';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { roundPct } from './format';
+import { roundPct } from './flagText';
 
 /**
  * The rollout percentage: a slider 0–100 in steps of 0.01 and a numeric

@@ -3,7 +3,7 @@ import Chip from '@material-ui/core/Chip';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Autocomplete from '@material-ui/lab/Autocomplete';
-import { cleanValues } from './format';
+import { cleanValues } from './flagText';
 
 /**
  * A chip picker for one scope axis: pick from the options or type a value

@@ -106,6 +106,3 @@ export const OPERATOR_REFS = [
   'user:default/anna.schmidt',
   PLATFORM_ADMINS_GROUP_REF,
 ];
-
-/** Partner staff's ownership refs. */
-export const STAFF_REFS = ['user:default/bob', 'group:default/nordlicht-staff'];

@@ -235,22 +235,6 @@ export function formatChangeValue(field: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Who did it, as short as it stays recognizable. */
-export function actorLabel(event: FlagHistoryEvent): string {
-  return event.actor.email ?? event.actor.ref ?? event.actor.type;
-}
-
-/** `2026-11-25 18:00` in the browser's time zone. */
-export function formatTime(iso: string | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(
-    d.getHours(),
-  )}:${pad(d.getMinutes())}`;
-}
-
 /** Adds a free-typed value to a list: trimmed, no blanks, no duplicates. */
 export function cleanValues(values: string[]): string[] {
   const out: string[] = [];

@@ -9,7 +9,7 @@ import {
   roundPct,
   scopeSummary,
   hiddenScopeText,
-} from './format';
+} from './flagText';
 
 const scope = (partial: Record<string, string[]> = {}) => ({
   plans: [],

@@ -1,0 +1,123 @@
+import { fireEvent, screen } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { ConfirmDialog } from './ConfirmDialog';
+import { DezkyTable } from './DezkyTable';
+import { PageState } from './PageState';
+import { StatusChip, statusTone } from './StatusChip';
+
+describe('ConfirmDialog', () => {
+  it('asks, and confirms or cancels; busy disables both', async () => {
+    const onConfirm = jest.fn();
+    const onCancel = jest.fn();
+    const { rerender } = await renderInTestApp(
+      <ConfirmDialog
+        open
+        title="Delete beta?"
+        confirmLabel="Delete"
+        danger
+        onConfirm={onConfirm}
+        onCancel={onCancel}
+      >
+        It is gone for every tenant.
+      </ConfirmDialog>,
+    );
+    expect(
+      screen.getByRole('dialog', { name: 'Delete beta?' }),
+    ).toHaveTextContent('It is gone for every tenant.');
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(onConfirm).toHaveBeenCalledTimes(1);
+    expect(onCancel).toHaveBeenCalledTimes(1);
+    rerender(
+      <ConfirmDialog
+        open
+        busy
+        title="Delete beta?"
+        confirmLabel="Delete"
+        onConfirm={onConfirm}
+        onCancel={onCancel}
+      />,
+    );
+    expect(screen.getByRole('button', { name: 'Delete' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+  });
+});
+
+describe('StatusChip', () => {
+  it('reads each status in its tone', async () => {
+    expect(
+      [
+        'ok',
+        'active',
+        'production',
+        'warn',
+        'suspended',
+        'bad',
+        'terminated',
+        'planned',
+        'anything',
+      ].map(statusTone),
+    ).toEqual([
+      'good',
+      'good',
+      'good',
+      'warning',
+      'warning',
+      'bad',
+      'bad',
+      'neutral',
+      'neutral',
+    ]);
+    await renderInTestApp(
+      <StatusChip status="bad" data-testid="health-status" />,
+    );
+    const chip = screen.getByTestId('health-status');
+    expect(chip).toHaveAttribute('data-status', 'bad');
+    expect(chip).toHaveTextContent('bad');
+    expect(chip).toHaveStyle({ background: '#d32f2f' });
+  });
+});
+
+describe('PageState', () => {
+  it('shows the error, the progress, the empty state, or the content', async () => {
+    const content = () => <p>the content</p>;
+    const { rerender } = await renderInTestApp(
+      <PageState loading error={new Error('catalog down')}>
+        {content}
+      </PageState>,
+    );
+    expect(screen.getByText('Error: catalog down')).toBeInTheDocument();
+    rerender(<PageState loading>{content}</PageState>);
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+    rerender(
+      <PageState
+        loading={false}
+        empty={{ title: 'No tenants', description: 'Add one in catalog/' }}
+      >
+        {content}
+      </PageState>,
+    );
+    expect(screen.getByText('No tenants')).toBeInTheDocument();
+    rerender(<PageState loading={false}>{content}</PageState>);
+    expect(screen.getByText('the content')).toBeInTheDocument();
+  });
+});
+
+describe('DezkyTable', () => {
+  it('keeps column headers on one line and pages only past a page', async () => {
+    const data = Array.from({ length: 3 }, (_, i) => ({ name: `t${i}` }));
+    await renderInTestApp(
+      <DezkyTable
+        title="Tenants"
+        columns={[{ title: 'Rollout experiment', field: 'name' }]}
+        data={data}
+      />,
+    );
+    const header = screen.getByRole('columnheader', {
+      name: /Rollout experiment/,
+    });
+    expect(header).toHaveStyle({ whiteSpace: 'nowrap' });
+    expect(screen.getAllByRole('row')).toHaveLength(4);
+    expect(screen.queryByText(/rows/)).toBeNull();
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * The pieces every Dezky portal page shares: the confirmation dialog before
+ * a change, the status chip, the loading/error/empty states, the table and
+ * the formats of times, sizes, counts and durations.
+ *
+ * @packageDocumentation
+ */
+export { ConfirmDialog } from './components/ConfirmDialog';
+export { DezkyTable } from './components/DezkyTable';
+export { FreshPermissions } from './components/FreshPermissions';
+export { PageState } from './components/PageState';
+export {
+  StatusChip,
+  statusTone,
+  type StatusTone,
+} from './components/StatusChip';
+export * from './format';
