@@ -1,6 +1,8 @@
 import { Flag, FlagContext, FlagScope } from '@internal/plugin-flags-common';
 import { createHash } from 'crypto';
 import {
+  compileFlag,
+  compileFlags,
   evaluateFlag,
   isScopeEmpty,
   matchesScope,
@@ -335,5 +337,152 @@ describe('scope helpers', () => {
     expect(() =>
       evaluateFlag({ ...flag('on'), state: 'maybe' as Flag['state'] }, acme),
     ).toThrow('Unknown flag state: maybe');
+  });
+});
+
+/**
+ * docs/flags.md#evaluation written out word for word (arrays, `includes`,
+ * a SHA-256 object per hash): what the compiled evaluation must equal.
+ */
+function reference(f: Flag, ctx: FlagContext) {
+  const lists: Array<[string[], string | undefined]> = [
+    [f.scope.plans, ctx.plan],
+    [f.scope.tenants, ctx.tenant],
+    [f.scope.partners, ctx.partner],
+    [f.scope.environments, ctx.environment],
+  ];
+  const nonEmpty = lists.filter(([list]) => list.length > 0);
+  const matches = nonEmpty.every(
+    ([list, value]) => value !== undefined && list.includes(value),
+  );
+  const { key } = f;
+  if (f.state === 'off') return { key, value: false, reason: 'off' };
+  if (f.state === 'on') return { key, value: true, reason: 'on' };
+  if (f.state === 'targeted') {
+    if (!nonEmpty.length) {
+      return { key, value: false, reason: 'targeted-no-scope' };
+    }
+    return matches
+      ? { key, value: true, reason: 'targeted-match' }
+      : { key, value: false, reason: 'targeted-no-match' };
+  }
+  if (!matches) return { key, value: false, reason: 'rollout-scope-mismatch' };
+  const bucket =
+    createHash('sha256')
+      .update(`${ctx.tenant}:${key}`, 'utf8')
+      .digest()
+      .readUInt32BE(0) % 10_000;
+  return bucket < Math.round(f.pct * 100)
+    ? { key, value: true, reason: 'rollout-in', bucket }
+    : { key, value: false, reason: 'rollout-out', bucket };
+}
+
+describe('compileFlag, compileFlags', () => {
+  /** A small deterministic PRNG (mulberry32). */
+  const prng = (seed: number) => {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  };
+
+  it('answers exactly as the rules, written out, for 400 random flags x 300 random tenants', () => {
+    const rnd = prng(7);
+    const pick = (values: string[]) =>
+      values.filter(() => rnd() < 0.3).slice(0, 1 + Math.floor(rnd() * 3));
+    const PLANS = ['starter', 'business', 'enterprise', 'Business'];
+    const PARTNERS = ['nordlicht-it', 'alpenwerk-systems', 'baltic-bytes'];
+    const TENANTS = Array.from({ length: 30 }, (_, i) => `t-${i}`).concat([
+      'müller',
+      'ACME',
+      'acme',
+    ]);
+    const ENVS = ['production', 'staging', 'development'];
+    const STATES: Flag['state'][] = ['off', 'on', 'targeted', 'rollout'];
+    const PCTS = [0, 0.01, 0.29, 12.5, 33.33, 50, 68.06, 68.07, 99.99, 100];
+    const flags = Array.from({ length: 400 }, (_, i) =>
+      flag(
+        STATES[i % 4],
+        rnd() < 0.25
+          ? {}
+          : {
+              plans: pick(PLANS),
+              tenants: pick(TENANTS),
+              partners: pick(PARTNERS),
+              environments: pick(ENVS),
+            },
+        STATES[i % 4] === 'rollout' ? PCTS[i % PCTS.length] : 0,
+        `flag_${i}`,
+      ),
+    );
+    const contexts: FlagContext[] = Array.from({ length: 300 }, () => ({
+      tenant: TENANTS[Math.floor(rnd() * TENANTS.length)],
+      ...(rnd() < 0.9 && { plan: PLANS[Math.floor(rnd() * PLANS.length)] }),
+      ...(rnd() < 0.7 && {
+        partner: PARTNERS[Math.floor(rnd() * PARTNERS.length)],
+      }),
+      environment: ENVS[Math.floor(rnd() * ENVS.length)],
+    }));
+    const compiled = compileFlags(flags);
+    const reasons = new Set<string>();
+    const wrong: string[] = [];
+    const same = (a: object, b: object) =>
+      JSON.stringify(a) === JSON.stringify(b);
+    for (const ctx of contexts) {
+      const all = compiled.evaluateAll(ctx);
+      flags.forEach((f, i) => {
+        const expected = reference(f, ctx);
+        reasons.add(expected.reason);
+        const answers = [
+          all[i],
+          compiled.get(f.key)!.evaluate(ctx),
+          evaluateFlag(f, ctx),
+        ];
+        if (!answers.every(a => same(a, expected))) {
+          wrong.push(
+            `${f.key} ${JSON.stringify(ctx)}: ${JSON.stringify(answers)}`,
+          );
+        }
+      });
+    }
+    expect(wrong).toEqual([]);
+    // every reason was reached
+    expect(reasons.size).toBe(8);
+  });
+
+  it('keeps the flag as it was when compiled, and the order and keys it was given', () => {
+    const f = flag('targeted', { plans: ['business'] });
+    const compiled = compileFlag(f);
+    f.scope.plans.push('enterprise');
+    f.state = 'on';
+    expect(compiled.evaluate(kiel).reason).toBe('targeted-no-match');
+    const set = compileFlags([flag('on', {}, 0, 'b'), flag('off', {}, 0, 'a')]);
+    expect(set.list.map(c => c.key)).toEqual(['b', 'a']);
+    expect(set.evaluateAll(acme).map(e => e.key)).toEqual(['b', 'a']);
+    expect(set.get('c')).toBeUndefined();
+  });
+
+  it('shares frozen answers that do not depend on the bucket; a rollout answer is new each time', () => {
+    const targeted = compileFlag(flag('targeted', { plans: ['business'] }));
+    expect(targeted.evaluate(acme)).toBe(targeted.evaluate(acme));
+    expect(Object.isFrozen(targeted.evaluate(acme))).toBe(true);
+    const rollout = compileFlag(flag('rollout', {}, 50));
+    expect(rollout.evaluate(acme)).not.toBe(rollout.evaluate(acme));
+    expect(rollout.evaluate(acme)).toEqual(rollout.evaluate(acme));
+  });
+
+  it('fails the evaluation of a flag with an unknown state only', () => {
+    const set = compileFlags([
+      flag('on', {}, 0, 'fine'),
+      { ...flag('on', {}, 0, 'broken'), state: 'maybe' as Flag['state'] },
+    ]);
+    expect(set.get('fine')!.evaluate(acme).value).toBe(true);
+    expect(() => set.get('broken')!.evaluate(acme)).toThrow(
+      'Unknown flag state: maybe',
+    );
   });
 });

@@ -6,11 +6,15 @@
  * @packageDocumentation
  */
 export {
+  compileFlag,
+  compileFlags,
   evaluateFlag,
   isScopeEmpty,
   matchesScope,
   rolloutBucket,
   rolloutThreshold,
+  type CompiledFlag,
+  type CompiledFlags,
 } from './evaluate';
 export {
   flagTenantPermissionRules,

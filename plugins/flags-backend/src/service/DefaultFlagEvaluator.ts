@@ -3,7 +3,7 @@ import {
   FlagContext,
   FlagEvaluation,
 } from '@internal/plugin-flags-common';
-import { evaluateFlag } from '@internal/plugin-flags-node';
+import { CompiledFlags, compileFlags } from '@internal/plugin-flags-node';
 import { FlagStore } from '../database/FlagStore';
 import { FlagEvaluator } from './FlagEvaluator';
 import { FlagTenant, TenantDirectory } from './TenantDirectory';
@@ -13,6 +13,8 @@ export interface FlagSnapshot {
   version: string;
   /** Ordered by key. */
   flags: Flag[];
+  /** The same flags compiled for evaluation, once per snapshot. */
+  compiled: CompiledFlags;
 }
 
 /**
@@ -47,7 +49,9 @@ export class DefaultFlagEvaluator implements FlagEvaluator {
     if (cached?.version === version) {
       return cached;
     }
-    const load = this.deps.store.list().then(flags => ({ version, flags }));
+    const load = this.deps.store
+      .list()
+      .then(flags => ({ version, flags, compiled: compileFlags(flags) }));
     this.cached = load;
     return load;
   }
@@ -60,17 +64,16 @@ export class DefaultFlagEvaluator implements FlagEvaluator {
     ctx: FlagContext,
     atVersion?: string,
   ): Promise<FlagEvaluation[]> {
-    const { flags } = await this.snapshot(atVersion);
-    return flags.map(flag => evaluateFlag(flag, ctx));
+    const { compiled } = await this.snapshot(atVersion);
+    return compiled.evaluateAll(ctx);
   }
 
   async evaluateOne(
     key: string,
     ctx: FlagContext,
   ): Promise<FlagEvaluation | undefined> {
-    const { flags } = await this.snapshot();
-    const flag = flags.find(f => f.key === key);
-    return flag ? evaluateFlag(flag, ctx) : undefined;
+    const { compiled } = await this.snapshot();
+    return compiled.get(key)?.evaluate(ctx);
   }
 
   async contextFor(

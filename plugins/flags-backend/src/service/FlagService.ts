@@ -3,7 +3,7 @@ import { AuditActor, AuditEventInput } from '@internal/plugin-audit-common';
 import { AuditTrailService } from '@internal/plugin-audit-node';
 import { DezkyTenant, DezkyTenantDirectory } from '@internal/plugin-dezky-node';
 import { Flag, FlagEvaluation, FlagScope } from '@internal/plugin-flags-common';
-import { evaluateFlag } from '@internal/plugin-flags-node';
+import { compileFlag } from '@internal/plugin-flags-node';
 import { Knex } from 'knex';
 import { FlagStore } from '../database/FlagStore';
 import {
@@ -378,8 +378,9 @@ export class FlagService {
       visibility.allows(t),
     );
     const { evaluator } = this.deps;
+    const compiled = compileFlag(flag);
     const matching = visible.filter(
-      t => evaluateFlag(flag, evaluator.contextOf(t)).value,
+      t => compiled.evaluate(evaluator.contextOf(t)).value,
     ).length;
     return { matching, total: visible.length };
   }
@@ -394,7 +395,7 @@ export class FlagService {
     visibility: TenantVisibility,
   ): Promise<Array<{ tenant: string; flags: FlagEvaluation[] }>> {
     const { evaluator, tenants } = this.deps;
-    const { flags } = await evaluator.snapshot();
+    const { compiled } = await evaluator.snapshot();
     const seen = new Set<string>();
     const results = [];
     for (const name of names) {
@@ -406,7 +407,7 @@ export class FlagService {
       const context = evaluator.contextOf(tenant);
       results.push({
         tenant: tenant.name,
-        flags: flags.map(flag => evaluateFlag(flag, context)),
+        flags: compiled.evaluateAll(context),
       });
     }
     return results;
