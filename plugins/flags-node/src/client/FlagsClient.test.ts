@@ -1,4 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { CatalogTenantDirectory } from '@internal/plugin-dezky-node';
 import { Flag } from '@internal/plugin-flags-common';
 import { notifyFlagsChanged } from './changes';
 import { FlagsClient } from './FlagsClient';
@@ -17,34 +19,33 @@ const flag = (key: string, state: Flag['state'], extra: Partial<Flag> = {}) =>
     ...extra,
   } as Flag);
 
+const tenant = (name: string, spec: object) => ({
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name, namespace: 'default' },
+  spec: { owner: 'group:default/x', seats: 1, ...spec },
+});
+
 const TENANTS = [
-  {
-    kind: 'Tenant',
-    metadata: { name: 'acme' },
-    spec: { plan: 'business', partner: 'nordlicht-it' },
-  },
-  {
-    kind: 'Tenant',
-    metadata: { name: 'kiel-klinik' },
-    spec: { plan: 'enterprise' },
-  },
-  {
-    kind: 'Tenant',
-    metadata: { name: 'riga-design' },
-    spec: { plan: 'business', partner: 'partner:default/baltic-bytes' },
-  },
+  tenant('acme', { plan: 'business', partner: 'nordlicht-it' }),
+  tenant('kiel-klinik', { plan: 'enterprise' }),
+  tenant('riga-design', {
+    plan: 'business',
+    partner: 'partner:default/baltic-bytes',
+  }),
 ];
 
-/** A fake flags backend and catalog behind `fetch`. */
+/** A fake flags backend behind `fetch`, and the catalog's tenants. */
 function backend() {
   const state = {
     version: 1,
     flags: [] as Flag[],
     flagRequests: 0,
     notModified: 0,
-    catalogRequests: 0,
     down: false,
   };
+  const catalog = catalogServiceMock({ entities: TENANTS });
+  const catalogReads = jest.spyOn(catalog, 'getEntities');
   const fetch = jest.fn(async (url: string, init?: RequestInit) => {
     const headers = (init?.headers ?? {}) as Record<string, string>;
     expect(headers.Authorization).toMatch(/^Bearer /);
@@ -58,34 +59,30 @@ function backend() {
       }
       return Response.json({ items: state.flags }, { headers: { etag } });
     }
-    if (url.startsWith('http://backend/api/catalog/entities/by-query')) {
-      state.catalogRequests += 1;
-      const cursor = new URL(url).searchParams.get('cursor');
-      // two pages, to follow the cursor
-      return cursor
-        ? Response.json({ items: TENANTS.slice(2), pageInfo: {} })
-        : Response.json({
-            items: TENANTS.slice(0, 2),
-            pageInfo: { nextCursor: 'page2' },
-          });
-    }
     return new Response('no', { status: 404 });
   });
   const change = (flags: Flag[]) => {
     state.flags = flags;
     state.version += 1;
   };
-  return { state, fetch, change };
+  /** How often the Tenant entities were read from the catalog. */
+  const tenantReads = () =>
+    catalogReads.mock.calls.filter(
+      ([request]) => (request?.filter as { kind?: string })?.kind === 'Tenant',
+    ).length;
+  return { state, fetch, change, catalog, tenantReads };
 }
 
 function client(fake: ReturnType<typeof backend>, pollIntervalMs = 60_000) {
+  const auth = mockServices.auth();
   return new FlagsClient({
     discovery: {
       getBaseUrl: async id => `http://backend/api/${id}`,
       getExternalBaseUrl: async id => `http://backend/api/${id}`,
     },
-    auth: mockServices.auth(),
+    auth,
     logger: mockServices.logger.mock(),
+    tenants: new CatalogTenantDirectory({ catalog: fake.catalog, auth }),
     environment: 'production',
     fetch: fake.fetch as unknown as typeof fetch,
     pollIntervalMs,
@@ -134,9 +131,42 @@ describe('FlagsClient', () => {
     );
     // a partner written as a ref counts by its name
     await expect(flags.isEnabled('baltic', 'riga-design')).resolves.toBe(true);
-    // one read of the flags, one (two-page) read of the catalog
+    // one read of the flags, one of the catalog's tenants
     expect(fake.state.flagRequests).toBe(1);
-    expect(fake.state.catalogRequests).toBe(2);
+    expect(fake.tenantReads()).toBe(1);
+  });
+
+  it('parses tenant refs: another namespace or kind is not the catalog tenant, and a string that is no ref is a tenant name', async () => {
+    const fake = backend();
+    fake.change([
+      flag('acme_only', 'targeted', { scope: { ...EMPTY, tenants: ['acme'] } }),
+      flag('business_only', 'targeted', {
+        scope: { ...EMPTY, plans: ['business'] },
+      }),
+    ]);
+    const flags = make(fake);
+    await expect(
+      flags.isEnabled('business_only', 'Tenant:default/ACME'),
+    ).resolves.toBe(true);
+    await expect(
+      flags.isEnabled('business_only', ' tenant:acme '),
+    ).resolves.toBe(true);
+    // not the catalog's acme: evaluated by the name alone (no plan)
+    await expect(
+      flags.isEnabled('business_only', 'tenant:other/acme'),
+    ).resolves.toBe(false);
+    await expect(
+      flags.isEnabled('acme_only', 'tenant:other/acme'),
+    ).resolves.toBe(true);
+    await expect(
+      flags.isEnabled('business_only', 'group:default/acme'),
+    ).resolves.toBe(false);
+    // not a ref at all: an unknown tenant of that name
+    await expect(flags.isEnabled('acme_only', 'x:')).resolves.toBe(false);
+    await expect(make(fake).evaluate('x:')).resolves.toEqual([
+      { key: 'acme_only', value: false, reason: 'targeted-no-match' },
+      { key: 'business_only', value: false, reason: 'targeted-no-match' },
+    ]);
   });
 
   it('answers false for an unknown flag, and evaluates an unknown tenant without plan or partner', async () => {

@@ -3,12 +3,14 @@ import {
   DiscoveryService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { DezkyTenantDirectory } from '@internal/plugin-dezky-node';
 import {
   Flag,
   FlagContext,
   FlagEvaluation,
 } from '@internal/plugin-flags-common';
-import { evaluateFlag } from '../evaluate';
+import { CompiledFlags, compileFlags } from '../evaluate';
 import { onFlagsChanged } from './changes';
 
 /**
@@ -28,18 +30,11 @@ export interface FlagsService {
   evaluate(tenantRef: string): Promise<FlagEvaluation[]>;
 }
 
-/** A tenant's evaluation context, as the catalog has it. */
-interface TenantContext {
-  tenant: string;
-  plan?: string;
-  partner?: string;
-}
-
 interface Snapshot {
   /** The ETag of the flag list it was read from. */
   etag?: string;
-  /** By key. */
-  flags: Map<string, Flag>;
+  /** Compiled once per snapshot, ordered by key. */
+  flags: CompiledFlags;
 }
 
 /** Options of {@link FlagsClient}. */
@@ -47,25 +42,21 @@ export interface FlagsClientOptions {
   discovery: DiscoveryService;
   auth: AuthService;
   logger: LoggerService;
+  /**
+   * The catalog's tenants (their plans and partners): a
+   * `CatalogTenantDirectory` of `@internal/plugin-dezky-node`, which reads
+   * them with the plugin's own service credentials and keeps them 30 s.
+   */
+  tenants: DezkyTenantDirectory;
   /** The portal's environment (config `flags.environment`). */
   environment: string;
   /** How often the snapshot is revalidated (ms, default 5000). */
   pollIntervalMs?: number;
-  /** How long the tenants read from the catalog are kept (ms, default 30000). */
-  tenantTtlMs?: number;
   /** For tests. */
   fetch?: typeof fetch;
 }
 
-const lower = (s: string) => s.toLocaleLowerCase('en-US');
-
-/** The name part of an entity ref: `partner:default/nordlicht-it` → `nordlicht-it`. */
-function refName(ref: string): string {
-  const afterKind = ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref;
-  return afterKind.includes('/')
-    ? afterKind.slice(afterKind.lastIndexOf('/') + 1)
-    : afterKind;
-}
+const sortByKey = (a: Flag, b: Flag) => (a.key < b.key ? -1 : 1);
 
 /**
  * The flags client: a local snapshot of every flag, evaluated in process
@@ -82,12 +73,11 @@ function refName(ref: string): string {
  * snapshot keeps being used (a warning is logged); before a first snapshot
  * has been read, calls reject.
  *
- * Tenants' plans and partners are read from the catalog (Tenant entities,
- * with the plugin's own service credentials) and kept `tenantTtlMs`.
+ * Tenants' plans and partners come from the tenant directory (the
+ * catalog's Tenant entities, kept 30 s by `CatalogTenantDirectory`).
  */
 export class FlagsClient implements FlagsService {
   private readonly pollIntervalMs: number;
-  private readonly tenantTtlMs: number;
   private readonly fetch: typeof fetch;
   private snapshot?: Snapshot;
   /** Bumped by every in-process change signal. */
@@ -97,14 +87,9 @@ export class FlagsClient implements FlagsService {
   private inflight?: Promise<void>;
   private timer?: ReturnType<typeof setInterval>;
   private unsubscribe?: () => void;
-  private tenants?: {
-    index: Promise<Map<string, TenantContext>>;
-    expires: number;
-  };
 
   constructor(private readonly options: FlagsClientOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
-    this.tenantTtlMs = options.tenantTtlMs ?? 30_000;
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
@@ -114,15 +99,12 @@ export class FlagsClient implements FlagsService {
     if (!flag) {
       return false;
     }
-    return evaluateFlag(flag, await this.contextFor(tenantRef)).value;
+    return flag.evaluate(await this.contextFor(tenantRef)).value;
   }
 
   async evaluate(tenantRef: string): Promise<FlagEvaluation[]> {
     const flags = await this.currentFlags();
-    const context = await this.contextFor(tenantRef);
-    return [...flags.values()]
-      .sort((a, b) => (a.key < b.key ? -1 : 1))
-      .map(flag => evaluateFlag(flag, context));
+    return flags.evaluateAll(await this.contextFor(tenantRef));
   }
 
   /** Stops revalidating (on backend shutdown). */
@@ -149,7 +131,7 @@ export class FlagsClient implements FlagsService {
     this.timer.unref?.();
   }
 
-  private async currentFlags(): Promise<Map<string, Flag>> {
+  private async currentFlags(): Promise<CompiledFlags> {
     this.start();
     // a change signalled while a read was in flight needs one more read
     for (let i = 0; i < 3 && this.freshAt !== this.generation; i++) {
@@ -203,73 +185,34 @@ export class FlagsClient implements FlagsService {
     const body = (await res.json()) as { items: Flag[] };
     this.snapshot = {
       etag: res.headers.get('etag') ?? undefined,
-      flags: new Map(body.items.map(f => [f.key, f])),
+      flags: compileFlags([...body.items].sort(sortByKey)),
     };
   }
 
+  /**
+   * The context of a Tenant ref or name: a catalog tenant's name, plan and
+   * partner; for anything else (not in the catalog, another kind or
+   * namespace, not a ref at all) the name alone.
+   */
   private async contextFor(tenantRef: string): Promise<FlagContext> {
-    const name = refName(tenantRef.trim());
-    const known = (await this.tenantIndex()).get(lower(name));
+    const input = tenantRef.trim();
+    let ref: ReturnType<typeof parseEntityRef> | undefined;
+    try {
+      ref = parseEntityRef(input, {
+        defaultKind: 'tenant',
+        defaultNamespace: 'default',
+      });
+    } catch {
+      ref = undefined; // not a ref: evaluated as an unknown tenant
+    }
+    const known = ref
+      ? await this.options.tenants.byRef(stringifyEntityRef(ref))
+      : undefined;
     return {
-      tenant: known?.tenant ?? name,
+      tenant: known?.name ?? ref?.name ?? input,
       ...(known?.plan !== undefined && { plan: known.plan }),
       ...(known?.partner !== undefined && { partner: known.partner }),
       environment: this.options.environment,
     };
-  }
-
-  private tenantIndex(): Promise<Map<string, TenantContext>> {
-    const now = Date.now();
-    if (!this.tenants || this.tenants.expires <= now) {
-      const index = this.loadTenants();
-      this.tenants = { index, expires: now + this.tenantTtlMs };
-      // a failed read is not kept: the next call tries again
-      index.catch(() => {
-        this.tenants = undefined;
-      });
-    }
-    return this.tenants.index;
-  }
-
-  private async loadTenants(): Promise<Map<string, TenantContext>> {
-    const { discovery, auth } = this.options;
-    const baseUrl = await discovery.getBaseUrl('catalog');
-    const { token } = await auth.getPluginRequestToken({
-      onBehalfOf: await auth.getOwnServiceCredentials(),
-      targetPluginId: 'catalog',
-    });
-    const index = new Map<string, TenantContext>();
-    const fields = 'kind,apiVersion,metadata.name,spec.plan,spec.partner';
-    let query = `filter=kind=tenant&fields=${fields}&limit=500`;
-    for (;;) {
-      const res = await this.fetch(`${baseUrl}/entities/by-query?${query}`, {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      if (!res.ok) {
-        throw new Error(`The catalog answered ${res.status} for the tenants`);
-      }
-      const page = (await res.json()) as {
-        items: Array<{
-          metadata: { name: string };
-          spec?: { plan?: unknown; partner?: unknown };
-        }>;
-        pageInfo?: { nextCursor?: string };
-      };
-      for (const entity of page.items) {
-        const { plan, partner } = entity.spec ?? {};
-        index.set(lower(entity.metadata.name), {
-          tenant: entity.metadata.name,
-          plan: typeof plan === 'string' && plan ? plan : undefined,
-          partner:
-            typeof partner === 'string' && partner
-              ? refName(partner)
-              : undefined,
-        });
-      }
-      const cursor = page.pageInfo?.nextCursor;
-      if (!cursor) break;
-      query = `cursor=${encodeURIComponent(cursor)}&fields=${fields}&limit=500`;
-    }
-    return index;
   }
 }

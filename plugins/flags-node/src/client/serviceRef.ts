@@ -3,6 +3,8 @@ import {
   createServiceFactory,
   createServiceRef,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { CatalogTenantDirectory } from '@internal/plugin-dezky-node';
 import { FlagsClient, FlagsService } from './FlagsClient';
 
 /** The environment when config `flags.environment` is not set. */
@@ -27,12 +29,14 @@ export const flagsServiceRef = createServiceRef<FlagsService>({
         logger: coreServices.logger,
         config: coreServices.rootConfig,
         lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
       },
-      factory({ discovery, auth, logger, config, lifecycle }) {
+      factory({ discovery, auth, logger, config, lifecycle, catalog }) {
         const client = new FlagsClient({
           discovery,
           auth,
           logger,
+          tenants: new CatalogTenantDirectory({ catalog, auth }),
           environment:
             config.getOptionalString('flags.environment') ??
             DEFAULT_FLAGS_ENVIRONMENT,
