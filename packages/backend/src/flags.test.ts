@@ -178,7 +178,11 @@ describe.each(portalDatabases())(
           `/api/flags/flags/${flag.key}`,
           { description: `${flag.description}, changed` },
         );
-        expect(patched.status).toBe(200);
+        if (patched.status !== 200) {
+          throw new Error(
+            `changing ${flag.key}: ${patched.status} ${patched.text}`,
+          );
+        }
       }
     });
 

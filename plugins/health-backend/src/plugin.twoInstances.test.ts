@@ -10,6 +10,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { recordingAuditTrail } from '@internal/plugin-audit-node';
 import {
   describeOnPostgres,
   dezkyTestDatabases,
@@ -151,6 +152,7 @@ describeOnPostgres(
       const backend = await startTestBackend({
         features: [
           healthPlugin,
+          recordingAuditTrail().factory,
           poolOfInstance,
           databaseServiceFactory,
           schedulerServiceFactory,

@@ -86,6 +86,43 @@ describe('CatalogTenantDirectory', () => {
   });
 });
 
+describe('CatalogTenantDirectory after a read that missed', () => {
+  it('reads again when a lookup finds nothing and the read is older than missRefreshMs, at most that often', async () => {
+    let items: object[] = [];
+    const getEntities = jest.fn(async ({ filter }) => ({
+      items: filter.kind === 'Tenant' ? items : [],
+    }));
+    let now = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const directory = new CatalogTenantDirectory(
+        { catalog: { getEntities } as any, auth: mockServices.auth() },
+        30_000,
+        2_000,
+      );
+      // the first read, before the catalog has ingested the tenant
+      await expect(directory.byName('x')).resolves.toBeUndefined();
+      const reads = getEntities.mock.calls.length;
+      items = [tenant('x', { domains: ['x.example'] })];
+      // within missRefreshMs of the read: no second read
+      now += 1_000;
+      await expect(directory.byName('x')).resolves.toBeUndefined();
+      expect(getEntities.mock.calls.length).toBe(reads);
+      // later, a miss reads again and finds it — well before the 30 s ttl
+      now += 1_500;
+      await expect(directory.byDomain('X.example')).resolves.toMatchObject({
+        name: 'x',
+      });
+      expect(getEntities.mock.calls.length).toBe(reads * 2);
+      // a hit reads nothing
+      await directory.byName('x');
+      expect(getEntities.mock.calls.length).toBe(reads * 2);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+});
+
 describe('staticTenantDirectory', () => {
   it('answers the same lookups from fixed tenants and partners', async () => {
     const acme = {

@@ -84,13 +84,22 @@ function buildIndex(tenants: DezkyTenant[], partners: DezkyPartner[]): Index {
   return index;
 }
 
-/** The lookups of a directory over an index read by `index()`. */
-function lookups(index: () => Promise<Index>): TenantDirectory {
+/**
+ * The lookups of a directory over an index read by `index()`. A lookup that
+ * finds nothing asks once more with `{ missed: true }`, so a directory that
+ * caches may read again (a tenant just added to the catalog, or a read taken
+ * before the catalog had ingested everything).
+ */
+function lookups(
+  index: (options?: { missed?: boolean }) => Promise<Index>,
+): TenantDirectory {
+  const find = async (pick: (i: Index) => DezkyTenant | undefined) =>
+    pick(await index()) ?? pick(await index({ missed: true }));
   return {
     all: async () => [...(await index()).byName.values()].sort(byName),
-    byRef: async ref => (await index()).byRef.get(lower(ref)),
-    byName: async name => (await index()).byName.get(lower(name)),
-    byDomain: async domain => (await index()).byDomain.get(lower(domain)),
+    byRef: ref => find(i => i.byRef.get(lower(ref))),
+    byName: name => find(i => i.byName.get(lower(name))),
+    byDomain: domain => find(i => i.byDomain.get(lower(domain))),
     partners: async () => (await index()).partners,
   };
 }
@@ -112,14 +121,18 @@ export function staticTenantDirectory(
 /**
  * Reads the Tenant (and Partner) entities from the catalog with the plugin's
  * own service credentials and keeps them for `ttlMs` (default 30 s): a
- * tenant's new plan, partner or domain takes effect within that time. A failed read is not
- * kept; the next caller tries again.
+ * tenant's new plan, partner or domain takes effect within that time. A
+ * lookup by ref, name or domain that finds nothing reads again when the read
+ * is older than `missRefreshMs` (default 2 s), so a tenant added to the
+ * catalog — or every tenant, when the first read came before the catalog
+ * finished its first ingestion at start-up — is found at once, not 30 s
+ * later. A failed read is not kept; the next caller tries again.
  *
  * @public
  */
 export class CatalogTenantDirectory implements TenantDirectory {
-  private cached?: { index: Promise<Index>; expires: number };
-  private readonly lookups = lookups(() => this.index());
+  private cached?: { index: Promise<Index>; read: number; expires: number };
+  private readonly lookups = lookups(options => this.index(options));
   readonly all = this.lookups.all;
   readonly byRef = this.lookups.byRef;
   readonly byName = this.lookups.byName;
@@ -129,18 +142,25 @@ export class CatalogTenantDirectory implements TenantDirectory {
   constructor(
     private readonly deps: { catalog: CatalogService; auth: AuthService },
     private readonly ttlMs = 30_000,
+    /** A lookup that finds nothing reads again if the read is older than this. */
+    private readonly missRefreshMs = 2_000,
   ) {}
 
-  private index(): Promise<Index> {
+  private index(options?: { missed?: boolean }): Promise<Index> {
     const now = Date.now();
-    if (!this.cached || this.cached.expires <= now) {
+    const stale =
+      !this.cached ||
+      this.cached.expires <= now ||
+      (options?.missed && this.cached.read + this.missRefreshMs <= now);
+    if (stale) {
       const index = this.load();
-      this.cached = { index, expires: now + this.ttlMs };
+      const cached = { index, read: now, expires: now + this.ttlMs };
+      this.cached = cached;
       index.catch(() => {
-        this.cached = undefined;
+        if (this.cached === cached) this.cached = undefined;
       });
     }
-    return this.cached.index;
+    return this.cached!.index;
   }
 
   private async load(): Promise<Index> {
