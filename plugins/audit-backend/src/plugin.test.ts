@@ -524,9 +524,9 @@ describe('AuditService.record', () => {
       outcome: 'success' as const,
       source: 'portal',
     });
-    const events = await Promise.all(
+    const events = (await Promise.all(
       Array.from({ length: 120 }, (_, n) => service.record(input(n))),
-    );
+    )) as AuditEvent[];
     expect(events.map(e => e.action)).toEqual(
       Array.from({ length: 120 }, (_, n) => `test.${n}`),
     );

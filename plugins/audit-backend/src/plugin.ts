@@ -58,6 +58,9 @@ export const auditPlugin = createBackendPlugin({
         permissionsRegistry.addResourceType({
           resourceRef: auditEventResourceRef,
           rules: Object.values(auditEventPermissionRules),
+          // a resourceRef is an event's seq ("42"): its tenant and partner,
+          // for the permission backend's conditional decisions on one event
+          getResources: refs => audit.eventScopes(refs),
         });
         await audit.checkpoint('startup');
         await scheduler.scheduleTask({

@@ -45,6 +45,36 @@ export interface AuditEvent extends AuditEventInput {
   hash: string;
 }
 
+/**
+ * What recording returns in place of an event whose (source, externalId) is
+ * already in the chain but has been moved to the cold archive: not appended
+ * again, and its content is no longer in the database (restore its batch to
+ * read it), so this says where it is — its `seq` and `hash` in the chain and
+ * the archive batch that holds it.
+ */
+export interface ArchivedAuditEventRef {
+  archived: true;
+  seq: number;
+  hash: string;
+  source: string;
+  externalId: string;
+  /** The id of the archive batch (`GET /api/audit/archive/batches`). */
+  batchId: number;
+}
+
+/**
+ * One result of recording an event: the event as appended, the stored event
+ * it duplicates, or — when that one is archived — an {@link ArchivedAuditEventRef}.
+ */
+export type RecordedAuditEvent = AuditEvent | ArchivedAuditEventRef;
+
+/** Whether a recorded result stands for an archived event (see {@link ArchivedAuditEventRef}). */
+export function isArchivedAuditEventRef(
+  event: RecordedAuditEvent,
+): event is ArchivedAuditEventRef {
+  return (event as ArchivedAuditEventRef).archived === true;
+}
+
 /** The kinds of break the verifier reports. */
 export type AuditBreakKind =
   | 'event-hash-mismatch'
@@ -76,7 +106,12 @@ export interface AuditCheckpoint {
   at: string;
   headSeq: number;
   headHash: string;
-  reason: 'startup' | 'interval' | 'threshold' | 'manual';
+  /**
+   * Why it was signed: at `startup`, on the 5-minute `interval`, after 100
+   * new events (`threshold`), right after the first events of a chain that
+   * had no checkpoint (`first-events`), or on demand (`manual`).
+   */
+  reason: 'startup' | 'interval' | 'threshold' | 'first-events' | 'manual';
   kid: string;
   /** Compact JWS (EdDSA / Ed25519) over { headSeq, headHash, at, reason }. */
   jws: string;

@@ -263,16 +263,27 @@ describe.each(databases.eachSupportedId())('cold archive on %p', databaseId => {
   describe.each(
     ARCHIVE_STEPS.flatMap(step => [[step, 1] as const, [step, 2] as const]),
   )('a failure at %s (batch %i)', (step, occurrence) => {
-    it('leaves every event hot or archived once, verifiable, and the next run completes', async () => {
+    it('fails with the error of its own fault, leaves every event hot or archived once, verifiable, and the next run completes', async () => {
       let seen = 0;
+      let injected: Error | undefined;
       const failing = archiveWith({
         faults: (s: ArchiveStep) => {
           if (s === step && ++seen === occurrence) {
-            throw new Error(`injected fault at ${s}`);
+            injected = new Error(`injected fault at ${s} (batch ${seen})`);
+            throw injected;
           }
         },
       });
-      await expect(failing.run()).rejects.toThrow(`injected fault at ${step}`);
+      // the very error the fault threw — not a rollback's, not a lease
+      // error, not one from a later step or batch
+      const failure = await failing.run().then(
+        () => undefined,
+        error => error,
+      );
+      expect(injected?.message).toBe(
+        `injected fault at ${step} (batch ${occurrence})`,
+      );
+      expect(failure).toBe(injected);
 
       // the batches before the failing one are archived, that one is not
       const batches = await new ArchiveStore(knex).batches();
@@ -309,12 +320,13 @@ describe.each(databases.eachSupportedId())('cold archive on %p', databaseId => {
   });
 
   it('removes what a failed run uploaded when the retry archives a different range', async () => {
+    const injected = new Error('injected at after-head');
     const failing = archiveWith({
       faults: s => {
-        if (s === 'after-head') throw new Error('injected');
+        if (s === 'after-head') throw injected;
       },
     });
-    await expect(failing.run()).rejects.toThrow('injected');
+    await expect(failing.run()).rejects.toBe(injected);
     expect(await storage.list()).toHaveLength(2); // 1-100 uploaded, not recorded
     // a clock where only seq 1..39 are due: the pending 1-100 is not retried
     const earlier = new Date(Date.parse(oldAt(40)) + 90 * 24 * HOUR);

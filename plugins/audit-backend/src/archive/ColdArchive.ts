@@ -228,6 +228,7 @@ export class ColdArchive {
     const cutoff = this.cutoff(this.now());
     const done: ArchiveBatchRecord[] = [];
     try {
+      await this.keepArchivedKeys();
       for (;;) {
         const batch = await this.archiveNext(storage, cutoff, holder);
         if (!batch) break;
@@ -389,6 +390,33 @@ export class ColdArchive {
       beforeDelete: () => this.fault('during-delete'),
     });
     return { ...record, id };
+  }
+
+  /**
+   * Keeps the (source, externalId) keys of batches archived before the
+   * archive kept them (migration 20261207100000_archived_external_ids.js
+   * backfills only batches with a restored copy): reads each such batch from
+   * the bucket, checked as `open` checks it, and stores its keys, so that
+   * replays of its events are recognised. A batch that cannot be read is
+   * logged and tried again at the next run. Returns the keys added.
+   */
+  async keepArchivedKeys(): Promise<number> {
+    let added = 0;
+    for (const b of await this.archiveStore.batchesWithoutKeys()) {
+      const opened = await this.open(b);
+      if ('break' in opened) {
+        this.logger.warn(
+          `Audit archive: the event keys of batch ${b.id} (seq ${b.fromSeq}-${b.toSeq}) could not be read (${opened.break.kind}: ${opened.break.actual}); replays of its events are not recognised until they are (next run)`,
+        );
+        continue;
+      }
+      const n = await this.archiveStore.keepKeys(b.id, opened.events);
+      added += n;
+      this.logger.info(
+        `Audit archive: kept ${n} event keys of batch ${b.id} (seq ${b.fromSeq}-${b.toSeq}) read from the bucket`,
+      );
+    }
+    return added;
   }
 
   /**

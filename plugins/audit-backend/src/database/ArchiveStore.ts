@@ -1,4 +1,4 @@
-import { AuditArchiveBatch } from '@internal/plugin-audit-common';
+import { AuditArchiveBatch, AuditEvent } from '@internal/plugin-audit-common';
 import { Knex } from 'knex';
 import { AuditRow } from './AuditStore';
 
@@ -222,7 +222,9 @@ export class ArchiveStore {
   /**
    * In one transaction: checks that `holder` still holds the lease and that
    * the range is still hot as archived (its count, its last hash), records
-   * the batch, clears the pending range, and deletes the range from
+   * the batch, keeps the (source, external_id) keys of its events in
+   * `audit_archived_external_ids` (so a replayed event stays a duplicate:
+   * AuditStore.append), clears the pending range, and deletes the range from
    * `audit_events`. Either all of it commits or none. `hooks` run inside:
    * `beforeRecord` first, `beforeDelete` between recording and deleting
    * (fault injection in tests). Returns the batch's id.
@@ -276,12 +278,19 @@ export class ArchiveStore {
           manifest_sha256: batch.manifestSha256,
           kid: batch.kid,
           archived_at: batch.archivedAt,
+          external_ids_kept: true,
         })
         .returning('id');
       const id = Number(
         typeof inserted === 'object'
           ? (inserted as { id: number }).id
           : inserted,
+      );
+      await tx.raw(
+        `INSERT INTO audit_archived_external_ids (source, external_id, seq, hash, batch_id)
+         SELECT source, external_id, seq, hash, CAST(? AS INTEGER) FROM audit_events
+         WHERE seq BETWEEN ? AND ? AND external_id IS NOT NULL`,
+        [id, batch.fromSeq, batch.toSeq],
       );
       await this.setPending(undefined, tx);
       await options.beforeDelete?.();
@@ -294,6 +303,49 @@ export class ArchiveStore {
         );
       }
       return id;
+    });
+  }
+
+  /** The batches whose events' keys are not (yet) in `audit_archived_external_ids`. */
+  async batchesWithoutKeys(): Promise<ArchiveBatchRecord[]> {
+    const rows = await this.knex('audit_archive_batches')
+      .where({ external_ids_kept: false })
+      .orderBy('from_seq', 'asc');
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Keeps the (source, external_id) keys of a batch's events (read from its
+   * archived object) and marks the batch as kept, in one transaction; keys
+   * already kept are left as they are. Returns how many keys were new.
+   */
+  async keepKeys(batchId: number, events: AuditEvent[]): Promise<number> {
+    const rows = events
+      .filter(e => e.externalId)
+      .map(e => ({
+        source: e.source,
+        external_id: e.externalId,
+        seq: e.seq,
+        hash: e.hash,
+        batch_id: batchId,
+      }));
+    return this.knex.transaction(async tx => {
+      const count = async () =>
+        Number(
+          (await tx('audit_archived_external_ids').count({ n: '*' }).first())
+            ?.n ?? 0,
+        );
+      const before = await count();
+      for (let i = 0; i < rows.length; i += 200) {
+        await tx('audit_archived_external_ids')
+          .insert(rows.slice(i, i + 200))
+          .onConflict(['source', 'external_id'])
+          .ignore();
+      }
+      await tx('audit_archive_batches')
+        .where({ id: batchId })
+        .update({ external_ids_kept: true });
+      return (await count()) - before;
     });
   }
 

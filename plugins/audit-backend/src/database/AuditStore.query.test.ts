@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
-import { AuditEventInput } from '@internal/plugin-audit-common';
+import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
 import { Knex } from 'knex';
 import { verifyChain } from '../services/verifyChain';
 import { AuditEventFilter, AuditStore } from './AuditStore';
@@ -165,11 +165,11 @@ describe.each(databases.eachSupportedId())(
       const store = await AuditStore.create({
         database: mockServices.database({ knex }),
       });
-      const [event] = await store.append([
+      const [event] = (await store.append([
         ev('tenant.updated', {
           metadata: { when: new Date('2026-11-25T01:02:03Z'), gone: undefined },
         }),
-      ]);
+      ])) as AuditEvent[];
       expect(event.metadata).toEqual({ when: '2026-11-25T01:02:03.000Z' });
       await expect(verifyChain(store)).resolves.toMatchObject({
         ok: true,

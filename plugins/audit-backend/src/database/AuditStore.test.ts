@@ -83,6 +83,25 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it('deduplicates an externalId longer than its column (stored as its SHA-256) and a source longer than its column', async () => {
+      const long = event(100, {
+        source: `stalwart-${'s'.repeat(60)}`,
+        externalId: `x-${'y'.repeat(300)}`,
+      });
+      const [first] = await store.append([long]);
+      // before, the lookup used the id as given, found nothing, and the
+      // insert then hit the unique key: every replay failed the whole batch
+      const again = await store.append([long, event(101)]);
+      expect(again[0]).toEqual(first);
+      expect(again[1]).toMatchObject({ seq: 32 });
+      const n = await knex('audit_events').count({ n: '*' }).first();
+      expect(Number(n!.n)).toBe(32);
+      await expect(verifyChain(store)).resolves.toMatchObject({
+        ok: true,
+        verified: 32,
+      });
+    });
+
     it('detects a modified field as event-hash-mismatch at that seq', async () => {
       await knex('audit_events')
         .where({ seq: 12 })

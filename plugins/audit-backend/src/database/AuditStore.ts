@@ -5,8 +5,10 @@ import {
 import {
   AUDIT_GENESIS_HASH,
   AuditCheckpoint,
+  ArchivedAuditEventRef,
   AuditEvent,
   AuditEventInput,
+  RecordedAuditEvent,
 } from '@internal/plugin-audit-common';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
@@ -50,13 +52,14 @@ export type AppendHook = (
   events: AuditEvent[],
 ) => Promise<void>;
 
-const appended = new WeakSet<AuditEvent>();
+const appended = new WeakSet<RecordedAuditEvent>();
 
 /**
  * Whether `append` (in this process) stored this event now, rather than
- * returning an already stored one with the same (source, externalId).
+ * returning an already stored one with the same (source, externalId) — or
+ * a reference to it when it is archived.
  */
-export function wasAppended(event: AuditEvent): boolean {
+export function wasAppended(event: RecordedAuditEvent): boolean {
   return appended.has(event);
 }
 
@@ -107,6 +110,26 @@ export function toRow(e: AuditEvent): AuditRow {
     metadata: e.metadata ? JSON.stringify(e.metadata) : null,
     prev_hash: e.prevHash,
     hash: e.hash,
+  };
+}
+
+/** A row of `audit_archived_external_ids`: the key of an archived event. */
+interface ArchivedKeyRow {
+  source: string;
+  external_id: string;
+  seq: number | string;
+  hash: string;
+  batch_id: number | string;
+}
+
+function archivedRef(r: ArchivedKeyRow): ArchivedAuditEventRef {
+  return {
+    archived: true,
+    seq: Number(r.seq),
+    hash: r.hash,
+    source: r.source,
+    externalId: r.external_id,
+    batchId: Number(r.batch_id),
   };
 }
 
@@ -182,10 +205,12 @@ export class AuditStore {
   /**
    * Appends events in order, durably: they are committed when this resolves.
    * Values wider than their column are cut, whole in `metadata.truncated`.
-   * An event whose (source, externalId) is already stored is not appended
-   * again; the stored one is returned in its place.
+   * An event whose (source, externalId) is already in the chain is not
+   * appended again: the stored event is returned in its place, or, when the
+   * archive has moved it out of `audit_events`, an {@link ArchivedAuditEventRef}
+   * from the keys the archive keeps (`audit_archived_external_ids`).
    */
-  async append(inputs: AuditEventInput[]): Promise<AuditEvent[]> {
+  async append(inputs: AuditEventInput[]): Promise<RecordedAuditEvent[]> {
     if (!inputs.length) return [];
     return this.knex.transaction(async tx => {
       if (this.isPostgres) {
@@ -197,28 +222,51 @@ export class AuditStore {
       let seq = head ? Number(head.seq) : 0;
       let prevHash = head?.hash ?? AUDIT_GENESIS_HASH;
 
-      const withIds = inputs.filter(i => i.externalId);
-      const existing = new Map<string, AuditEvent>();
-      if (withIds.length) {
-        for (const source of new Set(withIds.map(i => i.source))) {
-          const ids = withIds
-            .filter(i => i.source === source)
-            .map(i => i.externalId!);
+      // looked up as stored: a source clipped to its column, an externalId
+      // longer than its column replaced by its SHA-256 (fitColumns)
+      const fittedInputs = inputs.map(fitColumns);
+      const withIds = fittedInputs.filter(i => i.externalId);
+      const existing = new Map<string, RecordedAuditEvent>();
+      const keyOf = (source: string, externalId: string) =>
+        `${source}\u0000${externalId}`;
+      // the hot table first, then the keys of archived events: an archive
+      // run commits its keys and deletes its events in one transaction, so
+      // read in this order (each statement sees what is committed when it
+      // starts) a concurrent run cannot hide a key from both reads
+      for (const table of [
+        'audit_events',
+        'audit_archived_external_ids',
+      ] as const) {
+        const missing = withIds.filter(
+          i => !existing.has(keyOf(i.source, i.externalId!)),
+        );
+        for (const source of new Set(missing.map(i => i.source))) {
+          const ids = [
+            ...new Set(
+              missing.filter(i => i.source === source).map(i => i.externalId!),
+            ),
+          ];
           for (let i = 0; i < ids.length; i += 500) {
-            const rows = await tx<AuditRow>('audit_events')
+            const rows = await tx(table)
               .where({ source })
               .whereIn('external_id', ids.slice(i, i + 500));
-            for (const r of rows)
-              existing.set(`${source}\u0000${r.external_id}`, fromRow(r));
+            for (const r of rows) {
+              existing.set(
+                keyOf(source, r.external_id),
+                table === 'audit_events'
+                  ? fromRow(r)
+                  : archivedRef(r as ArchivedKeyRow),
+              );
+            }
           }
         }
       }
 
-      const out: AuditEvent[] = [];
+      const out: RecordedAuditEvent[] = [];
       const rows: AuditRow[] = [];
-      for (const input of inputs) {
-        const key = input.externalId
-          ? `${input.source}\u0000${input.externalId}`
+      for (const fitted of fittedInputs) {
+        const key = fitted.externalId
+          ? keyOf(fitted.source, fitted.externalId)
           : undefined;
         const stored = key ? existing.get(key) : undefined;
         if (stored) {
@@ -226,7 +274,6 @@ export class AuditStore {
           continue;
         }
         seq += 1;
-        const fitted = fitColumns(input);
         const unhashed = {
           ...fitted,
           tenant: lower(fitted.tenant),
@@ -247,7 +294,7 @@ export class AuditStore {
       for (let i = 0; i < rows.length; i += 200) {
         await tx('audit_events').insert(rows.slice(i, i + 200));
       }
-      const added = out.filter(wasAppended);
+      const added = out.filter(wasAppended) as AuditEvent[];
       for (const hook of this.appendHooks) await hook(tx, added);
       return out;
     });
@@ -340,6 +387,42 @@ export class AuditStore {
       });
     }
     return (await query).map(fromRow);
+  }
+
+  /**
+   * The tenant and partner of the events with these seqs (as the permission
+   * framework's resource refs: decimal strings), in order; `undefined` for a
+   * ref that is not a seq or names no event. Read from the hot table, else
+   * from a restored archive batch.
+   */
+  async scopesOf(
+    refs: string[],
+  ): Promise<Array<{ tenantRef?: string; partnerRef?: string } | undefined>> {
+    const seqs = [
+      ...new Set(refs.filter(r => /^[1-9][0-9]{0,15}$/.test(r)).map(Number)),
+    ].filter(Number.isSafeInteger);
+    const found = new Map<
+      number,
+      { tenantRef?: string; partnerRef?: string }
+    >();
+    for (const table of ['audit_events', 'audit_restored_events']) {
+      const missing = seqs.filter(seq => !found.has(seq));
+      for (let i = 0; i < missing.length; i += 500) {
+        const rows: Pick<AuditRow, 'seq' | 'tenant_ref' | 'partner_ref'>[] =
+          await this.knex(table)
+            .whereIn('seq', missing.slice(i, i + 500))
+            .select('seq', 'tenant_ref', 'partner_ref');
+        for (const r of rows) {
+          found.set(Number(r.seq), {
+            ...(r.tenant_ref ? { tenantRef: r.tenant_ref } : {}),
+            ...(r.partner_ref ? { partnerRef: r.partner_ref } : {}),
+          });
+        }
+      }
+    }
+    return refs.map(ref =>
+      /^[1-9][0-9]{0,15}$/.test(ref) ? found.get(Number(ref)) : undefined,
+    );
   }
 
   async addCheckpoint(c: AuditCheckpoint): Promise<void> {

@@ -1,4 +1,7 @@
-import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
+import {
+  AuditEventInput,
+  RecordedAuditEvent,
+} from '@internal/plugin-audit-common';
 import { wasAppended } from '../database/AuditStore';
 
 /** What an external event type becomes in the chain. */
@@ -271,6 +274,6 @@ export function isoTime(value: unknown): string | undefined {
 }
 
 /** How many of `events` (as `record` returned them) the chain newly appended. */
-export function countAppended(events: AuditEvent[]): number {
+export function countAppended(events: RecordedAuditEvent[]): number {
   return events.filter(wasAppended).length;
 }

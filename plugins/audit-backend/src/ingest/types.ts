@@ -1,5 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
+import {
+  AuditEventInput,
+  RecordedAuditEvent,
+} from '@internal/plugin-audit-common';
 import { TenantDirectory } from '../services/TenantDirectory';
 
 /** Where an ingest saves how far it has read, per source. */
@@ -10,8 +13,11 @@ export interface IngestCursors {
 
 /** What every ingest (Authentik poller, Stalwart webhook, OCIS tailer) is given. */
 export interface IngestContext {
-  /** Appends to the chain; (source, externalId) duplicates are not appended again. */
-  record(inputs: AuditEventInput[]): Promise<AuditEvent[]>;
+  /**
+   * Appends to the chain; (source, externalId) duplicates, archived ones
+   * included, are not appended again (AuditTrailService.record).
+   */
+  record(inputs: AuditEventInput[]): Promise<RecordedAuditEvent[]>;
   cursors: IngestCursors;
   tenants: TenantDirectory;
   logger: LoggerService;

@@ -7,6 +7,7 @@ import {
   AuditEventsPage,
   AuditStatus,
   AuditVerifyResult,
+  RecordedAuditEvent,
 } from '@internal/plugin-audit-common';
 import { PartnerScopeQuery } from '@internal/plugin-dezky-node';
 import { ColdArchive } from '../archive/ColdArchive';
@@ -20,7 +21,7 @@ import { verifyChain } from './verifyChain';
 
 interface Pending {
   input: AuditEventInput;
-  resolve: (e: AuditEvent) => void;
+  resolve: (e: RecordedAuditEvent) => void;
   reject: (e: Error) => void;
 }
 
@@ -63,6 +64,15 @@ export class AuditService {
     private readonly signer?: CheckpointSigner,
     private readonly maxBatch = 500,
     private readonly checkpointEvery = 100,
+    private readonly options: {
+      /**
+       * Sign a checkpoint (reason `first-events`) right after the first
+       * events are stored when no checkpoint exists yet, instead of waiting
+       * for the 5-minute interval. The plugin's chain (factories.ts) does;
+       * tests that count checkpoints leave it off.
+       */
+      checkpointFirstEvents?: boolean;
+    } = {},
   ) {}
   private lastCheckpointSeq = 0;
   private checkpointing?: Promise<unknown>;
@@ -100,15 +110,19 @@ export class AuditService {
     return this.coldArchive;
   }
 
-  record(input: AuditEventInput): Promise<AuditEvent> {
-    return new Promise<AuditEvent>((resolve, reject) => {
+  /**
+   * Records one event; resolves once it is committed, with the event, or
+   * with what it duplicates (see AuditStore.append).
+   */
+  record(input: AuditEventInput): Promise<RecordedAuditEvent> {
+    return new Promise<RecordedAuditEvent>((resolve, reject) => {
       this.queue.push({ input: normalizeInput(input), resolve, reject });
       this.flush();
     });
   }
 
   /** Records several events, in order; resolves when all are committed. */
-  recordAll(inputs: AuditEventInput[]): Promise<AuditEvent[]> {
+  recordAll(inputs: AuditEventInput[]): Promise<RecordedAuditEvent[]> {
     return Promise.all(inputs.map(input => this.record(input)));
   }
 
@@ -122,12 +136,22 @@ export class AuditService {
         events => {
           batch.forEach((p, i) => p.resolve(events[i]));
           const headSeq = Math.max(0, ...events.map(e => e.seq));
-          if (
-            this.signer &&
-            headSeq - this.lastCheckpointSeq >= this.checkpointEvery &&
-            !this.checkpointing
-          ) {
-            this.checkpointing = this.checkpoint('threshold')
+          let signing: Promise<unknown> | undefined;
+          if (this.signer && !this.checkpointing) {
+            if (headSeq - this.lastCheckpointSeq >= this.checkpointEvery) {
+              signing = this.checkpoint('threshold');
+            } else if (
+              this.options.checkpointFirstEvents &&
+              this.lastCheckpointSeq === 0 &&
+              headSeq > 0
+            ) {
+              // no checkpoint known to this instance yet: one query, then it
+              // signs or learns of another instance's (and is not asked again)
+              signing = this.checkpointIfNone();
+            }
+          }
+          if (signing) {
+            this.checkpointing = signing
               .catch(e => this.logger.error(`Audit checkpoint failed: ${e}`))
               .finally(() => {
                 this.checkpointing = undefined;
@@ -145,6 +169,26 @@ export class AuditService {
         this.flushing = false;
         this.flush();
       });
+  }
+
+  /** Resolves once no checkpoint is being signed in the background (tests). */
+  async checkpointsSettled(): Promise<void> {
+    while (this.checkpointing) await this.checkpointing;
+  }
+
+  /**
+   * After the first events of a chain without any checkpoint: signs one
+   * (`first-events`), so the Audit page shows a signed head soon rather than
+   * after the next 5-minute interval. When a checkpoint exists (e.g. another
+   * instance signed it), only notes its head, so this is not asked again.
+   */
+  private async checkpointIfNone() {
+    const latest = await this.store.latestCheckpoint();
+    if (latest) {
+      this.lastCheckpointSeq = Math.max(this.lastCheckpointSeq, latest.headSeq);
+      return undefined;
+    }
+    return this.checkpoint('first-events');
   }
 
   /**
@@ -230,6 +274,16 @@ export class AuditService {
     return this.merkle.consistencyProof(from, to);
   }
   // --- end Merkle tree ---
+
+  /**
+   * The tenant and partner of events by their resource refs (the seq as a
+   * decimal string), `undefined` for one that names no event: what the
+   * permission framework applies a conditional decision to (`getResources`
+   * of the `audit-event` resource type, plugin.ts).
+   */
+  eventScopes(refs: string[]) {
+    return this.store.scopesOf(refs);
+  }
 
   /** The head and newest checkpoint, for the tamper-evidence card. */
   async status(): Promise<AuditStatus> {

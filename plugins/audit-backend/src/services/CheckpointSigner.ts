@@ -16,7 +16,7 @@ export interface CheckpointClaims {
   headSeq: number;
   headHash: string;
   at: string;
-  reason: 'startup' | 'interval' | 'threshold' | 'manual';
+  reason: 'startup' | 'interval' | 'threshold' | 'first-events' | 'manual';
 }
 
 type KeyLike = Awaited<ReturnType<typeof importPKCS8>>;

@@ -93,6 +93,99 @@ describe.each(databases.eachSupportedId())(
       expect(all[1].headSeq).toBeGreaterThanOrEqual(125);
     });
 
+    describe('on a chain without checkpoints', () => {
+      let fresh: AuditStore;
+      let firstEvents: AuditService;
+      let latestCalls: jest.SpyInstance;
+
+      beforeEach(async () => {
+        fresh = await AuditStore.create({
+          database: mockServices.database({
+            knex: await databases.init(databaseId),
+          }),
+        });
+        latestCalls = jest.spyOn(fresh, 'latestCheckpoint');
+        firstEvents = new AuditService(
+          fresh,
+          mockServices.logger.mock(),
+          await CheckpointSigner.fromConfig(
+            signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+          ),
+          500,
+          100,
+          { checkpointFirstEvents: true },
+        );
+      });
+
+      it('signs a first-events checkpoint right after its first events, and not again on later appends', async () => {
+        await expect(
+          firstEvents.checkpoint('startup'),
+        ).resolves.toBeUndefined(); // empty: nothing to sign
+        await firstEvents.record(event(1));
+        await firstEvents.checkpointsSettled();
+        const [first, ...more] = await fresh.checkpoints();
+        expect(more).toEqual([]);
+        expect(first).toMatchObject({
+          reason: 'first-events',
+          headSeq: 1,
+          kid: 'k1',
+        });
+        const asked = latestCalls.mock.calls.length;
+
+        for (let i = 2; i <= 40; i++) await firstEvents.record(event(i));
+        await firstEvents.checkpointsSettled();
+        expect(await fresh.checkpoints()).toHaveLength(1);
+        // not signed, nor even asked for, per append
+        expect(latestCalls).toHaveBeenCalledTimes(asked);
+        await expect(firstEvents.verify()).resolves.toMatchObject({
+          ok: true,
+          verified: 40,
+          checkpoints: 1,
+        });
+        // the threshold still counts from it: 100 events after seq 1
+        for (let i = 41; i <= 101; i++) await firstEvents.record(event(i));
+        await firstEvents.checkpointsSettled();
+        expect((await fresh.checkpoints()).map(c => c.reason)).toEqual([
+          'first-events',
+          'threshold',
+        ]);
+      });
+
+      it('signs none when another instance already signed one', async () => {
+        const other = new AuditService(
+          fresh,
+          mockServices.logger.mock(),
+          await CheckpointSigner.fromConfig(
+            signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+          ),
+        );
+        await other.record(event(1));
+        await other.checkpoint('manual');
+        latestCalls.mockClear();
+        await firstEvents.record(event(2));
+        await firstEvents.checkpointsSettled();
+        await firstEvents.record(event(3));
+        await firstEvents.checkpointsSettled();
+        expect((await fresh.checkpoints()).map(c => c.reason)).toEqual([
+          'manual',
+        ]);
+        expect(latestCalls).toHaveBeenCalledTimes(1);
+      });
+
+      it('signs nothing on its own without the option', async () => {
+        const plain = new AuditService(
+          fresh,
+          mockServices.logger.mock(),
+          await CheckpointSigner.fromConfig(
+            signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+          ),
+        );
+        await plain.record(event(1));
+        await plain.checkpointsSettled();
+        expect(await fresh.checkpoints()).toEqual([]);
+      });
+    });
+
     it('detects a forged checkpoint signature', async () => {
       const forger = await CheckpointSigner.fromConfig(
         signerConfig({ kid: 'k1', privateKey: keyPair().privateKey }),

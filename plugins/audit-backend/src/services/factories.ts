@@ -50,9 +50,10 @@ export const auditChainServiceFactory = createServiceFactory({
     if (built) {
       auditLogger.info(`Audit Merkle tree: built ${built} leaves`);
     }
-    return new AuditService(store, auditLogger, signer).useMerkle(
-      new MerkleService(merkle, signer, transparencyOrigin(config)),
-    );
+    // a fresh chain signs its first checkpoint right after its first events
+    return new AuditService(store, auditLogger, signer, 500, 100, {
+      checkpointFirstEvents: true,
+    }).useMerkle(new MerkleService(merkle, signer, transparencyOrigin(config)));
   },
 });
 
