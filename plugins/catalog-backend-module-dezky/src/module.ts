@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { portalOperatePermission } from '@internal/plugin-dezky-catalog-common';
 import { dezkyCatalogPermissionRules } from '@internal/plugin-dezky-node';
 import { CatalogRefLookup } from './CatalogRefLookup';
 import { DezkyEntitiesProcessor } from './DezkyEntitiesProcessor';
@@ -26,6 +27,8 @@ export const catalogModuleDezky = createBackendModule({
         processing.addProcessor(new DezkyEntitiesProcessor(refs));
         // the rules the Dezky permission policy uses to scope catalog reads
         permissionsRegistry.addPermissionRules(dezkyCatalogPermissionRules);
+        // what the portal shows operators only (docs/security.md)
+        permissionsRegistry.addPermissions([portalOperatePermission]);
       },
     });
   },

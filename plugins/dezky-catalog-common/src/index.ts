@@ -10,3 +10,4 @@ export * from './relations';
 export * from './refs';
 export * from './validate';
 export * from './crossCheck';
+export * from './permissions';

@@ -1,34 +1,45 @@
 import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
-  PLATFORM_ADMINS_GROUP_REF,
+  ownerRef,
   PartnerEntityV1alpha1,
+  portalOperatePermission,
 } from '@internal/plugin-dezky-catalog-common';
 import useAsync from 'react-use/esm/useAsync';
 
 /**
- * The signed-in user's role, for what the UI offers. The server decides what
- * anyone may see or do (the permission policy); this only hides what would be
- * refused anyway.
+ * Whether the signed-in user runs the portal as an operator, as the server's
+ * permission policy decides it now (`dezky.portal.operate`) — not from the
+ * groups in the sign-in token, which would stay stale until the next
+ * sign-in. It only decides what the UI offers; the server checks every
+ * action on its own.
  */
 export function useIsOperator(): { loading: boolean; isOperator: boolean } {
-  const identityApi = useApi(identityApiRef);
-  const { loading, value } = useAsync(async () => {
-    const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
-    return ownershipEntityRefs.includes(PLATFORM_ADMINS_GROUP_REF);
-  }, [identityApi]);
-  return { loading, isOperator: value ?? false };
+  const { loading, allowed } = usePermission({
+    permission: portalOperatePermission,
+  });
+  return { loading, isOperator: allowed };
 }
 
-/** The partners the user is staff of, among the partners they can see. */
+/**
+ * The partners the user is staff of, among the partners they can see: those
+ * whose staff group (`spec.owner`) the user is a member of in the catalog
+ * now (the User entity's memberOf relations), not at sign-in.
+ */
 export function useStaffPartners(partners: PartnerEntityV1alpha1[]) {
   const identityApi = useApi(identityApiRef);
+  const catalogApi = useApi(catalogApiRef);
   return useAsync(async () => {
-    const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
-    const refs = new Set(
-      ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')),
+    const { userEntityRef } = await identityApi.getBackstageIdentity();
+    const user = await catalogApi.getEntityByRef(userEntityRef);
+    const groups = new Set(
+      (user?.relations ?? [])
+        .filter(r => r.type === 'memberOf')
+        .map(r => r.targetRef.toLocaleLowerCase('en-US')),
     );
     return partners.filter(p =>
-      refs.has(p.spec.owner.toLocaleLowerCase('en-US')),
+      groups.has(ownerRef(p)?.toLocaleLowerCase('en-US') ?? ''),
     );
-  }, [identityApi, partners]);
+  }, [identityApi, catalogApi, partners]);
 }

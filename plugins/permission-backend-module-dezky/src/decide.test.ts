@@ -16,6 +16,7 @@ import {
   auditCheckpointCreatePermission,
   auditEventReadPermission,
 } from '@internal/plugin-audit-common';
+import { portalOperatePermission } from '@internal/plugin-dezky-catalog-common';
 import { DezkyAccess } from '@internal/plugin-dezky-node';
 import {
   flagEvaluatePermission,
@@ -162,6 +163,19 @@ describe('decide', () => {
         params: { partnerRefs: ['partner:default/nord'] },
       },
     });
+  });
+
+  it('lets only operators (and services) run the portal as operators', () => {
+    for (const access of [operator, service]) {
+      expect(decide(portalOperatePermission, access)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+    for (const access of [staff, outsider]) {
+      expect(decide(portalOperatePermission, access)).toEqual({
+        result: AuthorizeResult.DENY,
+      });
+    }
   });
 
   it('gives other users no flags at all', () => {

@@ -10,15 +10,19 @@ import { NavContentBlueprint } from '@backstage/plugin-app-react';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
 import { SidebarLogo } from './SidebarLogo';
-import { useIsOperator } from '@internal/plugin-dezky-catalog';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { portalOperatePermission } from '@internal/plugin-dezky-catalog-common';
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
     component: ({ navItems }) => {
-      // The raw catalog browser is for operators; partner staff work from the
-      // Tenants and Partners pages. The server filters both either way.
+      // The raw catalog browser is for operators, as the server's policy
+      // decides now (not the groups of the sign-in); partner staff work from
+      // the Tenants and Partners pages. The server filters both either way.
       // eslint-disable-next-line react-hooks/rules-of-hooks
-      const { isOperator } = useIsOperator();
+      const { allowed: isOperator } = usePermission({
+        permission: portalOperatePermission,
+      });
       const nav = navItems.withComponent(item => (
         <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
       ));
