@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { ConfirmDialog } from './components/ConfirmDialog';
-export { DezkyTable } from './components/DezkyTable';
+export { DezkyTable, type DezkyRowAttributes } from './components/DezkyTable';
 export { FreshPermissions } from './components/FreshPermissions';
 export { PageState } from './components/PageState';
 export {

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { fireEvent, screen } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -119,5 +120,46 @@ describe('DezkyTable', () => {
     expect(header).toHaveStyle({ whiteSpace: 'nowrap' });
     expect(screen.getAllByRole('row')).toHaveLength(4);
     expect(screen.queryByText(/rows/)).toBeNull();
+  });
+
+  it('puts the data attributes of rowProps on each row; rows with an id stay as they are when more come', async () => {
+    const data = [
+      { id: 1, name: 'acme', plan: 'business' },
+      { id: 2, name: 'initech', plan: 'enterprise' },
+    ];
+    function Tenants() {
+      const [rows, setRows] = useState(data);
+      return (
+        <>
+          <button
+            onClick={() =>
+              setRows([...rows, { id: 3, name: 'umbrella', plan: 'x' }])
+            }
+          >
+            More
+          </button>
+          <DezkyTable
+            columns={[
+              { title: 'Name', field: 'name' },
+              { title: 'Plan', field: 'plan' },
+            ]}
+            data={rows}
+            rowProps={t => ({
+              'data-testid': 'tenant-row',
+              'data-name': t.name,
+            })}
+          />
+        </>
+      );
+    }
+    await renderInTestApp(<Tenants />);
+    const rows = screen.getAllByTestId('tenant-row');
+    expect(rows.map(r => r.tagName)).toEqual(['TR', 'TR']);
+    expect(rows[1]).toHaveAttribute('data-name', 'initech');
+    expect(rows[1]).toHaveTextContent('initechenterprise');
+    fireEvent.click(screen.getByRole('button', { name: 'More' }));
+    const after = screen.getAllByTestId('tenant-row');
+    expect(after).toHaveLength(3);
+    expect(after[0]).toBe(rows[0]);
   });
 });
