@@ -4,8 +4,14 @@
  * configuration lives in app-config*.yaml.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { startupFailure } from './startupFailure';
+import { startupLockServiceFactory } from './startupLock';
 
 const backend = createBackend();
+
+// On PostgreSQL, instances start one at a time: the first migrates every
+// plugin's database while the others wait (docs/operations.md#first-start-of-a-cluster).
+backend.add(startupLockServiceFactory);
 
 // Serves the frontend bundle (packages/app) from the backend in production.
 backend.add(import('@backstage/plugin-app-backend'));
@@ -41,4 +47,11 @@ backend.add(import('@internal/plugin-flags-backend'));
 // scheduler, with history (GET /api/health/status, docs/health.md).
 backend.add(import('@internal/plugin-health-backend'));
 
-backend.start();
+// A start that fails (a refused production configuration, an unreachable
+// database, a failed migration) ends the process with the reason on one line
+// of stderr, so an orchestrator sees it and restarts or reports it; the
+// backend would otherwise keep running, never ready.
+backend.start().catch(error => {
+  process.stderr.write(`${startupFailure(error)}\n`);
+  process.exit(1);
+});

@@ -5,3 +5,8 @@
  */
 export { authModuleDezkyOidc as default } from './module';
 export { createDezkySignInResolver, markingSignIns } from './signInResolver';
+export {
+  assertProductionConfig,
+  isProduction,
+  productionConfigProblems,
+} from './productionConfig';

@@ -9,7 +9,7 @@ import {
 } from '@backstage/plugin-auth-node';
 import { auditTrailServiceRef } from '@internal/plugin-audit-node';
 import { createDezkySignInResolver, markingSignIns } from './signInResolver';
-import { assertSessionSecret } from './sessionSecret';
+import { assertProductionConfig } from './productionConfig';
 
 /**
  * The portal's sign-in: the `oidc` provider (Authentik in production, the
@@ -28,7 +28,8 @@ export const authModuleDezkyOidc = createBackendModule({
         trail: auditTrailServiceRef,
       },
       async init({ providers, config, trail }) {
-        assertSessionSecret(config);
+        // production refuses development settings and missing secrets
+        assertProductionConfig(config);
         const { authenticator, isSignIn } = markingSignIns(oidcAuthenticator);
         providers.registerProvider({
           providerId: 'oidc',
