@@ -1,5 +1,4 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
 import { FLAG_STATES, FLAG_TYPES } from '@internal/plugin-flags-common';
 import { z } from 'zod';
 
@@ -27,7 +26,7 @@ export const pct = z
   );
 
 /** A catalog entity name (metadata.name): what tenants, partners and plans are. */
-const CATALOG_NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+export const CATALOG_NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
 const catalogName = z
   .string()
   .trim()
@@ -83,7 +82,6 @@ export const createFlagBody = z
     owner: owner.optional(),
   })
   .strict();
-export type CreateFlagInput = z.output<typeof createFlagBody>;
 
 export const patchFlagBody = z
   .object({
@@ -96,7 +94,6 @@ export const patchFlagBody = z
     owner: owner.nullable().optional(),
   })
   .strict();
-export type PatchFlagInput = z.output<typeof patchFlagBody>;
 
 /**
  * A tenant's name (`acme`) or entity ref (`tenant:default/acme`,
@@ -158,13 +155,3 @@ export const previewBody = z
     scope: scope.default({}),
   })
   .strict();
-export type PreviewInput = z.output<typeof previewBody>;
-
-/** A percentage other than 0 is only for rollouts. */
-export function checkPct(state: string, value: number): void {
-  if (state !== 'rollout' && value !== 0) {
-    throw new InputError(
-      `pct: must be 0 unless state is rollout (state is ${state})`,
-    );
-  }
-}

@@ -6,13 +6,13 @@ import { Flag, FlagEvaluation, FlagScope } from '@internal/plugin-flags-common';
 import { compileFlag } from '@internal/plugin-flags-node';
 import { Knex } from 'knex';
 import { FlagStore } from '../database/FlagStore';
+import { DefaultFlagEvaluator } from './DefaultFlagEvaluator';
 import {
   checkPct,
   CreateFlagInput,
   PatchFlagInput,
   PreviewInput,
-} from '../validation';
-import { DefaultFlagEvaluator } from './DefaultFlagEvaluator';
+} from './inputs';
 
 /** The audit actions of flag changes. */
 export type FlagAction =
