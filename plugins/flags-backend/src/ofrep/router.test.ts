@@ -9,6 +9,7 @@ import express from 'express';
 import request from 'supertest';
 import { FlagEvaluator } from '../service/FlagEvaluator';
 import {
+  BulkAnswers,
   bulkEtag,
   createOfrepRouter,
   ifNoneMatchMatches,
@@ -539,6 +540,65 @@ describe('OFREP router: bulk', () => {
     expect(res.headers['cache-control']).toBeUndefined();
   });
 
+  it('serves the same bytes again for the same context and version without evaluating, and evaluates anew after a change', async () => {
+    const { app, evaluator } = setup();
+    const acme = { context: { targetingKey: 'acme' } };
+    const first = await bulk(app, acme);
+    expect(first.headers['content-type']).toBe(
+      'application/json; charset=utf-8',
+    );
+    const again = await bulk(app, acme);
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(evaluator.calls.evaluateAll).toBe(1);
+    // another context is its own answer
+    const direkt = await bulk(app, { context: { targetingKey: 'direkt' } });
+    expect(direkt.text).not.toBe(first.text);
+    expect(evaluator.calls.evaluateAll).toBe(2);
+    // the same resolved context is the same answer, whatever the request
+    // said besides (acme's catalog plan wins over the context's)
+    await bulk(app, { context: { targetingKey: 'acme', plan: 'starter' } });
+    expect(evaluator.calls.evaluateAll).toBe(2);
+    // a change: a new version, evaluated again
+    evaluator.v++;
+    evaluator.flags = flags.filter(f => f.key !== 'always-on');
+    const changed = await bulk(app, acme);
+    expect(evaluator.calls.evaluateAll).toBe(3);
+    expect(changed.headers.etag).not.toBe(first.headers.etag);
+    expect(changed.body.flags.map((f: { key: string }) => f.key)).not.toContain(
+      'always-on',
+    );
+  });
+
+  it('ignores attributes it does not read, whatever they hold; names the attribute it refuses', async () => {
+    const { app } = setup();
+    const ok = await bulk(app, {
+      context: { targetingKey: 'acme', note: 'a\u0000b', nested: [{}] },
+    });
+    expect(ok.status).toBe(200);
+    const nul = await bulk(app, { context: { targetingKey: 'ac\u0000me' } });
+    expect(nul.status).toBe(400);
+    expect(nul.body).toEqual({
+      errorCode: 'INVALID_CONTEXT',
+      errorDetails: 'context.targetingKey: must not contain a NUL byte',
+    });
+    const plan = await bulk(app, {
+      context: { targetingKey: 'acme', plan: 'a plan' },
+    });
+    expect(plan.body).toEqual({
+      errorCode: 'INVALID_CONTEXT',
+      errorDetails:
+        'context.plan: must be a catalog name (letters, digits, - _ ., at most 63 characters)',
+    });
+    const key = await bulk(app, { context: { targetingKey: ['acme'] } });
+    expect(key.body).toEqual({
+      errorCode: 'INVALID_CONTEXT',
+      errorDetails:
+        'context.targetingKey: must be a tenant name (letters, digits, - _ ., at most 63 characters)',
+    });
+  });
+
   it('names the decoded key in a PARSE_ERROR of the single endpoint', async () => {
     const { app } = setup();
     const res = await request(app)
@@ -572,6 +632,26 @@ describe('OFREP helpers', () => {
     expect(bulkEtag('v1', ctx)).not.toBe(
       bulkEtag('v1', { ...ctx, plan: 'starter' }),
     );
+  });
+
+  it('keeps the answers of the most recent contexts of the current version', () => {
+    const answers = new BulkAnswers(2);
+    const ctx = (tenant: string) => ({ tenant, environment: 'production' });
+    const a = answers.get('v1', ctx('a'));
+    expect(a.etag).toBe(bulkEtag('v1', ctx('a')));
+    answers.setBody(a, Buffer.from('a'));
+    expect(answers.get('v1', ctx('a')).body?.toString()).toBe('a');
+    answers.setBody(answers.get('v1', ctx('b')), Buffer.from('b'));
+    answers.setBody(answers.get('v1', ctx('c')), Buffer.from('c'));
+    // two kept: a (the oldest) is gone
+    expect(answers.get('v1', ctx('a')).body).toBeUndefined();
+    expect(answers.get('v1', ctx('c')).body?.toString()).toBe('c');
+    // a new version drops every answer, and a late body of the old one is
+    // not kept
+    const old = answers.get('v1', ctx('d'));
+    expect(answers.get('v2', ctx('c')).body).toBeUndefined();
+    answers.setBody(old, Buffer.from('d'));
+    expect(answers.get('v2', ctx('d')).body).toBeUndefined();
   });
 
   it('matches If-None-Match lists', () => {

@@ -5,12 +5,19 @@
  * and /api/flags/ofrep/v1/evaluate/flags/{key}. docs/flags.md#openfeature-ofrep
  * describes the protocol as served here.
  */
-import { NotFoundError } from '@backstage/errors';
-import { FlagEvaluation, FlagReason } from '@internal/plugin-flags-common';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { parseInput } from '@internal/plugin-dezky-node';
+import {
+  FlagContext,
+  FlagEvaluation,
+  FlagReason,
+} from '@internal/plugin-flags-common';
 import { createHash } from 'crypto';
 import express from 'express';
 import Router from 'express-promise-router';
+import { z } from 'zod';
 import { FlagEvaluator } from '../service/FlagEvaluator';
+import { CATALOG_NAME, FLAG_KEY_PATTERN } from '../validation';
 
 /** OpenFeature resolution reasons used here. */
 export type OfrepReason = 'STATIC' | 'TARGETING_MATCH' | 'DEFAULT' | 'SPLIT';
@@ -66,11 +73,6 @@ export interface OfrepRouterOptions {
   authorizeTenant(req: express.Request, tenantName: string): Promise<void>;
 }
 
-/** A catalog name (metadata.name, plan key): what targetingKey, plan and partner must look like. */
-const NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
-/** A flag key; anything else cannot name a flag. */
-const FLAG_KEY = /^[a-z0-9_-]{1,64}$/;
-
 class OfrepRequestError extends Error {
   constructor(
     readonly status: 400 | 404,
@@ -86,67 +88,88 @@ interface OfrepRequestContext {
   fallback: { plan?: string; partner?: string };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const NAME_RULE = '(letters, digits, - _ ., at most 63 characters)';
 
-/** An optional catalog name in the context: absent/null → undefined. */
-function optionalName(context: Record<string, unknown>, field: string) {
-  const value = context[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !NAME.test(value)) {
-    throw new OfrepRequestError(
-      400,
-      'INVALID_CONTEXT',
-      `context.${field} must be a catalog name (letters, digits, - _ ., at most 63 characters)`,
-    );
-  }
-  return value;
-}
+/** A catalog name (metadata.name, plan key); absent or null: none. */
+const catalogName = (what: string) => {
+  const message = `must be ${what} ${NAME_RULE}`;
+  return z.string({ error: message }).regex(CATALOG_NAME, message);
+};
+
+/** The body: a JSON object (anything else is PARSE_ERROR). */
+const ofrepBody = z.looseObject({});
+
+/** Its context: a JSON object when present (else INVALID_CONTEXT). */
+const ofrepContext = z.looseObject({});
+
+/**
+ * The attributes we read (INVALID_CONTEXT when one is not a catalog name);
+ * every other attribute is ignored (the environment comes from config).
+ */
+const ofrepAttributes = z.object({
+  context: z.object({
+    targetingKey: catalogName('a tenant name'),
+    plan: catalogName('a catalog name').nullish(),
+    partner: catalogName('a catalog name').nullish(),
+  }),
+});
 
 /**
  * The tenant and the fallback plan/partner of an OFREP request body
- * `{ context: { targetingKey, plan?, partner?, ... } }`. Other context
- * attributes are ignored (the environment comes from config).
+ * `{ context: { targetingKey, plan?, partner?, ... } }`, parsed with zod
+ * into OFREP's error codes: a body that is not an object is PARSE_ERROR, a
+ * missing (absent, null or empty) targetingKey TARGETING_KEY_MISSING, a
+ * context that is not an object or an attribute that is not a catalog name
+ * INVALID_CONTEXT (naming it, as parseInput does).
  */
 export function parseOfrepBody(body: unknown): OfrepRequestContext {
-  const parsed = body === undefined ? {} : body;
-  if (!isObject(parsed)) {
+  const parsed = ofrepBody.safeParse(body ?? {});
+  if (!parsed.success) {
     throw new OfrepRequestError(
       400,
       'PARSE_ERROR',
       'the request body must be a JSON object',
     );
   }
-  const context = parsed.context ?? {};
-  if (!isObject(context)) {
+  const context = ofrepContext.safeParse(parsed.data.context ?? {});
+  if (!context.success) {
     throw new OfrepRequestError(
       400,
       'INVALID_CONTEXT',
       'context must be a JSON object',
     );
   }
-  const key = context.targetingKey;
-  if (key === undefined || key === null || key === '') {
+  const { targetingKey, plan, partner } = context.data;
+  if (
+    targetingKey === undefined ||
+    targetingKey === null ||
+    targetingKey === ''
+  ) {
     throw new OfrepRequestError(
       400,
       'TARGETING_KEY_MISSING',
       'context.targetingKey (the tenant name) is required',
     );
   }
-  if (typeof key !== 'string' || !NAME.test(key)) {
-    throw new OfrepRequestError(
-      400,
-      'INVALID_CONTEXT',
-      'context.targetingKey must be a tenant name (letters, digits, - _ ., at most 63 characters)',
-    );
+  try {
+    // only the attributes read are validated (and checked for NUL bytes):
+    // the others are ignored, whatever they hold
+    const { context: c } = parseInput(ofrepAttributes, {
+      context: { targetingKey, plan, partner },
+    });
+    return {
+      tenant: c.targetingKey,
+      fallback: {
+        plan: c.plan ?? undefined,
+        partner: c.partner ?? undefined,
+      },
+    };
+  } catch (e) {
+    if (e instanceof InputError) {
+      throw new OfrepRequestError(400, 'INVALID_CONTEXT', e.message);
+    }
+    throw e;
   }
-  return {
-    tenant: key,
-    fallback: {
-      plan: optionalName(context, 'plan'),
-      partner: optionalName(context, 'partner'),
-    },
-  };
 }
 
 /** Our evaluation as an OFREP success item. */
@@ -163,23 +186,74 @@ export function toOfrepEvaluation(e: FlagEvaluation): OfrepEvaluation {
   };
 }
 
+/** What the bulk ETag hashes: the flag set's version and the resolved context. */
+function bulkKey(version: string, ctx: FlagContext): string {
+  return JSON.stringify([
+    version,
+    ctx.tenant,
+    ctx.plan ?? null,
+    ctx.partner ?? null,
+    ctx.environment,
+  ]);
+}
+
 /** The bulk ETag: the flag set's version and the resolved context, hashed. */
-export function bulkEtag(
-  version: string,
-  ctx: { tenant: string; plan?: string; partner?: string; environment: string },
-): string {
+export function bulkEtag(version: string, ctx: FlagContext): string {
   const digest = createHash('sha256')
-    .update(
-      JSON.stringify([
-        version,
-        ctx.tenant,
-        ctx.plan ?? null,
-        ctx.partner ?? null,
-        ctx.environment,
-      ]),
-    )
+    .update(bulkKey(version, ctx))
     .digest('base64url');
   return `"${digest.slice(0, 32)}"`;
+}
+
+/** A bulk answer: its ETag and, once evaluated, its JSON body. */
+interface BulkAnswer {
+  version: string;
+  key: string;
+  etag: string;
+  body?: Buffer;
+}
+
+/**
+ * The bulk answers of the most recently asked contexts (at most `max`), by
+ * version and resolved context. The answer is a function of those alone —
+ * the flags at that version, evaluated for that context — so while the
+ * version stays the same, the same context gets the same bytes without
+ * hashing, evaluating or serialising again. A new version drops them all.
+ */
+export class BulkAnswers {
+  private version?: string;
+  private readonly answers = new Map<string, BulkAnswer>();
+
+  constructor(private readonly max = 256) {}
+
+  /** The answer for the context at this version: known, or a new one with its ETag. */
+  get(version: string, ctx: FlagContext): BulkAnswer {
+    if (version !== this.version) {
+      this.answers.clear();
+      this.version = version;
+    }
+    const key = bulkKey(version, ctx);
+    const known = this.answers.get(key);
+    if (known) return known;
+    const answer = { version, key, etag: bulkEtag(version, ctx) };
+    this.keep(answer);
+    return answer;
+  }
+
+  /** Keeps the body of an answer, unless its version is no longer current. */
+  setBody(answer: BulkAnswer, body: Buffer): void {
+    answer.body = body;
+    if (answer.version === this.version) this.keep(answer);
+  }
+
+  private keep(answer: BulkAnswer) {
+    this.answers.delete(answer.key);
+    if (this.answers.size >= this.max) {
+      // the oldest first (a Map iterates in insertion order)
+      this.answers.delete(this.answers.keys().next().value!);
+    }
+    this.answers.set(answer.key, answer);
+  }
 }
 
 /** True when an If-None-Match header value lists the ETag (or is `*`). */
@@ -200,6 +274,11 @@ export function ifNoneMatchMatches(
  */
 export function createOfrepRouter(options: OfrepRouterOptions): express.Router {
   const { evaluator, authorizeTenant } = options;
+  const answers = new BulkAnswers();
+  const cacheHeaders = (etag: string) => ({
+    ETag: etag,
+    'Cache-Control': 'private, no-cache',
+  });
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
 
@@ -228,7 +307,7 @@ export function createOfrepRouter(options: OfrepRouterOptions): express.Router {
     const key = req.params.key;
     try {
       const ctx = await resolveContext(req);
-      const evaluation = FLAG_KEY.test(key)
+      const evaluation = FLAG_KEY_PATTERN.test(key)
         ? await evaluator.evaluateOne(key, ctx)
         : undefined;
       if (!evaluation) {
@@ -250,17 +329,23 @@ export function createOfrepRouter(options: OfrepRouterOptions): express.Router {
       // new flags under the old ETag (the next request misses and refreshes),
       // never the old flags under the new one
       const version = await evaluator.version();
-      const etag = bulkEtag(version, ctx);
-      const cacheHeaders = {
-        ETag: etag,
-        'Cache-Control': 'private, no-cache',
-      };
-      if (ifNoneMatchMatches(req.get('if-none-match'), etag)) {
-        res.status(304).set(cacheHeaders).end();
+      const answer = answers.get(version, ctx);
+      if (ifNoneMatchMatches(req.get('if-none-match'), answer.etag)) {
+        res.status(304).set(cacheHeaders(answer.etag)).end();
         return;
       }
-      const evaluations = await evaluator.evaluateAll(ctx, version);
-      res.set(cacheHeaders).json({ flags: evaluations.map(toOfrepEvaluation) });
+      let body = answer.body;
+      if (!body) {
+        const evaluations = await evaluator.evaluateAll(ctx, version);
+        body = Buffer.from(
+          JSON.stringify({ flags: evaluations.map(toOfrepEvaluation) }),
+        );
+        answers.setBody(answer, body);
+      }
+      res
+        .set(cacheHeaders(answer.etag))
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send(body);
     } catch (e) {
       if (!(e instanceof OfrepRequestError)) throw e;
       res
