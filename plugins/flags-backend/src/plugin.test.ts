@@ -65,6 +65,9 @@ const STAFF = 'user:default/jana'; // staff of nordlicht-it
 const OUTSIDER = 'user:default/olaf';
 const NORDLICHT = 'partner:default/nordlicht-it';
 
+/** Users the policy denies everything, whatever their role (a test changes it). */
+const revoked = new Set<string>();
+
 /** As packages/backend's policy decides (permission-backend-module-dezky). */
 function decide(
   permission: Permission,
@@ -74,6 +77,9 @@ function decide(
     type: string;
     userEntityRef?: string;
   };
+  if (principal.userEntityRef && revoked.has(principal.userEntityRef)) {
+    return { result: AuthorizeResult.DENY };
+  }
   if (principal.type === 'service' || principal.userEntityRef === OPERATOR) {
     return { result: AuthorizeResult.ALLOW };
   }
@@ -1044,6 +1050,38 @@ describe('flags API', () => {
       { context: { targetingKey: 'not-in-catalog' } },
     );
     expect(staffUnknown.status).toBe(400);
+  });
+});
+
+describe('a user’s decisions on reading, kept 2 s by the flags plugin', () => {
+  afterEach(() => revoked.clear());
+
+  it('sees a changed decision after at most 2 s; a change is never decided from a kept decision', async () => {
+    const server = await start();
+    const staff = as(server, STAFF);
+    const op = as(server, OPERATOR);
+    const ofrep = () =>
+      staff.post('/api/flags/ofrep/v1/evaluate/flags', {
+        context: { targetingKey: 'acme' },
+      });
+    expect((await ofrep()).status).toBe(200);
+    expect((await op.get('/api/flags/flags')).status).toBe(200);
+    // the policy no longer allows either anything (e.g. they left their
+    // group): a change is refused at once
+    revoked.add(STAFF);
+    revoked.add(OPERATOR);
+    expect(
+      (await op.patch('/api/flags/flags/outbound_mail', { state: 'off' }))
+        .status,
+    ).toBe(403);
+    // reads within 2 s may still be allowed; after 2 s they are refused
+    await new Promise(resolve => setTimeout(resolve, 2_100));
+    expect((await ofrep()).status).toBe(403);
+    expect((await op.get('/api/flags/flags')).status).toBe(403);
+    revoked.clear();
+    await new Promise(resolve => setTimeout(resolve, 2_100));
+    expect((await ofrep()).status).toBe(200);
+    expect((await op.get('/api/flags/flags')).status).toBe(200);
   });
 });
 

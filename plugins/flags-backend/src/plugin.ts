@@ -19,6 +19,7 @@ import {
   notifyFlagsChanged,
 } from '@internal/plugin-flags-node';
 import { FlagStore } from './database/FlagStore';
+import { cacheReadDecisions } from './permissions/cacheReadDecisions';
 import { createRouter } from './router';
 import { DefaultFlagEvaluator } from './service/DefaultFlagEvaluator';
 import { AuditFlagHistory } from './service/FlagHistory';
@@ -92,7 +93,8 @@ export const flagsPlugin = createBackendPlugin({
           await createRouter({
             kit: createRouterKit({
               httpAuth,
-              permissions,
+              // a user's decisions on reading are kept 2 s (docs/flags.md)
+              permissions: cacheReadDecisions(permissions),
               permissionsRegistry,
               tenants,
               refusals: auditRefusals(trail),
