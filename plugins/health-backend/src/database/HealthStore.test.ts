@@ -2,6 +2,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { Knex } from 'knex';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import path from 'node:path';
+import vm from 'node:vm';
 import {
   HealthSample,
   HealthStore,
@@ -328,7 +330,8 @@ describe.each(databases.eachSupportedId())('HealthStore on %p', databaseId => {
     });
   });
 
-  it('keeps an hour raw when its rollup cannot be written', async () => {
+  /** Two samples of A 31 days ago, in the hours 11:00 and 12:00, and a rollup of 11:00 already there. */
+  async function hourAlreadyRolledUp() {
     await store.insert([
       sample(A, 31 * DAY, 'ok', 10),
       sample(A, 31 * DAY + MIN, 'bad', 1500, 'x'),
@@ -343,19 +346,71 @@ describe.each(databases.eachSupportedId())('HealthStore on %p', databaseId => {
       warn: 0,
       bad: 0,
     });
-    const outcome = await store.compact(NOW).then(
-      resolved => ({ resolved }),
-      error => ({ rejected: String(error) }),
-    );
-    expect({
-      outcome,
-      rollups: await knex('health_rollups').select('integration_ref', 'hour'),
-    }).toEqual({
-      outcome: { rejected: expect.stringMatching(/unique|duplicate/i) },
-      rollups: [{ integration_ref: A, hour: at(31 * DAY + HOUR) }],
-    });
+  }
+
+  const refused = new RegExp(
+    `^Health: the hour ${at(31 * DAY + HOUR).replace(
+      /[.]/g,
+      '\\.',
+    )} was not rolled up, its samples stay raw \\(0 samples of earlier hours were\\): .*(UNIQUE constraint failed: health_rollups\\.integration_ref, health_rollups\\.hour|duplicate key value violates unique constraint "health_rollups_ref_hour_uq")`,
+  );
+
+  it('keeps an hour raw when its rollup cannot be written', async () => {
+    await hourAlreadyRolledUp();
+    await expect(store.compact(NOW)).rejects.toThrow(refused);
+    expect(
+      await knex('health_rollups').select('integration_ref', 'hour'),
+    ).toEqual([{ integration_ref: A, hour: at(31 * DAY + HOUR) }]);
     expect(await store.samples(A, at(365 * DAY))).toHaveLength(2);
   });
+
+  // The cause of this test's failures in CI ("did not throw"): better-sqlite3
+  // registers its SqliteError constructor with its native addon once per
+  // process, and jest loads native addons with Node's own require, so in a
+  // worker that ran another SQLite test file first, the driver's errors are
+  // built by that file's SqliteError — another realm, not `instanceof Error`
+  // here — and `rejects.toThrow` reported the refused rollup as no throw at
+  // all. Which files share a worker depends on jest's scheduling (file sizes
+  // on a clean clone, timings after), hence only sometimes, and never when
+  // the file runs alone. The store now throws an Error of its own; this
+  // reproduces that worker deterministically.
+  if (databaseId === 'SQLITE_3') {
+    it("reports a refused rollup as an Error even when the driver's errors come from another realm", async () => {
+      const addon = require(path.join(
+        path.dirname(require.resolve('better-sqlite3/package.json')),
+        'build',
+        'Release',
+        'better_sqlite3.node',
+      ));
+      const foreign = vm.runInNewContext(`
+        function SqliteError(message, code) {
+          Error.call(this, message);
+          Object.defineProperty(this, 'message', { value: '' + message, writable: true, configurable: true });
+          Error.captureStackTrace(this, SqliteError);
+          this.code = code;
+        }
+        Object.setPrototypeOf(SqliteError, Error);
+        Object.setPrototypeOf(SqliteError.prototype, Error.prototype);
+        SqliteError.prototype.name = 'SqliteError';
+        SqliteError;
+      `);
+      addon.setErrorConstructor(foreign);
+      try {
+        await hourAlreadyRolledUp();
+        const error = await store.compact(NOW).then(
+          () => undefined,
+          e => e,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect(error.message).toMatch(refused);
+        // what the store used to let through: an error that is no Error here
+        expect(error.cause).not.toBeInstanceOf(Error);
+        expect(error.cause).toBeInstanceOf(foreign);
+      } finally {
+        addon.setErrorConstructor(require('better-sqlite3/lib/sqlite-error'));
+      }
+    });
+  }
 
   it('gives the uptime per calendar month, newest first, 12 months', async () => {
     const start = Date.parse('2026-12-01T00:00:00.000Z');

@@ -103,6 +103,12 @@ export function percentileOfCounts(
 
 const STATUS_OF_RANK: HealthPoint['status'][] = ['ok', 'warn', 'bad'];
 
+/** The message of an error, also of one from another realm or a non-Error. */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 /** The start of the UTC hour of an ISO time or epoch ms. */
 const hourOf = (t: string | number) =>
   iso(Math.floor(new Date(t).getTime() / HOUR_MS) * HOUR_MS);
@@ -554,7 +560,9 @@ export class HealthStore {
    * per call; each hour is inserted and its samples deleted in one
    * transaction, so a sample is counted exactly once even if a call fails
    * half way. Then deletes rollups past their retention. Returns how many
-   * samples were rolled up and how many rollups deleted.
+   * samples were rolled up and how many rollups deleted. An hour that cannot
+   * be rolled up (e.g. its rollup is already there: the unique key refuses
+   * it) stops the call with an Error naming the hour; its samples stay raw.
    */
   async compact(
     now: number = Date.now(),
@@ -572,7 +580,7 @@ export class HealthStore {
       if (!oldest?.at) break;
       const hour = hourOf(oldest.at);
       const next = iso(Date.parse(hour) + HOUR_MS);
-      rolledUp += await this.knex.transaction(async trx => {
+      const rollUpHour = this.knex.transaction(async trx => {
         const rows: SampleRow[] = await trx('health_samples')
           .select(...SAMPLE_COLUMNS)
           .where('checked_at', '>=', hour)
@@ -602,6 +610,20 @@ export class HealthStore {
         }
         return deleted;
       });
+      try {
+        rolledUp += await rollUpHour;
+      } catch (error) {
+        // an Error of this module whatever the driver threw: better-sqlite3
+        // builds its SqliteError with the constructor registered by the
+        // first copy of the library loaded in the process, which under jest
+        // is another test file's (another realm: not `instanceof Error` here)
+        throw new Error(
+          `Health: the hour ${hour} was not rolled up, its samples stay raw (${rolledUp} samples of earlier hours were): ${messageOf(
+            error,
+          )}`,
+          { cause: error },
+        );
+      }
     }
     await this.knex('health_incidents')
       .where(
