@@ -9,7 +9,14 @@ import useAsync from 'react-use/esm/useAsync';
 import {
   DEZKY_API_VERSION,
   DezkyKind,
+  TenantEntityV1alpha1,
 } from '@internal/plugin-dezky-catalog-common';
+import {
+  TENANT_FACETS_REQUEST,
+  TenantsView,
+  tenantFilterOptions,
+  tenantsPageRequest,
+} from './tenantsQuery';
 
 /** Loads every entity of one Dezky kind that the signed-in user may see. */
 export function useDezkyEntities<T extends Entity>(kind: DezkyKind) {
@@ -21,6 +28,32 @@ export function useDezkyEntities<T extends Entity>(kind: DezkyKind) {
     });
     return items as T[];
   }, [catalogApi, kind]);
+}
+
+/**
+ * One page of the tenants the signed-in user may see, as the view asks
+ * (filters, search, sort, page), with the number of matches. The catalog
+ * does the work; the table shows only `fields`, so rows are partial.
+ */
+export function useTenantsPage(view: TenantsView) {
+  const catalogApi = useApi(catalogApiRef);
+  const request = tenantsPageRequest(view);
+  const key = JSON.stringify(request);
+  return useAsync(async () => {
+    const { items, totalItems } = await catalogApi.queryEntities(request);
+    return { items: items as TenantEntityV1alpha1[], totalItems };
+    // the request is a function of key
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [catalogApi, key]);
+}
+
+/** The partner and plan choices of the tenants filters, and the total. */
+export function useTenantFilterOptions() {
+  const catalogApi = useApi(catalogApiRef);
+  return useAsync(async () => {
+    const { facets } = await catalogApi.getEntityFacets(TENANT_FACETS_REQUEST);
+    return tenantFilterOptions(facets);
+  }, [catalogApi]);
 }
 
 /** One entity the catalog could not accept, with why. */

@@ -4,9 +4,7 @@ import {
 } from '@internal/plugin-dezky-catalog-common';
 import {
   DIRECT,
-  distinct,
   filterPartners,
-  filterTenants,
   integrationsByLifecycle,
   partnersByStatus,
   seatsTotal,
@@ -121,25 +119,9 @@ describe('overview counts', () => {
   });
 });
 
-describe('table filters', () => {
+describe('partners table filters', () => {
   const names = (list: { metadata: { name: string } }[]) =>
     list.map(t => t.metadata.name);
-
-  it.each([
-    [{}, ['acme', 'hafen', 'kiel', 'riga']],
-    [{ partner: 'nord' }, ['acme', 'hafen']],
-    [{ partner: DIRECT }, ['kiel']],
-    [{ plan: 'business' }, ['acme', 'riga']],
-    [{ status: 'active' }, ['acme', 'hafen', 'kiel']],
-    [{ status: 'cancelled' }, ['riga']],
-    [{ text: 'ACME-MAIL' }, ['acme']],
-    [{ text: '  hafen ' }, ['hafen']],
-    [{ text: 'kiel gmbh' }, ['kiel']],
-    [{ partner: 'nord', plan: 'starter' }, ['hafen']],
-    [{ partner: 'nord', text: 'riga' }, []],
-  ])('filterTenants(%j)', (filter, expected) => {
-    expect(names(filterTenants(tenants, filter))).toEqual(expected);
-  });
 
   it('filters partners by status and by text over name, domain and contact', () => {
     const partners = [
@@ -157,9 +139,5 @@ describe('table filters', () => {
       'baltic',
     ]);
     expect(names(filterPartners(partners, { text: 'nobody' }))).toEqual([]);
-  });
-
-  it('lists distinct sorted values for the pickers', () => {
-    expect(distinct(['b', 'a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
   });
 });

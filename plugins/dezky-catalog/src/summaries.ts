@@ -51,42 +51,9 @@ export function integrationsByLifecycle(
   return countBy(integrations, i => i.spec.lifecycle);
 }
 
-/** What the tenants table can be narrowed by. */
-export interface TenantFilter {
-  text?: string;
-  partner?: string;
-  plan?: string;
-  status?: string;
-}
-
 /** The tenant's status, `active` when the YAML leaves it out. */
 export function tenantStatus(tenant: TenantEntityV1alpha1): string {
   return tenant.spec.status ?? 'active';
-}
-
-/** Applies the tenants table's filters; text matches name, title and domains. */
-export function filterTenants(
-  tenants: TenantEntityV1alpha1[],
-  filter: TenantFilter,
-): TenantEntityV1alpha1[] {
-  const text = filter.text?.trim().toLocaleLowerCase();
-  return tenants.filter(t => {
-    if (filter.partner && (t.spec.partner ?? DIRECT) !== filter.partner)
-      return false;
-    if (filter.plan && t.spec.plan !== filter.plan) return false;
-    if (filter.status && tenantStatus(t) !== filter.status) return false;
-    if (text) {
-      const haystack = [
-        t.metadata.name,
-        t.metadata.title ?? '',
-        ...t.spec.domains,
-      ]
-        .join(' ')
-        .toLocaleLowerCase();
-      if (!haystack.includes(text)) return false;
-    }
-    return true;
-  });
 }
 
 /** What the partners table can be narrowed by. */
@@ -116,9 +83,4 @@ export function filterPartners(
     }
     return true;
   });
-}
-
-/** Distinct values, sorted, for filter pickers. */
-export function distinct(values: string[]): string[] {
-  return [...new Set(values)].sort((a, b) => a.localeCompare(b));
 }

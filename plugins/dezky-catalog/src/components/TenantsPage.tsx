@@ -1,132 +1,283 @@
-import { Table, TableColumn } from '@backstage/core-components';
+import { useEffect, useMemo, useState } from 'react';
+import {
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+  WarningPanel,
+} from '@backstage/core-components';
+import { useAppSearchParams } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   TENANT_STATUSES,
   TenantEntityV1alpha1,
+  tenantPartnerRef,
 } from '@internal/plugin-dezky-catalog-common';
-import { useDezkyEntities } from '../hooks';
-import { DIRECT, distinct, filterTenants, tenantStatus } from '../summaries';
-import { FilterBar, useUrlFilters } from './FilterBar';
-import { StatusChip } from './StatusChip';
+import useDebounce from 'react-use/esm/useDebounce';
+import { useTenantFilterOptions, useTenantsPage } from '../hooks';
+import { DIRECT, tenantStatus } from '../summaries';
+import {
+  FilterOption,
+  TENANT_PAGE_SIZES,
+  TENANT_SORTS,
+  TenantSort,
+  TenantsView,
+  isFiltered,
+  readTenantsView,
+  tenantsViewParams,
+} from '../tenantsQuery';
+import { FilterBar } from './FilterBar';
 import { PageState } from './PageState';
+import { StatusChip } from './StatusChip';
 
-const columns: TableColumn<TenantEntityV1alpha1>[] = [
-  {
-    title: 'Tenant',
-    field: 'metadata.name',
-    highlight: true,
-    render: t => (
-      <EntityRefLink
-        entityRef={t}
-        title={t.metadata.title ?? t.metadata.name}
-      />
-    ),
-  },
-  {
-    title: 'Partner',
-    field: 'spec.partner',
-    render: t =>
-      t.spec.partner ? (
+const nowrap = () => ({ whiteSpace: 'nowrap' as const });
+/** Keeps the catalog's order: the rows of a page arrive sorted. */
+const serverOrder = () => 0;
+
+function columnsFor(view: TenantsView): TableColumn<TenantEntityV1alpha1>[] {
+  const sortable = (sort: TenantSort) => ({
+    customSort: serverOrder,
+    ...(view.sort === sort ? { defaultSort: view.order } : {}),
+  });
+  return [
+    {
+      title: 'Tenant',
+      field: TENANT_SORTS.name,
+      highlight: true,
+      headerStyle: nowrap(),
+      ...sortable('name'),
+      render: t => (
         <EntityRefLink
-          entityRef={`partner:${t.metadata.namespace ?? 'default'}/${
-            t.spec.partner
-          }`}
+          entityRef={t}
+          title={t.metadata.title ?? t.metadata.name}
         />
-      ) : (
-        'Direct'
       ),
-  },
-  { title: 'Plan', field: 'spec.plan' },
-  { title: 'Seats', field: 'spec.seats', type: 'numeric' },
-  {
-    title: 'Primary domain',
-    field: 'spec.domains',
-    render: t => t.spec.domains[0],
-  },
-  {
-    title: 'Status',
-    field: 'spec.status',
-    render: t => <StatusChip status={tenantStatus(t)} />,
-  },
-];
+    },
+    {
+      title: 'Partner',
+      field: 'spec.partner',
+      sorting: false,
+      headerStyle: nowrap(),
+      render: t => {
+        const partner = tenantPartnerRef(t);
+        return partner ? <EntityRefLink entityRef={partner} /> : 'Direct';
+      },
+    },
+    {
+      title: 'Plan',
+      field: TENANT_SORTS.plan,
+      headerStyle: nowrap(),
+      ...sortable('plan'),
+    },
+    {
+      title: 'Seats',
+      field: 'spec.seats',
+      type: 'numeric',
+      sorting: false,
+      headerStyle: nowrap(),
+    },
+    {
+      title: 'Primary domain',
+      field: 'spec.domains',
+      sorting: false,
+      headerStyle: nowrap(),
+      render: t => t.spec.domains?.[0],
+    },
+    {
+      title: 'Status',
+      field: 'spec.status',
+      sorting: false,
+      headerStyle: nowrap(),
+      render: t => <StatusChip status={tenantStatus(t)} />,
+    },
+  ];
+}
 
-/** Every tenant the user may see, with search and partner/plan/status filters. */
+/** The sort a column header stands for, if the catalog can sort by it. */
+function sortOfField(field: unknown): TenantSort | undefined {
+  return (Object.keys(TENANT_SORTS) as TenantSort[]).find(
+    s => TENANT_SORTS[s] === field,
+  );
+}
+
+/** The picker's choices, with the current value kept even when not listed. */
+function withCurrent(
+  options: FilterOption[],
+  value: string,
+): Array<{ value: string; label: string }> {
+  const out = options.map(o => ({
+    value: o.value,
+    label: o.count === undefined ? o.label : `${o.label} (${o.count})`,
+  }));
+  if (value && !options.some(o => o.value === value)) {
+    out.push({ value, label: value === DIRECT ? 'Direct' : value });
+  }
+  return out;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * The tenants the user may see, one page at a time: search, partner / plan /
+ * status filters, sorting, paging and the count are answered by the catalog
+ * (partner staff get only their partners' tenants from it). Everything the
+ * page shows is kept in the URL, so a view can be linked and Back returns to
+ * the previous one.
+ */
 export function TenantsPage() {
-  const { value, loading, error } =
-    useDezkyEntities<TenantEntityV1alpha1>('Tenant');
-  const { values, set } = useUrlFilters(['partner', 'plan', 'status']);
+  const [params, setParams] = useAppSearchParams();
+  const view = readTenantsView(params);
+  const change = (patch: Partial<TenantsView>, replace = false) => {
+    // a new filter, search, sort or page size starts at the first page
+    const next = { ...view, page: 0, ...patch };
+    setParams(previous => tenantsViewParams(next, previous), { replace });
+  };
 
-  const tenants = value ?? [];
+  const page = useTenantsPage(view);
+  const options = useTenantFilterOptions();
+
+  // the search box writes to the URL once typing pauses
+  const [text, setText] = useState(view.q);
+  useEffect(() => setText(view.q), [view.q]);
+  useDebounce(
+    () => {
+      if (text !== view.q) {
+        // refining a search replaces its history entry; starting one pushes
+        change({ q: text }, Boolean(view.q && text));
+      }
+    },
+    300,
+    [text],
+  );
+
+  // a page past the end (fewer matches than the URL's page): the last page
+  const result = page.value;
+  useEffect(() => {
+    if (
+      !page.loading &&
+      result &&
+      result.items.length === 0 &&
+      result.totalItems > 0 &&
+      view.page > 0
+    ) {
+      change({ page: Math.ceil(result.totalItems / view.pageSize) - 1 }, true);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [page.loading, result]);
+
+  const columns = useMemo(
+    () => columnsFor(view),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [view.sort, view.order],
+  );
+
+  const total = options.value?.total;
+  const noTenants =
+    total === 0 || (!isFiltered(view) && result?.totalItems === 0);
+
+  let title = 'Tenants';
+  if (result && total !== undefined) {
+    title = `Tenants (${fmt(result.totalItems)} of ${fmt(total)})`;
+  } else if (result) {
+    title = `Tenants (${fmt(result.totalItems)})`;
+  }
+
   return (
     <PageState
-      loading={loading}
-      error={error}
+      loading={false}
       empty={
-        tenants.length === 0 && {
+        noTenants && {
           title: 'No tenants',
           description:
             'There are no tenants you may see. Operators add tenants as YAML files under catalog/tenants/ (see docs/catalog.md).',
         }
       }
     >
-      {() => <TenantsTable tenants={tenants} values={values} set={set} />}
+      {() => (
+        <>
+          <FilterBar
+            values={{
+              q: text,
+              partner: view.partner,
+              plan: view.plan,
+              status: view.status,
+            }}
+            set={(param, value) =>
+              param === 'q'
+                ? setText(value)
+                : change({ [param]: value } as Partial<TenantsView>)
+            }
+            searchLabel="Search tenants (name, title, domain)"
+            filters={[
+              {
+                param: 'partner',
+                label: 'Partner',
+                options: withCurrent(
+                  options.value?.partners ?? [],
+                  view.partner,
+                ),
+              },
+              {
+                param: 'plan',
+                label: 'Plan',
+                options: withCurrent(options.value?.plans ?? [], view.plan),
+              },
+              {
+                param: 'status',
+                label: 'Status',
+                options: TENANT_STATUSES.map(s => ({ value: s, label: s })),
+              },
+            ]}
+          />
+          {options.error && (
+            <WarningPanel
+              title="Could not load the partner and plan choices"
+              message={options.error.message}
+            />
+          )}
+          {page.error ? (
+            <ResponseErrorPanel error={page.error} />
+          ) : (
+            <Table<TenantEntityV1alpha1>
+              // the header's sort and the rows per page are read when the
+              // table mounts: a new one when the URL changes them (Back)
+              key={`${view.sort}:${view.order}:${view.pageSize}`}
+              title={title}
+              isLoading={page.loading}
+              columns={columns}
+              data={result?.items ?? []}
+              page={view.page}
+              totalCount={result?.totalItems ?? 0}
+              onPageChange={(p, pageSize) =>
+                change({ page: pageSize === view.pageSize ? p : 0, pageSize })
+              }
+              onOrderChange={(index, order) => {
+                const sort = sortOfField(columns[index]?.field);
+                change(
+                  sort && order
+                    ? { sort, order }
+                    : { sort: 'name', order: 'asc' },
+                );
+              }}
+              options={{
+                search: false,
+                paging: true,
+                pageSize: view.pageSize,
+                pageSizeOptions: [...TENANT_PAGE_SIZES],
+                emptyRowsWhenPaging: false,
+                thirdSortClick: false,
+                keepSortDirectionOnColumnSwitch: false,
+                draggable: false,
+                padding: 'dense',
+              }}
+              emptyContent={
+                <div style={{ padding: 16 }}>
+                  No tenant matches these filters.
+                </div>
+              }
+            />
+          )}
+        </>
+      )}
     </PageState>
-  );
-}
-
-function TenantsTable(props: {
-  tenants: TenantEntityV1alpha1[];
-  values: Record<string, string>;
-  set: (param: string, value: string) => void;
-}) {
-  const { tenants, values, set } = props;
-  const rows = filterTenants(tenants, { ...values, text: values.q });
-  return (
-    <>
-      <FilterBar
-        values={values}
-        set={set}
-        searchLabel="Search tenants (name, domain)"
-        filters={[
-          {
-            param: 'partner',
-            label: 'Partner',
-            options: distinct(tenants.map(t => t.spec.partner ?? DIRECT)).map(
-              p => ({
-                value: p,
-                label: p === DIRECT ? 'Direct' : p,
-              }),
-            ),
-          },
-          {
-            param: 'plan',
-            label: 'Plan',
-            options: distinct(tenants.map(t => t.spec.plan)).map(p => ({
-              value: p,
-              label: p,
-            })),
-          },
-          {
-            param: 'status',
-            label: 'Status',
-            options: TENANT_STATUSES.map(s => ({ value: s, label: s })),
-          },
-        ]}
-      />
-      <Table<TenantEntityV1alpha1>
-        title={`Tenants (${rows.length} of ${tenants.length})`}
-        options={{
-          search: false,
-          paging: rows.length > 50,
-          pageSize: 50,
-          padding: 'dense',
-        }}
-        columns={columns}
-        data={rows}
-        emptyContent={
-          <div style={{ padding: 16 }}>No tenant matches these filters.</div>
-        }
-      />
-    </>
   );
 }

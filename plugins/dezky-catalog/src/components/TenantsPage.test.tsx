@@ -1,0 +1,381 @@
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import { coreApis } from '@backstage/frontend-plugin-api';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { TenantEntityV1alpha1 } from '@internal/plugin-dezky-catalog-common';
+import { TENANT_TABLE_FIELDS } from '../tenantsQuery';
+import { TenantsPage } from './TenantsPage';
+
+const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
+
+/** 45 tenants: alpha has the odd ones, beta the even, every fifth is direct. */
+const tenants: TenantEntityV1alpha1[] = Array.from({ length: 45 }, (_, i) => {
+  const n = i + 1;
+  const name = `t${String(n).padStart(2, '0')}`;
+  let partner: string | undefined = n % 2 ? 'alpha' : 'beta';
+  if (n % 5 === 0) partner = undefined;
+  return {
+    apiVersion: 'dezky.io/v1alpha1',
+    kind: 'Tenant',
+    metadata: { namespace: 'default', name, title: `Tenant ${name} GmbH` },
+    spec: {
+      owner: 'group:default/x',
+      ...(partner ? { partner } : {}),
+      plan: ['starter', 'business', 'enterprise'][n % 3],
+      seats: n,
+      domains: [`${name}.example`, `mail.${name}.example`],
+      ...(n % 7 === 0 ? { status: 'suspended' as const } : {}),
+    },
+  };
+});
+
+type Predicate = Record<string, any>;
+const valueAt = (e: any, path: string) =>
+  path.split('.').reduce((v, k) => (v === undefined ? v : v[k]), e);
+
+/** Evaluates the predicates the page sends (a stand-in for the catalog's SQL). */
+function matches(e: TenantEntityV1alpha1, p: Predicate): boolean {
+  if (p.$all) return p.$all.every((x: Predicate) => matches(e, x));
+  if (p.$any) return p.$any.some((x: Predicate) => matches(e, x));
+  if (p.$not) return !matches(e, p.$not);
+  return Object.entries(p).every(([key, want]) => {
+    const got = valueAt(e, key);
+    if (want && typeof want === 'object')
+      return (got !== undefined) === want.$exists;
+    return String(got).toLowerCase() === String(want).toLowerCase();
+  });
+}
+
+/** A catalog over `items`, answering the page's requests as the real one does. */
+function fakeCatalog(items: TenantEntityV1alpha1[]) {
+  return catalogApiMock.mock({
+    queryEntities: jest.fn(async (request: any) => {
+      let rows = items.filter(e => matches(e, request.query));
+      const term = request.fullTextFilter?.term?.toLowerCase();
+      if (term) {
+        rows = rows.filter(e =>
+          request.fullTextFilter.fields.some((f: string) =>
+            [valueAt(e, f)]
+              .flat()
+              .some(v => String(v).toLowerCase().includes(term)),
+          ),
+        );
+      }
+      const { field, order } = request.orderFields;
+      rows = [...rows].sort(
+        (a, b) =>
+          String(valueAt(a, field)).localeCompare(String(valueAt(b, field))) *
+          (order === 'desc' ? -1 : 1),
+      );
+      return {
+        items: rows.slice(request.offset, request.offset + request.limit),
+        totalItems: rows.length,
+        pageInfo: {},
+      };
+    }) as any,
+    getEntityFacets: jest.fn(async () => {
+      const count = (key: string) => {
+        const counts = new Map<string, number>();
+        for (const e of items) {
+          const v = valueAt(e, key);
+          if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+        return [...counts].map(([value, n]) => ({ value, count: n }));
+      };
+      return {
+        facets: {
+          'spec.partner': count('spec.partner'),
+          'spec.plan': count('spec.plan'),
+          kind: count('kind'),
+        },
+      };
+    }) as any,
+  });
+}
+
+function render(url: string, catalog = fakeCatalog(tenants)) {
+  const result = renderInTestApp(<TenantsPage />, {
+    apis: [[catalogApiRef, catalog]],
+    mountedRoutes,
+    initialRouteEntries: [url],
+  });
+  const history = result.apis.get(coreApis.appHistory)!;
+  return {
+    catalog,
+    /** The URL's query, as a record. */
+    query: () =>
+      Object.fromEntries(
+        new URLSearchParams(history.getSnapshot().location.search),
+      ),
+    back: () => act(() => history.navigate(-1)),
+  };
+}
+
+/** The tenant names of the table's rows, in order. */
+const rowNames = () =>
+  screen
+    .getAllByRole('link', { name: /^Tenant t\d+ GmbH$/ })
+    .map(a => /t\d+/.exec(a.textContent!)![0]);
+
+async function choose(param: string, option: string) {
+  fireEvent.mouseDown(
+    within(screen.getByTestId(`filter-${param}`)).getByRole('button'),
+  );
+  fireEvent.click(await screen.findByRole('option', { name: option }));
+}
+
+describe('TenantsPage', () => {
+  it('asks the catalog for the first page only, with the fields the table shows', async () => {
+    const { catalog } = render('/tenants');
+    expect(await screen.findByText('Tenants (45 of 45)')).toBeInTheDocument();
+    expect(rowNames()).toEqual(tenants.slice(0, 20).map(t => t.metadata.name));
+    expect(catalog.queryEntities).toHaveBeenCalledTimes(1);
+    expect(catalog.queryEntities).toHaveBeenCalledWith({
+      query: { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' },
+      orderFields: { field: 'metadata.name', order: 'asc' },
+      limit: 20,
+      offset: 0,
+      fields: TENANT_TABLE_FIELDS,
+    });
+    expect(catalog.getEntities).not.toHaveBeenCalled();
+    // a row: partner, plan, seats, primary domain, status (active when unset)
+    const row = screen
+      .getByRole('link', { name: 'Tenant t07 GmbH' })
+      .closest('tr')!;
+    expect(row).toHaveTextContent(
+      /^Tenant t07 GmbHalphabusiness7t07\.examplesuspended$/,
+    );
+    expect(
+      screen.getByRole('link', { name: 'Tenant t05 GmbH' }).closest('tr'),
+    ).toHaveTextContent(/Direct.*active$/);
+  });
+
+  it('reads filters, sort and page from the URL and sends them to the catalog', async () => {
+    const { catalog } = render(
+      '/tenants?partner=alpha&status=active&sort=plan&order=desc&page=2&pageSize=50',
+    );
+    expect(await screen.findByText('Tenants (16 of 45)')).toBeInTheDocument();
+    // 16 match: page 2 of 50 is past the end, so the page moves to the last
+    await waitFor(() => expect(rowNames()).toHaveLength(16));
+    expect(catalog.queryEntities).toHaveBeenCalledWith(
+      expect.objectContaining({
+        query: {
+          $all: [
+            { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' },
+            { 'spec.partner': 'alpha' },
+            {
+              $any: [
+                { 'spec.status': 'active' },
+                { $not: { 'spec.status': { $exists: true } } },
+              ],
+            },
+          ],
+        },
+        orderFields: { field: 'spec.plan', order: 'desc' },
+        limit: 50,
+        offset: 50,
+      }),
+    );
+    expect(catalog.queryEntities).toHaveBeenLastCalledWith(
+      expect.objectContaining({ offset: 0 }),
+    );
+    expect(screen.getByTestId('filter-partner')).toHaveTextContent(
+      'alpha (18)',
+    );
+  });
+
+  it('pages and changes the page size through the catalog, keeping each step in the URL', async () => {
+    const { catalog, query, back } = render('/tenants');
+    await screen.findByText('Tenants (45 of 45)');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    await waitFor(() => expect(rowNames()[0]).toBe('t21'));
+    expect(query()).toEqual({ page: '2' });
+    expect(catalog.queryEntities).toHaveBeenLastCalledWith(
+      expect.objectContaining({ offset: 20, limit: 20 }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Last Page' }));
+    await waitFor(() =>
+      expect(rowNames()).toEqual(['t41', 't42', 't43', 't44', 't45']),
+    );
+    expect(query()).toEqual({ page: '3' });
+
+    // Back returns to the previous page, and the table follows
+    back();
+    await waitFor(() => expect(query()).toEqual({ page: '2' }));
+    await waitFor(() => expect(rowNames()[0]).toBe('t21'));
+
+    // 50 rows a page: back to page 1, all 45 at once
+    fireEvent.mouseDown(screen.getByRole('button', { name: /20 rows/ }));
+    fireEvent.click(await screen.findByRole('option', { name: '50' }));
+    await waitFor(() => expect(query()).toEqual({ pageSize: '50' }));
+    await waitFor(() => expect(rowNames()).toHaveLength(45));
+    expect(catalog.queryEntities).toHaveBeenLastCalledWith(
+      expect.objectContaining({ offset: 0, limit: 50 }),
+    );
+  });
+
+  it('sorts through the catalog by the columns it can sort, starting again at page 1', async () => {
+    const { catalog, query, back } = render('/tenants?page=2');
+    await screen.findByText('Tenants (45 of 45)');
+    const sortBy = (name: string) =>
+      fireEvent.click(
+        within(screen.getByRole('columnheader', { name })).getByText(name),
+      );
+
+    sortBy('Plan');
+    await waitFor(() => expect(query()).toEqual({ sort: 'plan' }));
+    await waitFor(() =>
+      expect(catalog.queryEntities).toHaveBeenLastCalledWith(
+        expect.objectContaining({
+          orderFields: { field: 'spec.plan', order: 'asc' },
+          offset: 0,
+        }),
+      ),
+    );
+    sortBy('Plan');
+    await waitFor(() =>
+      expect(query()).toEqual({ sort: 'plan', order: 'desc' }),
+    );
+    // plans compare as text: starter, enterprise, business
+    await waitFor(() => expect(rowNames()[0]).toBe('t03'));
+    sortBy('Tenant');
+    await waitFor(() => expect(query()).toEqual({}));
+    await waitFor(() => expect(rowNames()[0]).toBe('t01'));
+
+    // columns the catalog cannot sort by offer no sort button
+    for (const name of ['Partner', 'Seats', 'Primary domain', 'Status']) {
+      expect(
+        within(screen.getByRole('columnheader', { name })).queryByRole(
+          'button',
+        ),
+      ).toBeNull();
+    }
+
+    back();
+    await waitFor(() =>
+      expect(query()).toEqual({ sort: 'plan', order: 'desc' }),
+    );
+    await waitFor(() => expect(rowNames()[0]).toBe('t03'));
+  });
+
+  it('filters by partner, plan and status on the server, starting again at page 1', async () => {
+    const { catalog, query } = render('/tenants?page=2');
+    await screen.findByText('Tenants (45 of 45)');
+
+    await choose('partner', 'Direct (9)');
+    await waitFor(() => expect(query()).toEqual({ partner: '(direct)' }));
+    await screen.findByText('Tenants (9 of 45)');
+    expect(rowNames()).toEqual([
+      't05',
+      't10',
+      't15',
+      't20',
+      't25',
+      't30',
+      't35',
+      't40',
+      't45',
+    ]);
+
+    await choose('plan', 'enterprise (15)');
+    await choose('status', 'suspended');
+    await screen.findByText('Tenants (1 of 45)');
+    expect(rowNames()).toEqual(['t35']);
+    expect(query()).toEqual({
+      partner: '(direct)',
+      plan: 'enterprise',
+      status: 'suspended',
+    });
+    expect(catalog.queryEntities).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        query: {
+          $all: [
+            { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' },
+            { $not: { 'spec.partner': { $exists: true } } },
+            { 'spec.plan': 'enterprise' },
+            { 'spec.status': 'suspended' },
+          ],
+        },
+        offset: 0,
+      }),
+    );
+
+    await choose('plan', 'starter (15)');
+    expect(
+      await screen.findByText('No tenant matches these filters.'),
+    ).toBeInTheDocument();
+  });
+
+  it('searches on the server once typing pauses', async () => {
+    const { catalog, query } = render('/tenants');
+    await screen.findByText('Tenants (45 of 45)');
+    const box = screen.getByLabelText('Search tenants (name, title, domain)');
+    fireEvent.change(box, { target: { value: 'mail.t1' } });
+    fireEvent.change(box, { target: { value: 'mail.t12' } });
+    await waitFor(() => expect(query()).toEqual({ q: 'mail.t12' }));
+    await screen.findByText('Tenants (1 of 45)');
+    expect(rowNames()).toEqual(['t12']);
+    const searches = (catalog.queryEntities as jest.Mock).mock.calls.filter(
+      ([r]) => r.fullTextFilter,
+    );
+    expect(searches).toEqual([
+      [
+        expect.objectContaining({
+          fullTextFilter: {
+            term: 'mail.t12',
+            fields: ['metadata.name', 'metadata.title', 'spec.domains'],
+          },
+        }),
+      ],
+    ]);
+  });
+
+  it("offers partner staff only their partners' choices", async () => {
+    const alpha = tenants.filter(t => t.spec.partner === 'alpha');
+    render('/tenants', fakeCatalog(alpha));
+    await screen.findByText('Tenants (18 of 18)');
+    fireEvent.mouseDown(
+      within(screen.getByTestId('filter-partner')).getByRole('button'),
+    );
+    const listbox = await screen.findByRole('listbox');
+    expect(
+      within(listbox)
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual(['All', 'alpha (18)']);
+  });
+
+  it('says so when the user may see no tenants at all', async () => {
+    render('/tenants', fakeCatalog([]));
+    expect(await screen.findByText('No tenants')).toBeInTheDocument();
+    expect(screen.queryByRole('table')).toBeNull();
+  });
+
+  it('shows the error and keeps the filters when the catalog fails', async () => {
+    const catalog = fakeCatalog(tenants);
+    (catalog.queryEntities as jest.Mock).mockRejectedValue(
+      new Error('catalog is down'),
+    );
+    render('/tenants?plan=business', catalog);
+    expect(
+      (await screen.findAllByText(/catalog is down/)).length,
+    ).toBeGreaterThan(0);
+    expect(screen.getByTestId('filter-plan')).toBeInTheDocument();
+  });
+
+  it('keeps every column header on one line', async () => {
+    render('/tenants');
+    await screen.findByText('Tenants (45 of 45)');
+    for (const header of screen.getAllByRole('columnheader')) {
+      expect(header).toHaveStyle({ whiteSpace: 'nowrap' });
+    }
+  });
+});
