@@ -4,11 +4,15 @@
  * configuration lives in app-config*.yaml.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { productionChecksServiceFactory } from './productionChecks';
 import { startupFailure } from './startupFailure';
 import { startupLockServiceFactory } from './startupLock';
 
 const backend = createBackend();
 
+// Production refuses development settings and missing secrets before any
+// database is touched (docs/operations.md#production).
+backend.add(productionChecksServiceFactory);
 // On PostgreSQL, instances start one at a time: the first migrates every
 // plugin's database while the others wait (docs/operations.md#first-start-of-a-cluster).
 backend.add(startupLockServiceFactory);
