@@ -21,9 +21,16 @@ export interface FlagSnapshot {
  * Evaluates from a snapshot of the store, read again whenever the store's
  * version differs (one small query per call), so a change made through any
  * instance is seen by the next evaluation.
+ *
+ * The version query is shared by the calls that ask for it before it
+ * starts: it starts at the end of the event loop's turn (setImmediate), so
+ * requests that arrived together are answered by one query — and every
+ * caller still gets a version read after it asked, never an older one.
  */
 export class DefaultFlagEvaluator implements FlagEvaluator {
   private cached?: Promise<FlagSnapshot>;
+  /** The next version query, while it has not started: callers join it. */
+  private nextVersion?: Promise<string>;
 
   constructor(
     private readonly deps: {
@@ -44,7 +51,7 @@ export class DefaultFlagEvaluator implements FlagEvaluator {
    */
   async snapshot(knownVersion?: string): Promise<FlagSnapshot> {
     // the version first: the flags read after it are never older
-    const version = knownVersion ?? (await this.deps.store.version());
+    const version = knownVersion ?? (await this.version());
     const cached = this.cached && (await this.cached.catch(() => undefined));
     if (cached?.version === version) {
       return cached;
@@ -56,8 +63,17 @@ export class DefaultFlagEvaluator implements FlagEvaluator {
     return load;
   }
 
-  async version(): Promise<string> {
-    return this.deps.store.version();
+  version(): Promise<string> {
+    if (!this.nextVersion) {
+      this.nextVersion = new Promise<void>(resolve =>
+        setImmediate(resolve),
+      ).then(() => {
+        // from now on, callers need a query that starts after them
+        this.nextVersion = undefined;
+        return this.deps.store.version();
+      });
+    }
+    return this.nextVersion;
   }
 
   async evaluateAll(
