@@ -14,4 +14,5 @@ export {
   statusTone,
   type StatusTone,
 } from './components/StatusChip';
+export { metadataChanges, type FieldChange } from './changes';
 export * from './format';
