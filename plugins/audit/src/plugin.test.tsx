@@ -1,5 +1,5 @@
 import { screen } from '@testing-library/react';
-import { renderTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import { auditApiRef } from './api';
 import { fakeAuditApi } from './testing/fakes';
 import auditPlugin from './index';
@@ -22,7 +22,7 @@ describe('auditPlugin', () => {
     const api = fakeAuditApi();
     renderTestApp({
       features: [auditPlugin],
-      apis: [[auditApiRef, api]],
+      apis: [[auditApiRef, api], mockApis.permission()],
       initialRouteEntries: ['/audit'],
     });
     expect(

@@ -16,7 +16,7 @@ import {
   QUICK_RANGES,
   isoToLocalInput,
   localInputToIso,
-} from './format';
+} from './filters';
 
 /** The quick picks for the action filter (exact, or a prefix ending in `*`). */
 export const ACTION_PICKS: Array<{ label: string; value: string }> = [

@@ -1,32 +1,35 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { PLATFORM_ADMINS_GROUP_REF } from '@internal/plugin-dezky-catalog-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { auditApiRef } from '../api';
-import {
-  archiveBatch,
-  auditEvent,
-  fakeAuditApi,
-  notAllowed,
-} from '../testing/fakes';
+import { archiveBatch, auditEvent, fakeAuditApi } from '../testing/fakes';
 import { AuditPage } from './AuditPage';
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
 
+/** The page with no permission decision cached from an earlier test. */
+const page = () => (
+  <FreshPermissions>
+    <AuditPage />
+  </FreshPermissions>
+);
+
+/** The permission API as the server answers partner staff: none of the chain's permissions. */
+const staffPermissions = () =>
+  mockApis.permission({ authorize: AuthorizeResult.DENY });
+
 describe('AuditPage', () => {
   it('queries with the filters of the URL and changes them with the chips', async () => {
     const api = fakeAuditApi({
-      getStatus: jest.fn(async () => {
-        throw await notAllowed();
-      }),
-      listArchiveBatches: jest.fn(async () => {
-        throw await notAllowed();
-      }),
       getEvents: jest.fn(async () => ({
         items: [auditEvent({ action: 'tenant.suspended' })],
       })),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], staffPermissions()],
       mountedRoutes,
       initialRouteEntries: [
         '/audit?action=tenant.*&outcome=failure&tenant=acme',
@@ -39,10 +42,11 @@ describe('AuditPage', () => {
       outcome: 'failure',
       tenant: 'tenant:default/acme',
     });
-    // staff: no tamper card, no cold-storage card
+    // staff: no tamper card, no cold-storage card, not even asked for
     expect(screen.queryByRole('button', { name: 'Verify' })).toBeNull();
-    await waitFor(() => expect(api.listArchiveBatches).toHaveBeenCalled());
     expect(screen.queryByTestId('cold-storage-card')).toBeNull();
+    expect(api.getStatus).not.toHaveBeenCalled();
+    expect(api.listArchiveBatches).not.toHaveBeenCalled();
 
     const picks = screen.getByTestId('audit-action-picks');
     expect(
@@ -61,6 +65,59 @@ describe('AuditPage', () => {
     );
   });
 
+  it('offers no operator action when the permission API denies, whatever the user’s groups', async () => {
+    const api = fakeAuditApi({
+      listArchiveBatches: jest.fn(async () => [
+        archiveBatch({ restoredAt: '2027-03-01T09:00:00.000Z' }),
+      ]),
+      latestCheckpointNote: jest.fn(async () => ({
+        origin: 'audit.dezky.example/log',
+        treeSize: 1,
+        rootHash: 'AA==',
+        text: '',
+      })),
+      getEvents: jest.fn(async () => ({
+        items: [auditEvent({ action: 'tenant.suspended' })],
+      })),
+    });
+    renderInTestApp(page(), {
+      apis: [
+        [auditApiRef, api],
+        // signed in as a member of the platform admins group …
+        mockApis.identity({
+          ownershipEntityRefs: [
+            'user:default/anna.schmidt',
+            PLATFORM_ADMINS_GROUP_REF,
+          ],
+        }),
+        // … but the server's policy says no (e.g. removed from the group since)
+        staffPermissions(),
+      ],
+      mountedRoutes,
+    });
+    const row = (await screen.findByText('tenant.suspended')).closest('tr')!;
+    fireEvent.click(within(row).getByRole('button', { name: 'Show details' }));
+    expect(await screen.findByTestId('event-details')).toBeInTheDocument();
+    for (const name of [
+      'Verify',
+      'Sign checkpoint now',
+      'Run now',
+      'Restore',
+      'Drop restored copy',
+      'Prove inclusion',
+    ]) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+    expect(screen.queryByTestId('tamper-card')).toBeNull();
+    expect(screen.queryByTestId('cold-storage-card')).toBeNull();
+    // not even asked for
+    expect(api.getStatus).not.toHaveBeenCalled();
+    expect(api.listArchiveBatches).not.toHaveBeenCalled();
+    expect(api.latestCheckpointNote).not.toHaveBeenCalled();
+    // reading the events, and the tier switch, stay
+    expect(screen.getByTestId('audit-tier-picks')).toBeInTheDocument();
+  });
+
   it('switches the tier between hot and restored archive events', async () => {
     const api = fakeAuditApi({
       getEvents: jest.fn(async q => ({
@@ -71,8 +128,8 @@ describe('AuditPage', () => {
         ],
       })),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
       initialRouteEntries: ['/audit?tier=archive&outcome=success'],
     });
@@ -101,8 +158,8 @@ describe('AuditPage', () => {
 
   it('says how to find archived events when none are restored', async () => {
     const api = fakeAuditApi();
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
       initialRouteEntries: ['/audit?tier=archive'],
     });
@@ -119,8 +176,8 @@ describe('AuditPage', () => {
         archiveBatch({ restoredAt: '2027-03-01T09:00:00.000Z' }),
       ]),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
       initialRouteEntries: ['/audit?action=tenant.*&actor=anna'],
     });
@@ -150,8 +207,8 @@ describe('AuditPage', () => {
       listArchiveBatches: jest.fn(async () => [batch]),
       restoreBatch: jest.fn(async () => ({ restored: batch.count })),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
       initialRouteEntries: ['/audit?tier=archive'],
     });
@@ -164,8 +221,8 @@ describe('AuditPage', () => {
 
   it('says when nothing matches', async () => {
     const api = fakeAuditApi();
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
     });
     expect(
@@ -184,8 +241,8 @@ describe('AuditPage', () => {
           : { items: [newer], nextCursor: 'c1' },
       ),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
     });
 
@@ -215,8 +272,8 @@ describe('AuditPage', () => {
         );
       }),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
     });
     expect(
@@ -237,8 +294,8 @@ describe('AuditPage', () => {
     const api = fakeAuditApi({
       getEvents: jest.fn(async () => ({ items: [auditEvent()] })),
     });
-    renderInTestApp(<AuditPage />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(page(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
       mountedRoutes,
       initialRouteEntries: ['/audit?source=portal'],
     });

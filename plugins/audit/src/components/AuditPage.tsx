@@ -4,7 +4,7 @@ import Grid from '@material-ui/core/Grid';
 import { AuditFilterBar, useAuditFilters } from './AuditFilters';
 import { ColdStorageCard } from './ColdStorageCard';
 import { EventsView } from './EventsView';
-import { filtersToQuery } from './format';
+import { filtersToQuery } from './filters';
 import { TamperCard } from './TamperCard';
 
 const EVENTS_ID = 'audit-events-view';

@@ -5,10 +5,40 @@ import {
   waitForElementToBeRemoved,
   within,
 } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { auditApiRef } from '../api';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { auditChainVerifyPermission } from '@internal/plugin-audit-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
+import { ReactNode } from 'react';
+import { AuditArchiveBatch, auditApiRef } from '../api';
 import { archiveBatch, fakeAuditApi, notAllowed } from '../testing/fakes';
 import { ColdStorageCard } from './ColdStorageCard';
+
+/** Renders the card for an operator: the permission API allows everything. */
+function renderCard(
+  api: ReturnType<typeof fakeAuditApi>,
+  props: {
+    onChanged?: () => void;
+    onSearchArchive?: (batch: AuditArchiveBatch) => void;
+  } = {},
+  permission = mockApis.permission(),
+) {
+  return renderInTestApp(
+    <Host>
+      <ColdStorageCard {...props} />
+    </Host>,
+    { apis: [[auditApiRef, api], permission] },
+  );
+}
+
+/** No permission decision cached from an earlier test; a host to look into. */
+function Host(props: { children: ReactNode }) {
+  return (
+    <FreshPermissions>
+      <div data-testid="host">{props.children}</div>
+    </FreshPermissions>
+  );
+}
 
 const older = archiveBatch({ fromSeq: 1, toSeq: 5000 });
 const newer = archiveBatch({
@@ -31,9 +61,7 @@ describe('ColdStorageCard', () => {
     const api = fakeAuditApi({
       listArchiveBatches: jest.fn(async () => [newer, older]),
     });
-    renderInTestApp(<ColdStorageCard onSearchArchive={jest.fn()} />, {
-      apis: [[auditApiRef, api]],
-    });
+    renderCard(api, { onSearchArchive: jest.fn() });
 
     const rows = await screen.findAllByTestId('archive-batch-row');
     expect(rows).toHaveLength(2);
@@ -77,9 +105,7 @@ describe('ColdStorageCard', () => {
       listArchiveBatches,
       runArchive: jest.fn(async () => ({ batches: archived })),
     });
-    renderInTestApp(<ColdStorageCard onChanged={onChanged} />, {
-      apis: [[auditApiRef, api]],
-    });
+    renderCard(api, { onChanged });
 
     // cancelling does nothing
     fireEvent.click(await screen.findByRole('button', { name: 'Run now' }));
@@ -111,7 +137,7 @@ describe('ColdStorageCard', () => {
         message: 'No events older than 90 days.',
       })),
     });
-    renderInTestApp(<ColdStorageCard />, { apis: [[auditApiRef, api]] });
+    renderCard(api);
 
     expect(await screen.findByTestId('archive-empty')).toHaveTextContent(
       'Nothing archived yet: events stay hot for the retention period.',
@@ -133,7 +159,7 @@ describe('ColdStorageCard', () => {
         skipped: 'another instance is archiving',
       })),
     });
-    renderInTestApp(<ColdStorageCard />, { apis: [[auditApiRef, api]] });
+    renderCard(api);
     fireEvent.click(await screen.findByRole('button', { name: 'Run now' }));
     await confirmDialog(
       'Archive events older than the retention to S3 now?',
@@ -155,9 +181,7 @@ describe('ColdStorageCard', () => {
       listArchiveBatches,
       restoreBatch: jest.fn(async () => ({ restored: 5000 })),
     });
-    renderInTestApp(<ColdStorageCard onSearchArchive={onSearchArchive} />, {
-      apis: [[auditApiRef, api]],
-    });
+    renderCard(api, { onSearchArchive });
 
     const [row] = await screen.findAllByTestId('archive-batch-row');
     fireEvent.click(within(row).getByRole('button', { name: 'Restore' }));
@@ -180,7 +204,7 @@ describe('ColdStorageCard', () => {
       listArchiveBatches,
       dropRestoredBatch: jest.fn(async () => undefined),
     });
-    renderInTestApp(<ColdStorageCard />, { apis: [[auditApiRef, api]] });
+    renderCard(api);
 
     fireEvent.click(
       await screen.findByRole('button', { name: 'Drop restored copy' }),
@@ -202,7 +226,7 @@ describe('ColdStorageCard', () => {
         throw await notAllowed('Not allowed: audit.archive.restore');
       }),
     });
-    renderInTestApp(<ColdStorageCard />, { apis: [[auditApiRef, api]] });
+    renderCard(api);
 
     fireEvent.click(await screen.findByRole('button', { name: 'Restore' }));
     expect(await screen.findByTestId('archive-error')).toHaveTextContent(
@@ -216,7 +240,7 @@ describe('ColdStorageCard', () => {
         throw new Error('S3 unreachable');
       }),
     });
-    renderInTestApp(<ColdStorageCard />, { apis: [[auditApiRef, api]] });
+    renderCard(api);
     expect(
       await screen.findByText(
         'Could not list the archived batches: S3 unreachable',
@@ -224,18 +248,37 @@ describe('ColdStorageCard', () => {
     ).toBeInTheDocument();
   });
 
-  it('is hidden from users the server does not let list the batches', async () => {
+  it('offers no change when the permission API allows listing only', async () => {
+    const api = fakeAuditApi({
+      listArchiveBatches: jest.fn(async () => [newer, older]),
+    });
+    renderCard(
+      api,
+      { onSearchArchive: jest.fn() },
+      mockApis.permission({
+        authorize: request =>
+          request.permission.name === auditChainVerifyPermission.name
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+      }),
+    );
+    const [restored] = await screen.findAllByTestId('archive-batch-row');
+    expect(restored).toHaveTextContent('5001–7500');
+    expect(
+      within(restored).getByRole('button', { name: 'Search this range' }),
+    ).toBeInTheDocument();
+    for (const name of ['Run now', 'Restore', 'Drop restored copy']) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+  });
+
+  it('is hidden when the server refuses the list after all', async () => {
     const api = fakeAuditApi({
       listArchiveBatches: jest.fn(async () => {
-        throw await notAllowed('Not allowed: audit.archive.read');
+        throw await notAllowed('Not allowed: audit.chain.verify');
       }),
     });
-    renderInTestApp(
-      <div data-testid="host">
-        <ColdStorageCard />
-      </div>,
-      { apis: [[auditApiRef, api]] },
-    );
+    renderCard(api);
     await waitFor(() => expect(api.listArchiveBatches).toHaveBeenCalled());
     await waitFor(() =>
       expect(screen.getByTestId('host')).toBeEmptyDOMElement(),

@@ -1,15 +1,23 @@
 import { useState } from 'react';
-import { InfoCard } from '@backstage/core-components';
+import { InfoCard, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  auditChainVerifyPermission,
+  auditCheckpointCreatePermission,
+} from '@internal/plugin-audit-common';
+import {
+  ConfirmDialog,
+  countOf,
+  DezkyTable,
+  formatBytes,
+  formatCount,
+  formatTime,
+} from '@internal/plugin-dezky-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import LinearProgress from '@material-ui/core/LinearProgress';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
@@ -22,8 +30,7 @@ import {
   errorMessage,
   isNotAllowed,
 } from '../api';
-import { ConfirmDialog } from './ConfirmDialog';
-import { formatBytes, formatCount, formatTime, shortHash } from './format';
+import { shortHash } from './chainText';
 
 const useStyles = makeStyles({
   mono: { fontFamily: 'monospace', fontSize: '0.85em' },
@@ -38,9 +45,6 @@ type Action =
 
 const seqRange = (b: { fromSeq: number; toSeq: number }) =>
   `${b.fromSeq}–${b.toSeq}`;
-
-const plural = (n: number, one: string, many: string) =>
-  `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** What a run did: the batches and events it archived, or the server's word. */
 function describeRun(result: AuditArchiveRunResult): string {
@@ -57,12 +61,11 @@ function describeRun(result: AuditArchiveRunResult): string {
     fromSeq: Math.min(...archived.map(b => b.fromSeq)),
     toSeq: Math.max(...archived.map(b => b.toSeq)),
   });
-  const batches = plural(archived.length, 'batch', 'batches');
-  return `Archived ${batches} with ${plural(
-    events,
-    'event',
-    'events',
-  )} (seq ${range}).`;
+  return `Archived ${countOf(
+    archived.length,
+    'batch',
+    'batches',
+  )} with ${countOf(events, 'event')} (seq ${range}).`;
 }
 
 /** What went wrong, phrased for the action that failed. */
@@ -80,97 +83,83 @@ function failure(action: Action | undefined, error: unknown): string {
   }
 }
 
-function BatchRow(props: {
+/** The Status cell: restored (since when), or only in S3. */
+function BatchStatus(props: { batch: AuditArchiveBatch }) {
+  const { restoredAt } = props.batch;
+  return restoredAt ? (
+    <Chip
+      size="small"
+      color="primary"
+      label="Restored"
+      title={`Restored ${formatTime(restoredAt)}`}
+    />
+  ) : (
+    <Typography variant="body2" color="textSecondary">
+      In S3
+    </Typography>
+  );
+}
+
+/**
+ * A batch's buttons: "Search this range" once restored (anyone who sees
+ * the card), Restore or "Drop restored copy" (`canChange`).
+ */
+function BatchActions(props: {
   batch: AuditArchiveBatch;
+  canChange: boolean;
   busy: boolean;
   disabled: boolean;
   onRestore: () => void;
   onDrop: () => void;
   onSearch?: () => void;
 }) {
-  const { batch: b, busy, disabled, onRestore, onDrop, onSearch } = props;
+  const { batch, canChange, busy, disabled, onRestore, onDrop, onSearch } =
+    props;
   const classes = useStyles();
+  if (!batch.restoredAt) {
+    return canChange ? (
+      <Button
+        size="small"
+        variant="outlined"
+        onClick={onRestore}
+        disabled={disabled}
+      >
+        {busy ? 'Restoring…' : 'Restore'}
+      </Button>
+    ) : null;
+  }
   return (
-    <TableRow data-testid="archive-batch-row">
-      <TableCell className={classes.nowrap} title={b.archivedAt}>
-        {formatTime(b.archivedAt)}
-      </TableCell>
-      <TableCell className={classes.nowrap} title={b.objectKey}>
-        {seqRange(b)}
-      </TableCell>
-      <TableCell align="right">{formatCount(b.count)}</TableCell>
-      <TableCell align="right" className={classes.nowrap}>
-        <span title={`${formatCount(b.bytes)} bytes`}>
-          {formatBytes(b.bytes)}
-        </span>
-      </TableCell>
-      <TableCell>
-        <span
-          className={classes.mono}
-          title={b.manifestSha256}
-          data-testid="archive-manifest"
+    <Box display="flex" style={{ gap: 8 }}>
+      {onSearch && (
+        <Button
+          size="small"
+          color="primary"
+          onClick={onSearch}
+          className={classes.nowrap}
         >
-          {shortHash(b.manifestSha256)}
-        </span>
-      </TableCell>
-      <TableCell>
-        {b.restoredAt ? (
-          <Chip
-            size="small"
-            color="primary"
-            label="Restored"
-            title={`Restored ${formatTime(b.restoredAt)}`}
-          />
-        ) : (
-          <Typography variant="body2" color="textSecondary">
-            In S3
-          </Typography>
-        )}
-      </TableCell>
-      <TableCell>
-        <Box display="flex" style={{ gap: 8 }}>
-          {b.restoredAt ? (
-            <>
-              {onSearch && (
-                <Button
-                  size="small"
-                  color="primary"
-                  onClick={onSearch}
-                  className={classes.nowrap}
-                >
-                  Search this range
-                </Button>
-              )}
-              <Button
-                size="small"
-                variant="outlined"
-                onClick={onDrop}
-                disabled={disabled}
-                className={classes.nowrap}
-              >
-                {busy ? 'Dropping…' : 'Drop restored copy'}
-              </Button>
-            </>
-          ) : (
-            <Button
-              size="small"
-              variant="outlined"
-              onClick={onRestore}
-              disabled={disabled}
-            >
-              {busy ? 'Restoring…' : 'Restore'}
-            </Button>
-          )}
-        </Box>
-      </TableCell>
-    </TableRow>
+          Search this range
+        </Button>
+      )}
+      {canChange && (
+        <Button
+          size="small"
+          variant="outlined"
+          onClick={onDrop}
+          disabled={disabled}
+          className={classes.nowrap}
+        >
+          {busy ? 'Dropping…' : 'Drop restored copy'}
+        </Button>
+      )}
+    </Box>
   );
 }
 
 /**
  * The batches of events archived to cold storage (S3), with "Run now" and,
- * per batch, Restore / Drop restored copy and "Search this range". Renders
- * nothing for users the server does not let list the batches.
+ * per batch, Restore / Drop restored copy and "Search this range". Shown to
+ * users the permission API allows `audit.chain.verify` (operators); "Run
+ * now", Restore and Drop only to those it allows `audit.checkpoint.create`.
  */
 export function ColdStorageCard(props: {
   /** After a run, a restore or a drop: the events shown may have changed. */
@@ -181,7 +170,17 @@ export function ColdStorageCard(props: {
   const { onChanged, onSearchArchive } = props;
   const api = useApi(auditApiRef);
   const classes = useStyles();
-  const batches = useAsyncRetry(() => api.listArchiveBatches(), [api]);
+  // what the server's policy decides now, not the groups of the sign-in
+  const canList = usePermission({
+    permission: auditChainVerifyPermission,
+  }).allowed;
+  const canChange = usePermission({
+    permission: auditCheckpointCreatePermission,
+  }).allowed;
+  const batches = useAsyncRetry(
+    async () => (canList ? api.listArchiveBatches() : undefined),
+    [api, canList],
+  );
   // the action kept while its dialog fades out, so its title stays put
   const [confirming, setConfirming] = useState<{
     action: Action;
@@ -199,10 +198,9 @@ export function ColdStorageCard(props: {
         const range = seqRange(action.batch);
         if (action.kind === 'restore') {
           const { restored } = await api.restoreBatch(action.batch.id);
-          return `Restored ${plural(
+          return `Restored ${countOf(
             restored,
             'event',
-            'events',
           )} of seq ${range}: search them with the tier “Archived (restored)”.`;
         }
         await api.dropRestoredBatch(action.batch.id);
@@ -216,10 +214,14 @@ export function ColdStorageCard(props: {
     [api, batches.retry, onChanged],
   );
 
+  if (!canList) {
+    return null;
+  }
+  // the route refusing after all (the policy changed since) hides it too
   if (batches.error && isNotAllowed(batches.error)) {
     return null;
   }
-  // nothing until the server has said whether this user may see it
+  // nothing until the list is read, so the card does not flash up empty
   if (batches.loading && !batches.value && !batches.error) {
     return null;
   }
@@ -250,41 +252,100 @@ export function ColdStorageCard(props: {
       </Typography>
     );
   } else {
-    body = (
-      <Table
-        size="small"
-        aria-label="Archived batches"
-        data-testid="archive-batches"
-      >
-        <TableHead>
-          <TableRow>
-            <TableCell>Archived at</TableCell>
-            <TableCell>Seq range</TableCell>
-            <TableCell align="right">Events</TableCell>
-            <TableCell align="right">Size</TableCell>
-            <TableCell>Manifest SHA-256</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell />
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {batches.value.map(b => (
-            <BatchRow
-              key={b.id}
+    // the table hands its own copies of the rows to the cells
+    const byId = new Map(batches.value.map(b => [b.id, b]));
+    const batchOf = (row: AuditArchiveBatch) => byId.get(row.id) ?? row;
+    const columns: TableColumn<AuditArchiveBatch>[] = [
+      {
+        title: 'Archived at',
+        field: 'archivedAt',
+        render: b => (
+          <span className={classes.nowrap} title={b.archivedAt}>
+            {formatTime(b.archivedAt)}
+          </span>
+        ),
+      },
+      {
+        title: 'Seq range',
+        field: 'fromSeq',
+        render: b => (
+          <span className={classes.nowrap} title={b.objectKey}>
+            {seqRange(b)}
+          </span>
+        ),
+      },
+      {
+        title: 'Events',
+        field: 'count',
+        type: 'numeric',
+        render: b => formatCount(b.count),
+      },
+      {
+        title: 'Size',
+        field: 'bytes',
+        type: 'numeric',
+        render: b => (
+          <span
+            className={classes.nowrap}
+            title={`${formatCount(b.bytes)} bytes`}
+          >
+            {formatBytes(b.bytes)}
+          </span>
+        ),
+      },
+      {
+        title: 'Manifest SHA-256',
+        field: 'manifestSha256',
+        render: b => (
+          <span
+            className={classes.mono}
+            title={b.manifestSha256}
+            data-testid="archive-manifest"
+          >
+            {shortHash(b.manifestSha256)}
+          </span>
+        ),
+      },
+      {
+        title: 'Status',
+        field: 'restoredAt',
+        render: b => <BatchStatus batch={b} />,
+      },
+      {
+        title: '',
+        sorting: false,
+        render: row => {
+          const b = batchOf(row);
+          return (
+            <BatchActions
               batch={b}
+              canChange={canChange}
               busy={busyId === b.id}
               disabled={actState.loading}
               onRestore={() => act({ kind: 'restore', batch: b })}
               onDrop={() => ask({ kind: 'drop', batch: b })}
               onSearch={onSearchArchive && (() => onSearchArchive(b))}
             />
-          ))}
-        </TableBody>
-      </Table>
+          );
+        },
+      },
+    ];
+    body = (
+      <div data-testid="archive-batches">
+        <DezkyTable<AuditArchiveBatch>
+          columns={columns}
+          data={batches.value}
+          options={{ toolbar: false }}
+          rowProps={b => ({
+            'data-testid': 'archive-batch-row',
+            'data-batch': String(b.id),
+          })}
+        />
+      </div>
     );
   }
 
-  const runButton = (
+  const runButton = canChange ? (
     <Button
       variant="outlined"
       onClick={() => ask({ kind: 'run' })}
@@ -293,7 +354,7 @@ export function ColdStorageCard(props: {
     >
       {actState.loading && last?.kind === 'run' ? 'Archiving…' : 'Run now'}
     </Button>
-  );
+  ) : undefined;
 
   return (
     <InfoCard
@@ -334,6 +395,7 @@ export function ColdStorageCard(props: {
           dropping ? `Drop the restored copy of seq ${seqRange(dropping)}?` : ''
         }
         confirmLabel="Drop"
+        danger
         onConfirm={confirm}
         onCancel={cancel}
       >

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import {
   act,
   fireEvent,
@@ -5,9 +6,11 @@ import {
   waitFor,
   within,
 } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { AuditEvent } from '@internal/plugin-audit-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { auditApiRef } from '../api';
 import { EventsTable } from './EventsTable';
 import { auditEvent, fakeAuditApi } from '../testing/fakes';
@@ -20,6 +23,13 @@ import {
 } from '../testing/merkle';
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
+
+/** The table with no permission decision cached from an earlier test. */
+const table = (events: AuditEvent[]) => (
+  <FreshPermissions>
+    <EventsTable events={events} />
+  </FreshPermissions>
+);
 
 describe('EventsTable', () => {
   it('expands a row to its before/after changes and full metadata', async () => {
@@ -35,7 +45,8 @@ describe('EventsTable', () => {
       },
     });
     const signIn = auditEvent({ outcome: 'failure' });
-    renderInTestApp(<EventsTable events={[suspended, signIn]} />, {
+    renderInTestApp(table([suspended, signIn]), {
+      apis: [mockApis.permission()],
       mountedRoutes,
     });
 
@@ -72,15 +83,53 @@ describe('EventsTable', () => {
   });
 
   it('shows no changes table when the metadata has no diff', async () => {
-    renderInTestApp(
-      <EventsTable events={[auditEvent({ metadata: { method: 'oidc' } })]} />,
-      { mountedRoutes },
-    );
+    renderInTestApp(table([auditEvent({ metadata: { method: 'oidc' } })]), {
+      apis: [mockApis.permission()],
+      mountedRoutes,
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Show details' }));
     expect((await screen.findByTestId('event-metadata')).textContent).toContain(
       '"method": "oidc"',
     );
     expect(screen.queryByTestId('event-changes')).not.toBeInTheDocument();
+  });
+  it('opens and closes a row with a click on it; an open row stays open when older events load', async () => {
+    const newer = auditEvent({ action: 'tenant.updated' });
+    const older = auditEvent({ action: 'tenant.created' });
+    function LoadOlder() {
+      const [events, setEvents] = useState([newer]);
+      return (
+        <>
+          <button onClick={() => setEvents([newer, older])}>Load older</button>
+          <EventsTable events={events} />
+        </>
+      );
+    }
+    renderInTestApp(
+      <FreshPermissions>
+        <LoadOlder />
+      </FreshPermissions>,
+      { apis: [mockApis.permission()], mountedRoutes },
+    );
+    fireEvent.click(screen.getByText('tenant.updated'));
+    expect(await screen.findByTestId('event-details')).toHaveTextContent(
+      `Seq: ${newer.seq}`,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Load older' }));
+    expect(await screen.findByText('tenant.created')).toBeInTheDocument();
+    const [open, closed] = screen.getAllByTestId('audit-event-row');
+    expect(
+      within(open).getByRole('button', { name: 'Hide details' }),
+    ).toHaveAttribute('aria-expanded', 'true');
+    expect(
+      within(closed).getByRole('button', { name: 'Show details' }),
+    ).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getAllByTestId('event-details')).toHaveLength(1);
+
+    fireEvent.click(screen.getByText('tenant.updated'));
+    expect(
+      await within(open).findByRole('button', { name: 'Show details' }),
+    ).toHaveAttribute('aria-expanded', 'false');
   });
 });
 
@@ -106,9 +155,10 @@ describe('Prove inclusion', () => {
   const expand = async (
     event: AuditEvent,
     api: ReturnType<typeof fakeAuditApi>,
+    permission = mockApis.permission(),
   ) => {
-    renderInTestApp(<EventsTable events={[event]} />, {
-      apis: [[auditApiRef, api]],
+    renderInTestApp(table([event]), {
+      apis: [[auditApiRef, api], permission],
       mountedRoutes,
     });
     fireEvent.click(screen.getByRole('button', { name: 'Show details' }));
@@ -134,8 +184,8 @@ describe('Prove inclusion', () => {
     );
     expect(within(result).getByTitle(root)).toBeInTheDocument();
     expect(api.inclusionProof).toHaveBeenCalledWith(5, 7);
-    // once to decide on the button, once more (the latest) when asked
-    expect(api.latestCheckpointNote).toHaveBeenCalledTimes(2);
+    // the latest note, when asked
+    expect(api.latestCheckpointNote).toHaveBeenCalledTimes(1);
   });
 
   it('says in red when a tampered proof does not verify', async () => {
@@ -205,16 +255,23 @@ describe('Prove inclusion', () => {
     );
   });
 
-  it('offers no proof to users the server refuses the checkpoint', async () => {
-    const api = fakeAuditApi(); // latestCheckpointNote: 403
-    await expand(chain[0], api);
-    await waitFor(() => expect(api.latestCheckpointNote).toHaveBeenCalled());
+  it('offers no proof when the permission API denies audit.chain.verify', async () => {
+    const api = fakeAuditApi({
+      latestCheckpointNote: jest.fn(async () => noteOf(7)),
+    });
+    const permission = mockApis.permission({
+      authorize: AuthorizeResult.DENY,
+    });
+    const authorize = jest.spyOn(permission, 'authorize');
+    await expand(chain[0], api, permission);
+    await waitFor(() => expect(authorize).toHaveBeenCalled());
     // let the refusal land before looking
     await act(async () => {});
     expect(
       screen.queryByRole('button', { name: 'Prove inclusion' }),
     ).toBeNull();
     expect(screen.queryByTestId('inclusion-proof')).toBeNull();
+    expect(api.latestCheckpointNote).not.toHaveBeenCalled();
   });
 
   it('still offers it when the checkpoint fails for another reason', async () => {

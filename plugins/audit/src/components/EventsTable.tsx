@@ -1,24 +1,25 @@
-import { Fragment, useState } from 'react';
+import { MouseEvent, useMemo } from 'react';
+import { TableColumn } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
-import Collapse from '@material-ui/core/Collapse';
 import IconButton from '@material-ui/core/IconButton';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import KeyboardArrowDownIcon from '@material-ui/icons/KeyboardArrowDown';
 import KeyboardArrowRightIcon from '@material-ui/icons/KeyboardArrowRight';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { AuditEvent } from '@internal/plugin-audit-common';
-import { actorLabel, formatTime, formatValue, metadataChanges } from './format';
+import {
+  actorLabel,
+  DezkyTable,
+  FieldChange,
+  formatTime,
+  formatValue,
+  metadataChanges,
+} from '@internal/plugin-dezky-react';
 import { InclusionProof } from './InclusionProof';
 
 const useStyles = makeStyles(theme => ({
-  row: { '& > td': { borderBottom: 'unset' } },
   mono: { fontFamily: 'monospace', fontSize: '0.85em' },
   json: {
     fontFamily: 'monospace',
@@ -47,22 +48,19 @@ export function OutcomeChip(props: { outcome: AuditEvent['outcome'] }) {
   );
 }
 
-/** An entity ref as a link to its catalog page. */
-function RefLink(props: { entityRef?: string }) {
-  if (!props.entityRef) return null;
-  return <EntityRefLink entityRef={props.entityRef} />;
-}
+/** The resource's label: its name, else its ref. */
+const resourceLabel = (event: AuditEvent) =>
+  event.resource ? event.resource.name ?? event.resource.ref ?? '' : '';
 
 function ResourceCell(props: { event: AuditEvent }) {
   const { resource } = props.event;
   if (!resource) return null;
-  const label = resource.name ?? resource.ref ?? '';
   return (
     <span title={resource.ref ?? undefined}>
       <Typography variant="caption" color="textSecondary" component="span">
         {resource.type}
       </Typography>{' '}
-      {label}
+      {resourceLabel(props.event)}
     </span>
   );
 }
@@ -72,33 +70,25 @@ export function ChangesTable(props: { event: AuditEvent }) {
   const changes = metadataChanges(props.event.metadata);
   const classes = useStyles();
   if (changes.length === 0) return null;
+  const value = (v: unknown) => (
+    <span className={classes.mono}>{formatValue(v)}</span>
+  );
   return (
     <Box mb={2}>
       <Typography variant="subtitle2" gutterBottom>
         Changes
       </Typography>
-      <Table size="small" data-testid="event-changes">
-        <TableHead>
-          <TableRow>
-            <TableCell>Field</TableCell>
-            <TableCell>Before</TableCell>
-            <TableCell>After</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {changes.map(c => (
-            <TableRow key={c.field}>
-              <TableCell>{c.field}</TableCell>
-              <TableCell className={classes.mono}>
-                {formatValue(c.from)}
-              </TableCell>
-              <TableCell className={classes.mono}>
-                {formatValue(c.to)}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+      <div data-testid="event-changes">
+        <DezkyTable<FieldChange>
+          columns={[
+            { title: 'Field', field: 'field' },
+            { title: 'Before', render: c => value(c.from) },
+            { title: 'After', render: c => value(c.to) },
+          ]}
+          data={changes}
+          options={{ toolbar: false, paging: false, sorting: false }}
+        />
+      </div>
     </Box>
   );
 }
@@ -146,84 +136,132 @@ function EventDetails(props: { event: AuditEvent }) {
   );
 }
 
-function EventRow(props: { event: AuditEvent; showTenant: boolean }) {
-  const { event, showTenant } = props;
-  const [open, setOpen] = useState(false);
-  const classes = useStyles();
-  const columns = showTenant ? 8 : 7;
-  return (
-    <Fragment>
-      <TableRow className={classes.row} hover data-testid="audit-event-row">
-        <TableCell padding="checkbox">
-          <IconButton
-            size="small"
-            aria-label={open ? 'Hide details' : 'Show details'}
-            aria-expanded={open}
-            onClick={() => setOpen(o => !o)}
-          >
-            {open ? <KeyboardArrowDownIcon /> : <KeyboardArrowRightIcon />}
-          </IconButton>
-        </TableCell>
-        <TableCell title={event.at} style={{ whiteSpace: 'nowrap' }}>
-          {formatTime(event.at)}
-        </TableCell>
-        <TableCell title={event.actor.ref ?? undefined}>
-          {actorLabel(event)}
-        </TableCell>
-        <TableCell className={classes.mono}>{event.action}</TableCell>
-        <TableCell>
-          <OutcomeChip outcome={event.outcome} />
-        </TableCell>
-        <TableCell>
-          <ResourceCell event={event} />
-        </TableCell>
-        {showTenant && (
-          <TableCell>
-            <RefLink entityRef={event.tenant} />
-          </TableCell>
-        )}
-        <TableCell>{event.source}</TableCell>
-      </TableRow>
-      <TableRow>
-        <TableCell
-          style={{ paddingBottom: 0, paddingTop: 0 }}
-          colSpan={columns}
-        >
-          <Collapse in={open} timeout="auto" unmountOnExit>
-            <EventDetails event={event} />
-          </Collapse>
-        </TableCell>
-      </TableRow>
-    </Fragment>
+/**
+ * A row of the table: the event, with the `id` the table keeps a row's
+ * state by (its seq), so an expanded row stays open when older events load.
+ */
+type EventRow = AuditEvent & { id: number };
+
+/** Whether the table shows a row's details (it keeps that on the row). */
+const isOpen = (row: EventRow) =>
+  Boolean(
+    (row as EventRow & { tableData?: { showDetailPanel?: unknown } }).tableData
+      ?.showDetailPanel,
   );
+
+/** The event itself, without what the table added to its row. */
+function eventOf(row: EventRow): AuditEvent {
+  const {
+    id: _id,
+    tableData: _t,
+    ...event
+  } = row as EventRow & {
+    tableData?: unknown;
+  };
+  return event;
 }
 
-/** The events, one row each, expandable to their details and metadata. */
+/** A click on the row toggles its details, unless it follows a link or selects text. */
+function togglesDetails(event?: MouseEvent): boolean {
+  const target = event?.target as Element | undefined;
+  if (target?.closest?.('a')) return false;
+  return !window.getSelection?.()?.toString();
+}
+
+/**
+ * The events, one row each, expandable (the arrow, or a click on the row)
+ * to their before/after changes, facts, inclusion proof and metadata.
+ */
 export function EventsTable(props: {
   events: AuditEvent[];
   /** Off on a tenant's own page, where every row is that tenant. */
   showTenant?: boolean;
 }) {
   const { events, showTenant = true } = props;
+  const classes = useStyles();
+  const rows = useMemo(() => events.map(e => ({ ...e, id: e.seq })), [events]);
+  const columns: TableColumn<EventRow>[] = [
+    {
+      title: '',
+      sorting: false,
+      width: '48px',
+      cellStyle: { padding: '0 0 0 8px' },
+      // the click goes on to the row, which toggles the details
+      render: row => (
+        <IconButton
+          size="small"
+          aria-label={isOpen(row) ? 'Hide details' : 'Show details'}
+          aria-expanded={isOpen(row)}
+        >
+          {isOpen(row) ? <KeyboardArrowDownIcon /> : <KeyboardArrowRightIcon />}
+        </IconButton>
+      ),
+    },
+    {
+      title: 'Time',
+      field: 'at',
+      customSort: (a, b) => a.seq - b.seq,
+      render: e => (
+        <span title={e.at} style={{ whiteSpace: 'nowrap' }}>
+          {formatTime(e.at)}
+        </span>
+      ),
+    },
+    {
+      title: 'Actor',
+      customSort: (a, b) =>
+        actorLabel(a.actor).localeCompare(actorLabel(b.actor)),
+      render: e => (
+        <span title={e.actor.ref ?? undefined}>{actorLabel(e.actor)}</span>
+      ),
+    },
+    {
+      title: 'Action',
+      field: 'action',
+      render: e => <span className={classes.mono}>{e.action}</span>,
+    },
+    {
+      title: 'Outcome',
+      field: 'outcome',
+      render: e => <OutcomeChip outcome={e.outcome} />,
+    },
+    {
+      title: 'Resource',
+      customSort: (a, b) => resourceLabel(a).localeCompare(resourceLabel(b)),
+      render: e => <ResourceCell event={e} />,
+    },
+    ...(showTenant
+      ? [
+          {
+            title: 'Tenant',
+            field: 'tenant',
+            render: (e: EventRow) =>
+              e.tenant ? <EntityRefLink entityRef={e.tenant} /> : null,
+          },
+        ]
+      : []),
+    { title: 'Source', field: 'source' },
+  ];
   return (
-    <Table size="small" aria-label="Audit events" data-testid="audit-events">
-      <TableHead>
-        <TableRow>
-          <TableCell padding="checkbox" />
-          <TableCell>Time</TableCell>
-          <TableCell>Actor</TableCell>
-          <TableCell>Action</TableCell>
-          <TableCell>Outcome</TableCell>
-          <TableCell>Resource</TableCell>
-          {showTenant && <TableCell>Tenant</TableCell>}
-          <TableCell>Source</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {events.map(e => (
-          <EventRow key={e.seq} event={e} showTenant={showTenant} />
-        ))}
-      </TableBody>
-    </Table>
+    <div data-testid="audit-events">
+      <DezkyTable<EventRow>
+        columns={columns}
+        data={rows}
+        detailPanel={({ rowData }) => <EventDetails event={eventOf(rowData)} />}
+        onRowClick={(event, _row, toggleDetails) => {
+          if (togglesDetails(event)) toggleDetails?.();
+        }}
+        options={{
+          toolbar: false,
+          // older events come from the server with "Load older"
+          paging: false,
+          showDetailPanelIcon: false,
+        }}
+        rowProps={e => ({
+          'data-testid': 'audit-event-row',
+          'data-seq': String(e.seq),
+        })}
+      />
+    </div>
   );
 }

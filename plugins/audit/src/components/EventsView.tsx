@@ -11,6 +11,7 @@ import CircularProgress from '@material-ui/core/CircularProgress';
 import Typography from '@material-ui/core/Typography';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
+import { countOf } from '@internal/plugin-dezky-react';
 import { AuditEventsQueryWithTier, auditApiRef, errorMessage } from '../api';
 import { downloadCsv } from './download';
 import { EventsTable } from './EventsTable';
@@ -83,8 +84,7 @@ export function EventsView(props: {
         <EventsTable events={events.items} showTenant={showTenant} />
         <Box mt={2} display="flex" alignItems="center" style={{ gap: 16 }}>
           <Typography variant="body2" color="textSecondary">
-            {events.items.length} event{events.items.length === 1 ? '' : 's'}{' '}
-            shown
+            {countOf(events.items.length, 'event')} shown
             {events.nextCursor ? ', older ones available' : ''}
           </Typography>
           {events.nextCursor && (

@@ -1,14 +1,17 @@
 import { useApiHolder } from '@backstage/frontend-plugin-api';
-import { AuditEvent } from '@internal/plugin-audit-common';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  AuditEvent,
+  auditChainVerifyPermission,
+} from '@internal/plugin-audit-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
-import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
-import { auditApiRef, errorMessage, isNotAllowed } from '../api';
+import { auditApiRef, errorMessage } from '../api';
 import { checkEventInclusion } from '../merkle';
-import { shortHash } from './format';
+import { shortHash } from './chainText';
 
 const useStyles = makeStyles({
   mono: { fontFamily: 'monospace' },
@@ -23,18 +26,18 @@ type Outcome =
  * "Prove inclusion" for an event: fetches the latest signed checkpoint note,
  * then the server's inclusion proof of the event in that tree, and checks
  * the proof in the browser (WebCrypto SHA-256) against the note's root.
- * Renders nothing when the server refuses the checkpoint (non-operators) or
- * when no audit API is at hand.
+ * Offered to users the permission API allows `audit.chain.verify`
+ * (operators), when an audit API is at hand.
  */
 export function InclusionProof(props: { event: AuditEvent }) {
   const { event } = props;
   const api = useApiHolder().get(auditApiRef);
   const classes = useStyles();
-  // asked once when the details open, to know whether to offer the button
-  const access = useAsync(async () => api?.latestCheckpointNote(), [api]);
+  // what the server's policy decides now, not the groups of the sign-in
+  const { allowed } = usePermission({ permission: auditChainVerifyPermission });
   const [state, prove] = useAsyncFn(async (): Promise<Outcome> => {
     if (!api) throw new Error('The audit API is not available');
-    // the latest note at the time of asking, not the one read on opening
+    // the latest signed note at the time of asking
     const note = await api.latestCheckpointNote();
     if (event.seq > note.treeSize) {
       return { kind: 'not-yet', treeSize: note.treeSize };
@@ -46,8 +49,7 @@ export function InclusionProof(props: { event: AuditEvent }) {
       : { kind: 'failed', treeSize: note.treeSize, reason: check.reason };
   }, [api, event]);
 
-  if (!api || access.loading) return null;
-  if (access.error && isNotAllowed(access.error)) return null;
+  if (!api || !allowed) return null;
 
   const outcome = state.loading ? undefined : state.value;
   return (

@@ -1,8 +1,20 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { auditChainVerifyPermission } from '@internal/plugin-audit-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { auditApiRef } from '../api';
 import { fakeAuditApi, notAllowed } from '../testing/fakes';
 import { TamperCard } from './TamperCard';
+
+/** The card in a host, with no permission decision cached from an earlier test. */
+const card = () => (
+  <FreshPermissions>
+    <div data-testid="host">
+      <TamperCard />
+    </div>
+  </FreshPermissions>
+);
 
 const head = { seq: 42, hash: 'ab'.repeat(32) };
 const checkpoint = {
@@ -25,7 +37,9 @@ describe('TamperCard', () => {
         head,
       })),
     });
-    renderInTestApp(<TamperCard />, { apis: [[auditApiRef, api]] });
+    renderInTestApp(card(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
+    });
 
     expect(await screen.findByTestId('head-seq')).toHaveTextContent('42');
     const hash = screen.getByTestId('head-hash');
@@ -56,7 +70,9 @@ describe('TamperCard', () => {
         },
       })),
     });
-    renderInTestApp(<TamperCard />, { apis: [[auditApiRef, api]] });
+    renderInTestApp(card(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
+    });
 
     fireEvent.click(await screen.findByRole('button', { name: 'Verify' }));
     const result = await screen.findByTestId('verify-result');
@@ -83,7 +99,9 @@ describe('TamperCard', () => {
         reason: 'manual' as const,
       })),
     });
-    renderInTestApp(<TamperCard />, { apis: [[auditApiRef, api]] });
+    renderInTestApp(card(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
+    });
 
     fireEvent.click(
       await screen.findByRole('button', { name: 'Sign checkpoint now' }),
@@ -97,18 +115,35 @@ describe('TamperCard', () => {
     expect(getStatus).toHaveBeenCalledTimes(2);
   });
 
-  it('is hidden from users the server does not let read the status', async () => {
+  it('offers no signing when the permission API allows verifying only', async () => {
+    const api = fakeAuditApi({ getStatus: jest.fn(async () => ({ head })) });
+    renderInTestApp(card(), {
+      apis: [
+        [auditApiRef, api],
+        mockApis.permission({
+          authorize: request =>
+            request.permission.name === auditChainVerifyPermission.name
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        }),
+      ],
+    });
+    expect(await screen.findByTestId('head-seq')).toHaveTextContent('42');
+    expect(screen.getByRole('button', { name: 'Verify' })).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Sign checkpoint now' }),
+    ).toBeNull();
+  });
+
+  it('is hidden when the server refuses the status after all', async () => {
     const api = fakeAuditApi({
       getStatus: jest.fn(async () => {
         throw await notAllowed('Not allowed: audit.chain.verify');
       }),
     });
-    renderInTestApp(
-      <div data-testid="host">
-        <TamperCard />
-      </div>,
-      { apis: [[auditApiRef, api]] },
-    );
+    renderInTestApp(card(), {
+      apis: [[auditApiRef, api], mockApis.permission()],
+    });
     await waitFor(() => expect(api.getStatus).toHaveBeenCalled());
     await waitFor(() =>
       expect(screen.getByTestId('host')).toBeEmptyDOMElement(),

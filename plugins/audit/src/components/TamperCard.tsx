@@ -1,7 +1,14 @@
 import { ReactNode } from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { AuditStatus, AuditVerifyResult } from '@internal/plugin-audit-common';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  AuditStatus,
+  AuditVerifyResult,
+  auditChainVerifyPermission,
+  auditCheckpointCreatePermission,
+} from '@internal/plugin-audit-common';
+import { countOf, formatTime } from '@internal/plugin-dezky-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
@@ -11,7 +18,7 @@ import Alert from '@material-ui/lab/Alert';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { auditApiRef, errorMessage, isNotAllowed } from '../api';
-import { formatTime, shortHash } from './format';
+import { shortHash } from './chainText';
 
 const useStyles = makeStyles({
   mono: { fontFamily: 'monospace', wordBreak: 'break-all' },
@@ -36,9 +43,8 @@ export function VerifyResult(props: { result: AuditVerifyResult }) {
     const checkpoints = result.checkpoints ?? 0;
     return (
       <Alert severity="success" data-testid="verify-result">
-        Chain verified: {result.verified} event
-        {result.verified === 1 ? '' : 's'}, {checkpoints} checkpoint
-        {checkpoints === 1 ? '' : 's'}
+        Chain verified: {countOf(result.verified, 'event')},{' '}
+        {countOf(checkpoints, 'checkpoint')}
       </Alert>
     );
   }
@@ -116,12 +122,23 @@ function StatusFacts(props: { status: AuditStatus }) {
 
 /**
  * The chain head, its latest signed checkpoint, a Verify button walking the
- * whole chain and "Sign checkpoint now". Renders nothing for users the server
- * does not let read the status (partner staff).
+ * whole chain and "Sign checkpoint now". Shown to users the permission API
+ * allows `audit.chain.verify` (operators); "Sign checkpoint now" only to
+ * those it allows `audit.checkpoint.create`.
  */
 export function TamperCard() {
   const api = useApi(auditApiRef);
-  const status = useAsyncRetry(() => api.getStatus(), [api]);
+  // what the server's policy decides now, not the groups of the sign-in
+  const canVerify = usePermission({
+    permission: auditChainVerifyPermission,
+  }).allowed;
+  const canSign = usePermission({
+    permission: auditCheckpointCreatePermission,
+  }).allowed;
+  const status = useAsyncRetry(
+    async () => (canVerify ? api.getStatus() : undefined),
+    [api, canVerify],
+  );
   const [verifyState, verify] = useAsyncFn(() => api.verify(), [api]);
   const [signState, sign] = useAsyncFn(async () => {
     const checkpoint = await api.createCheckpoint();
@@ -129,11 +146,14 @@ export function TamperCard() {
     return checkpoint;
   }, [api, status.retry]);
 
+  if (!canVerify) {
+    return null;
+  }
+  // the route refusing after all (the policy changed since) hides it too
   if (status.error && isNotAllowed(status.error)) {
     return null;
   }
-  // nothing until the server has said whether this user may see it, so
-  // partner staff do not get a card flashing up and away
+  // nothing until the status is read, so the card does not flash up empty
   if (status.loading && !status.value && !status.error) {
     return null;
   }
@@ -160,13 +180,15 @@ export function TamperCard() {
           >
             {verifyState.loading ? 'Verifying…' : 'Verify'}
           </Button>
-          <Button
-            variant="outlined"
-            onClick={() => sign()}
-            disabled={signState.loading}
-          >
-            {signState.loading ? 'Signing…' : 'Sign checkpoint now'}
-          </Button>
+          {canSign && (
+            <Button
+              variant="outlined"
+              onClick={() => sign()}
+              disabled={signState.loading}
+            >
+              {signState.loading ? 'Signing…' : 'Sign checkpoint now'}
+            </Button>
+          )}
         </Box>
         {verifyState.value && (
           <Box mt={2}>

@@ -1,5 +1,4 @@
 import { AuditApi, AuditEventsQueryWithTier } from '../api';
-import { csvFileName } from './format';
 
 /**
  * Fetches the CSV with the user's token (a plain link would go without it)
@@ -23,4 +22,12 @@ export async function downloadCsv(
     // give the browser a moment to start the download before releasing it
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
+}
+
+/** The CSV file name for a download on a day: audit-YYYYMMDD.csv. */
+export function csvFileName(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `audit-${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(
+    date.getDate(),
+  )}.csv`;
 }

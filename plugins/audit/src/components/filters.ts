@@ -1,91 +1,8 @@
-import { AuditEvent } from '@internal/plugin-audit-common';
-import { AuditEventsQueryWithTier } from '../api';
-
-/** One changed field of an event: `metadata[field] = { from, to }`. */
-export interface FieldChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * The before/after changes in an event's metadata: every top-level field
- * shaped `{ from, to }`, plus those under a `changes` or `diff` object (the
- * shapes the portal and the ingest sources record).
+/*
+ * The Audit page's filters: the URL parameters they live in, and the API
+ * query they make.
  */
-export function metadataChanges(
-  metadata: Record<string, unknown> | undefined,
-): FieldChange[] {
-  if (!metadata) return [];
-  const out: FieldChange[] = [];
-  const collect = (obj: Record<string, unknown>, prefix: string) => {
-    for (const [key, value] of Object.entries(obj)) {
-      if (isRecord(value) && ('from' in value || 'to' in value)) {
-        const keys = Object.keys(value);
-        if (keys.every(k => k === 'from' || k === 'to')) {
-          out.push({ field: prefix + key, from: value.from, to: value.to });
-        }
-      } else if (
-        !prefix &&
-        (key === 'changes' || key === 'diff') &&
-        isRecord(value)
-      ) {
-        collect(value, '');
-      }
-    }
-  };
-  collect(metadata, '');
-  return out;
-}
-
-/** A value in the before/after table: strings as they are, the rest as JSON. */
-export function formatValue(value: unknown): string {
-  if (value === undefined) return '—';
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value);
-}
-
-/** Who did it, as short as it stays recognizable. */
-export function actorLabel(event: AuditEvent): string {
-  return event.actor.email ?? event.actor.ref ?? event.actor.type;
-}
-
-/** `2026-11-25 18:00:00` in the browser's time zone. */
-export function formatTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(
-    d.getHours(),
-  )}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-/** A hash cut to its first 12 hex digits (the full one goes in a title). */
-export function shortHash(hash: string): string {
-  return hash.length > 12 ? `${hash.slice(0, 12)}…` : hash;
-}
-
-/** A size in bytes as people read it: `512 B`, `1.5 MiB`, `12 GiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  const digits = value < 10 ? 1 : 0;
-  return `${Number(value.toFixed(digits))} ${units[unit]}`;
-}
-
-/** A count with thousands separators: 12,345. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+import { AuditEventsQueryWithTier } from '../api';
 
 /** The quick time ranges of the filter bar, in milliseconds back from now. */
 export const QUICK_RANGES: Record<string, { label: string; ms: number }> = {
@@ -188,12 +105,4 @@ export function localInputToIso(value: string): string {
   if (!value) return '';
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
-}
-
-/** The CSV file name for a download on a day: audit-YYYYMMDD.csv. */
-export function csvFileName(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `audit-${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(
-    date.getDate(),
-  )}.csv`;
 }

@@ -1,32 +1,9 @@
 import {
-  csvFileName,
   filtersToQuery,
-  formatBytes,
-  formatCount,
   isoToLocalInput,
   localInputToIso,
-  metadataChanges,
   normalizeRef,
-} from './format';
-
-describe('metadataChanges', () => {
-  it('finds { from, to } fields at the top and under changes', () => {
-    expect(
-      metadataChanges({
-        status: { from: 'active', to: 'suspended' },
-        changes: { plan: { from: 'basic', to: 'business' } },
-        added: { to: 3 },
-        note: 'x',
-        nested: { from: 1, to: 2, by: 'someone' },
-      }),
-    ).toEqual([
-      { field: 'status', from: 'active', to: 'suspended' },
-      { field: 'plan', from: 'basic', to: 'business' },
-      { field: 'added', from: undefined, to: 3 },
-    ]);
-    expect(metadataChanges(undefined)).toEqual([]);
-  });
-});
+} from './filters';
 
 describe('normalizeRef', () => {
   it('completes a short name to a lower-case entity ref', () => {
@@ -87,19 +64,6 @@ describe('filtersToQuery', () => {
   });
 });
 
-describe('formatBytes and formatCount', () => {
-  it('reads like people write it', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1024)).toBe('1 KiB');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(1_572_864)).toBe('1.5 MiB');
-    expect(formatBytes(123 * 1024 * 1024)).toBe('123 MiB');
-    expect(formatBytes(5 * 1024 ** 4)).toBe('5 TiB');
-    expect(formatCount(12345)).toBe('12,345');
-  });
-});
-
 describe('datetime-local conversions', () => {
   it('round-trips through local time', () => {
     const local = isoToLocalInput('2026-11-25T12:34:00.000Z');
@@ -108,8 +72,4 @@ describe('datetime-local conversions', () => {
     expect(localInputToIso('')).toBe('');
     expect(isoToLocalInput('')).toBe('');
   });
-});
-
-it('names the CSV file by day', () => {
-  expect(csvFileName(new Date(2026, 10, 5, 23, 59))).toBe('audit-20261105.csv');
 });
