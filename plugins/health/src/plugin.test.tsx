@@ -1,5 +1,5 @@
 import { screen } from '@testing-library/react';
-import { renderTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import { healthApiRef } from './api';
 import { aStatus, fakeHealthApi } from './testing/fakes';
 import healthPlugin from './index';
@@ -18,7 +18,7 @@ describe('healthPlugin', () => {
     const api = fakeHealthApi({ getStatus: jest.fn(async () => [aStatus()]) });
     renderTestApp({
       features: [healthPlugin],
-      apis: [[healthApiRef, api]],
+      apis: [[healthApiRef, api], mockApis.permission()],
       initialRouteEntries: ['/infrastructure'],
     });
     expect(await screen.findByText('Stalwart mail')).toBeInTheDocument();

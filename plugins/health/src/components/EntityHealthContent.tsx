@@ -9,33 +9,30 @@ import { useEffect, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import ToggleButton from '@material-ui/lab/ToggleButton';
 import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
 import {
+  DezkyTable,
+  formatDuration,
+  formatMs,
+  formatRatio,
+  formatTime,
+  StatusChip,
+} from '@internal/plugin-dezky-react';
+import {
   HEALTH_WINDOWS,
   HealthHistory,
+  Incident,
+  MonthlyUptime,
   HealthWindow,
   IntegrationStatus,
 } from '@internal/plugin-health-common';
 import useAsync from 'react-use/esm/useAsync';
 import { errorMessage, healthApiRef } from '../api';
-import {
-  checkedAgo,
-  formatDuration,
-  formatMs,
-  formatTime,
-  formatUptime,
-  pointMeaning,
-} from './format';
+import { checkedAgo, pointMeaning } from './healthText';
 import { Sparkline } from './Sparkline';
-import { StatusChip } from './StatusChip';
 
 const WINDOW_LABEL: Record<HealthWindow, string> = {
   '24h': '24 h',
@@ -48,6 +45,15 @@ const CHART_LABEL: Record<HealthWindow, string> = {
   '7d': '7 d',
   '30d': '30 d',
 };
+
+/** A row of the per-window table: uptime, latency and samples of one window. */
+interface WindowRow {
+  window: HealthWindow;
+  uptime: number | null;
+  p50?: number | null;
+  p95?: number | null;
+  samples: number;
+}
 
 interface HistoryState {
   /** The integration whose history this is. */
@@ -170,7 +176,7 @@ export function EntityHealthContent() {
         <InfoCard title="Status">
           {status ? (
             <div data-testid="entity-health-status">
-              <StatusChip status={status.status} />{' '}
+              <StatusChip status={status.status} data-testid="health-status" />{' '}
               <Typography variant="body2" component="span">
                 {formatMs(status.latencyMs)} ·{' '}
                 {checkedAgo(status.checkedAt, now)}
@@ -184,38 +190,31 @@ export function EntityHealthContent() {
           ) : (
             <Typography color="textSecondary">No status yet.</Typography>
           )}
-          <Table size="small" aria-label="Uptime and latency per window">
-            <TableHead>
-              <TableRow>
-                <TableCell>Window</TableCell>
-                <TableCell align="right">Uptime</TableCell>
-                <TableCell align="right">p50</TableCell>
-                <TableCell align="right">p95</TableCell>
-                <TableCell align="right">Samples</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {HEALTH_WINDOWS.map(w => (
-                <TableRow
-                  key={w}
-                  data-testid="health-window-row"
-                  data-window={w}
-                >
-                  <TableCell>{WINDOW_LABEL[w]}</TableCell>
-                  <TableCell align="right">
-                    {formatUptime(history.uptime[w])}
-                  </TableCell>
-                  <TableCell align="right">
-                    {formatMs(history.latency[w]?.p50)}
-                  </TableCell>
-                  <TableCell align="right">
-                    {formatMs(history.latency[w]?.p95)}
-                  </TableCell>
-                  <TableCell align="right">{history.samples[w]}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          <DezkyTable<WindowRow>
+            columns={[
+              { title: 'Window', render: r => WINDOW_LABEL[r.window] },
+              {
+                title: 'Uptime',
+                type: 'numeric',
+                render: r => formatRatio(r.uptime),
+              },
+              { title: 'p50', type: 'numeric', render: r => formatMs(r.p50) },
+              { title: 'p95', type: 'numeric', render: r => formatMs(r.p95) },
+              { title: 'Samples', field: 'samples', type: 'numeric' },
+            ]}
+            data={HEALTH_WINDOWS.map(w => ({
+              window: w,
+              uptime: history.uptime[w],
+              p50: history.latency[w]?.p50,
+              p95: history.latency[w]?.p95,
+              samples: history.samples[w],
+            }))}
+            options={{ toolbar: false, paging: false, sorting: false }}
+            rowProps={r => ({
+              'data-testid': 'health-window-row',
+              'data-window': r.window,
+            })}
+          />
         </InfoCard>
       </Grid>
       <Grid item xs={12} md={6}>
@@ -249,34 +248,32 @@ export function EntityHealthContent() {
               No incidents in the last 30 days.
             </Typography>
           ) : (
-            <Table size="small" aria-label="Incidents">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Start</TableCell>
-                  <TableCell>End</TableCell>
-                  <TableCell>Duration</TableCell>
-                  <TableCell>Last error</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {history.incidents.map(incident => (
-                  <TableRow key={incident.start} data-testid="health-incident">
-                    <TableCell>{formatTime(incident.start)}</TableCell>
-                    <TableCell>
-                      {incident.end ? formatTime(incident.end) : 'ongoing'}
-                    </TableCell>
-                    <TableCell>
-                      {incident.durationMs !== undefined
-                        ? formatDuration(incident.durationMs)
-                        : `${formatDuration(
-                            now - Date.parse(incident.start),
-                          )} so far`}
-                    </TableCell>
-                    <TableCell>{incident.lastError}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <DezkyTable<Incident>
+              columns={[
+                {
+                  title: 'Start',
+                  field: 'start',
+                  render: i => formatTime(i.start),
+                },
+                {
+                  title: 'End',
+                  field: 'end',
+                  render: i => (i.end ? formatTime(i.end) : 'ongoing'),
+                },
+                {
+                  title: 'Duration',
+                  field: 'durationMs',
+                  render: i =>
+                    i.durationMs !== undefined
+                      ? formatDuration(i.durationMs)
+                      : `${formatDuration(now - Date.parse(i.start))} so far`,
+                },
+                { title: 'Last error', field: 'lastError' },
+              ]}
+              data={history.incidents}
+              options={{ toolbar: false }}
+              rowProps={() => ({ 'data-testid': 'health-incident' })}
+            />
           )}
         </InfoCard>
       </Grid>
@@ -287,26 +284,24 @@ export function EntityHealthContent() {
               No months recorded yet
             </Typography>
           ) : (
-            <Table size="small" aria-label="Monthly uptime">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Month</TableCell>
-                  <TableCell align="right">Uptime</TableCell>
-                  <TableCell align="right">Samples</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {history.monthly.map(m => (
-                  <TableRow key={m.month} data-testid="health-month">
-                    <TableCell>{m.month}</TableCell>
-                    <TableCell align="right">
-                      {formatUptime(m.uptime)}
-                    </TableCell>
-                    <TableCell align="right">{m.samples}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <DezkyTable<MonthlyUptime>
+              columns={[
+                { title: 'Month', field: 'month' },
+                {
+                  title: 'Uptime',
+                  field: 'uptime',
+                  type: 'numeric',
+                  render: m => formatRatio(m.uptime),
+                },
+                { title: 'Samples', field: 'samples', type: 'numeric' },
+              ]}
+              data={history.monthly}
+              options={{ toolbar: false }}
+              rowProps={m => ({
+                'data-testid': 'health-month',
+                'data-month': m.month,
+              })}
+            />
           )}
         </InfoCard>
       </Grid>

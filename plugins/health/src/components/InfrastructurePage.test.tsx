@@ -6,6 +6,8 @@ import {
   within,
 } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { HealthHistory } from '@internal/plugin-health-common';
 import { healthApiRef } from '../api';
 import {
@@ -15,14 +17,22 @@ import {
   OPERATOR_REFS,
   responseError,
   seriesOf,
-  STAFF_REFS,
 } from '../testing/fakes';
 import { InfrastructurePage } from './InfrastructurePage';
 
-const operatorIdentity = () =>
-  mockApis.identity({ ownershipEntityRefs: OPERATOR_REFS });
-const staffIdentity = () =>
-  mockApis.identity({ ownershipEntityRefs: STAFF_REFS });
+/** The permission API as the server answers an operator: everything allowed. */
+const operatorPermissions = () => mockApis.permission();
+
+/** The permission API as the server answers partner staff: no probe round. */
+const staffPermissions = () =>
+  mockApis.permission({ authorize: AuthorizeResult.DENY });
+
+/** The page with no permission decision cached from an earlier test. */
+const page = () => (
+  <FreshPermissions>
+    <InfrastructurePage />
+  </FreshPermissions>
+);
 
 const stalwart = aStatus();
 const postgres = aStatus({
@@ -80,8 +90,8 @@ describe('InfrastructurePage', () => {
         series: seriesOf([40, 42, 38, 1500, 45], { bad: [3] }),
       }),
     );
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
 
     const cards = await screen.findAllByTestId('health-card');
@@ -136,8 +146,8 @@ describe('InfrastructurePage', () => {
         }),
       ),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
     const card = await screen.findByTestId('health-card');
     expect(
@@ -153,8 +163,8 @@ describe('InfrastructurePage', () => {
         throw await responseError(500, 'history down');
       }),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
     const card = await screen.findByTestId('health-card');
     await waitFor(() => expect(api.getHistory).toHaveBeenCalled());
@@ -171,8 +181,8 @@ describe('InfrastructurePage', () => {
       getStatus: jest.fn(async () => [stalwart]),
       getHistory: jest.fn(async () => aHistory({ series: seriesOf([40, 42]) })),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
     const card = await screen.findByTestId('health-card');
     await waitFor(() => expect(chartPoints(card)).toBe('2'));
@@ -233,8 +243,8 @@ describe('InfrastructurePage', () => {
     const api = fakeHealthApi({
       getStatus: jest.fn(async () => [stalwart, postgres]),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
     const banner = await screen.findByTestId('health-banner');
     expect(banner).toHaveTextContent('1 integration is down: Portal database');
@@ -258,8 +268,8 @@ describe('InfrastructurePage', () => {
     const api = fakeHealthApi({
       getStatus: jest.fn(async () => [stalwart, keycloak]),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
     const planned = await screen.findByTestId('health-planned');
     expect(planned).toHaveTextContent('Planned · not deployed');
@@ -280,12 +290,12 @@ describe('InfrastructurePage', () => {
       getStatus: jest.fn(async () => [stalwart]),
       probe: jest.fn(async () => [stalwart, postgres]),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], operatorIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], operatorPermissions()],
     });
     await screen.findByTestId('health-card');
     expect(api.getStatus).toHaveBeenCalledTimes(1);
-    // the role is read asynchronously
+    // the permission is decided asynchronously
     await waitFor(() =>
       expect(screen.getByRole('button', { name: 'Refresh' })).toHaveAttribute(
         'title',
@@ -300,12 +310,39 @@ describe('InfrastructurePage', () => {
     expect(api.getStatus).toHaveBeenCalledTimes(1);
   });
 
+  it('runs no probe round when the permission API denies, whatever the user’s groups', async () => {
+    const api = fakeHealthApi({
+      getStatus: jest.fn(async () => [stalwart]),
+    });
+    const permission = mockApis.permission({
+      authorize: AuthorizeResult.DENY,
+    });
+    const authorize = jest.spyOn(permission, 'authorize');
+    renderInTestApp(page(), {
+      apis: [
+        [healthApiRef, api],
+        // signed in as a member of the platform admins group …
+        mockApis.identity({ ownershipEntityRefs: OPERATOR_REFS }),
+        // … but the server's policy says no (e.g. removed from the group since)
+        permission,
+      ],
+    });
+    await screen.findByTestId('health-card');
+    await waitFor(() => expect(authorize).toHaveBeenCalled());
+    await settle();
+    const refresh = screen.getByRole('button', { name: 'Refresh' });
+    expect(refresh).toHaveAttribute('title', 'Read the latest status again');
+    fireEvent.click(refresh);
+    await waitFor(() => expect(api.getStatus).toHaveBeenCalledTimes(2));
+    expect(api.probe).not.toHaveBeenCalled();
+  });
+
   it("re-reads the status on staff's Refresh, and keeps the cards when it fails", async () => {
     const api = fakeHealthApi({
       getStatus: jest.fn(async () => [stalwart]),
     });
-    renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, api], staffIdentity()],
+    renderInTestApp(page(), {
+      apis: [[healthApiRef, api], staffPermissions()],
     });
     await screen.findByTestId('health-card');
     api.getStatus.mockImplementationOnce(async () => {
@@ -321,13 +358,13 @@ describe('InfrastructurePage', () => {
   });
 
   it('says when there are no integrations, and shows a failed first read', async () => {
-    const { unmount } = await renderInTestApp(<InfrastructurePage />, {
-      apis: [[healthApiRef, fakeHealthApi()], staffIdentity()],
+    const { unmount } = await renderInTestApp(page(), {
+      apis: [[healthApiRef, fakeHealthApi()], staffPermissions()],
     });
     expect(await screen.findByText('No integrations yet')).toBeInTheDocument();
     unmount();
 
-    renderInTestApp(<InfrastructurePage />, {
+    renderInTestApp(page(), {
       apis: [
         [
           healthApiRef,
@@ -337,7 +374,7 @@ describe('InfrastructurePage', () => {
             }),
           }),
         ],
-        staffIdentity(),
+        staffPermissions(),
       ],
     });
     expect(
@@ -351,8 +388,8 @@ describe('InfrastructurePage', () => {
       const api = fakeHealthApi({
         getStatus: jest.fn(async () => [stalwart]),
       });
-      renderInTestApp(<InfrastructurePage />, {
-        apis: [[healthApiRef, api], staffIdentity()],
+      renderInTestApp(page(), {
+        apis: [[healthApiRef, api], staffPermissions()],
       });
       await screen.findByTestId('health-card');
       expect(api.getStatus).toHaveBeenCalledTimes(1);

@@ -16,18 +16,21 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import Alert from '@material-ui/lab/Alert';
-// the portal's one role hook (as the flags plugin uses it): hides what the server refuses anyway
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import { useIsOperator } from '@internal/plugin-dezky-catalog';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  formatMs,
+  formatRatio,
+  StatusChip,
+} from '@internal/plugin-dezky-react';
 import {
   HealthHistory,
   HealthStatus,
   IntegrationStatus,
+  healthProbeRunPermission,
 } from '@internal/plugin-health-common';
 import { errorMessage, healthApiRef } from '../api';
-import { checkedAgo, displayName, formatMs, formatUptime } from './format';
+import { checkedAgo, displayName } from './healthText';
 import { Sparkline } from './Sparkline';
-import { StatusChip } from './StatusChip';
 import { useNow } from './useNow';
 
 /** How often the page re-reads the status. */
@@ -148,7 +151,7 @@ function IntegrationCard(props: {
         titleTypographyProps={{ variant: 'h6' }}
         subheader={item.integration}
         subheaderTypographyProps={{ variant: 'caption' }}
-        action={<StatusChip status={item.status} />}
+        action={<StatusChip status={item.status} data-testid="health-status" />}
       />
       <CardContent>
         <Grid container spacing={1}>
@@ -165,7 +168,7 @@ function IntegrationCard(props: {
               Uptime 24 h
             </Typography>
             <Typography variant="body1" data-testid="health-uptime">
-              {formatUptime(history?.uptime['24h'])}
+              {formatRatio(history?.uptime['24h'])}
             </Typography>
           </Grid>
           <Grid item xs={12}>
@@ -207,12 +210,16 @@ function IntegrationCard(props: {
 /**
  * The Infrastructure page: a card per Integration with its status, latency,
  * 24 h uptime and latency chart; a red banner while any is bad; the planned
- * integrations apart. Re-read every 30 s; operators' Refresh runs a probe
- * round (POST /probe), everyone else's re-reads the status.
+ * integrations apart. Re-read every 30 s; Refresh runs a probe round
+ * (POST /probe) for users the permission API allows `health.probe.run`
+ * (operators) and re-reads the status for everyone else.
  */
 export function InfrastructurePage() {
   const health = useHealth();
-  const { isOperator } = useIsOperator();
+  // what the server's policy decides now, not the groups of the sign-in
+  const { allowed: canProbe } = usePermission({
+    permission: healthProbeRunPermission,
+  });
   const now = useNow(1000);
 
   const refreshButton = (
@@ -221,9 +228,9 @@ export function InfrastructurePage() {
       color="primary"
       startIcon={<RefreshIcon />}
       disabled={health.refreshing}
-      onClick={() => health.refresh(isOperator)}
+      onClick={() => health.refresh(canProbe)}
       title={
-        isOperator
+        canProbe
           ? 'Probe every integration now'
           : 'Read the latest status again'
       }

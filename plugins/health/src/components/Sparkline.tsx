@@ -1,5 +1,6 @@
 import Typography from '@material-ui/core/Typography';
 import { HealthPoint } from '@internal/plugin-health-common';
+import { formatMs } from '@internal/plugin-dezky-react';
 
 const LINE = '#1976d2';
 const BAD = '#d32f2f';
@@ -49,9 +50,9 @@ export function Sparkline(props: {
       height={height}
       viewBox={`0 0 ${width} ${height}`}
       role="img"
-      aria-label={`${label}: ${points.length} points, max ${Math.round(
-        max,
-      )} ms${bad.length ? `, ${bad.length} bad` : ''}`}
+      aria-label={`${label}: ${points.length} points, max ${formatMs(max)}${
+        bad.length ? `, ${bad.length} bad` : ''
+      }`}
       data-testid="sparkline"
       data-points={points.length}
       data-bad={bad.length}

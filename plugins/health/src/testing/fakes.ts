@@ -90,9 +90,6 @@ export const OPERATOR_REFS = [
   PLATFORM_ADMINS_GROUP_REF,
 ];
 
-/** Partner staff's ownership refs. */
-export const STAFF_REFS = ['user:default/bob', 'group:default/nordlicht-staff'];
-
 /** The ResponseError the client throws for a refusal with a JSON body. */
 export function responseError(status: number, message: string, name = 'Error') {
   return ResponseError.fromResponse(
