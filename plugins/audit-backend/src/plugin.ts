@@ -19,6 +19,7 @@ import {
   stalwartWebhookSecret,
 } from './ingest';
 import { readArchiveConfig } from './archive/config';
+import { catalogReadiness } from './ingest/catalogReadiness';
 import { createRouter } from './router';
 import { auditChainServiceRef } from './services/factories';
 import { CatalogTenantDirectory } from './services/TenantDirectory';
@@ -104,6 +105,7 @@ export const auditPlugin = createBackendPlugin({
           cursors: audit.cursors,
           tenants,
           logger,
+          catalog: catalogReadiness({ catalog, auth }),
         };
         await scheduleIngest({ config, scheduler, ctx: ingest, logger });
         const stalwartSecret = stalwartWebhookSecret(config);

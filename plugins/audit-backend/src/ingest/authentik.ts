@@ -122,6 +122,7 @@ export class AuthentikPoller {
     }
     this.inFlight = true;
     try {
+      await this.ctx.catalog?.whenReady();
       return await this.run();
     } finally {
       this.inFlight = false;

@@ -1,4 +1,5 @@
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import express from 'express';
@@ -52,6 +53,7 @@ describe.each(databases.eachSupportedId())(
     let knex: Knex;
     let store: AuditStore;
     let app: express.Express;
+    let catalogLoaded: boolean;
 
     const count = async () =>
       Number((await knex('audit_events').count({ n: '*' }).first())!.n);
@@ -65,6 +67,7 @@ describe.each(databases.eachSupportedId())(
 
     beforeEach(async () => {
       knex = await databases.init(databaseId);
+      catalogLoaded = true;
       store = await AuditStore.create({
         database: mockServices.database({ knex }),
       });
@@ -81,6 +84,15 @@ describe.each(databases.eachSupportedId())(
             },
             tenants,
             logger,
+            catalog: {
+              isReady: async () => catalogLoaded,
+              whenReady: async () => undefined,
+              assertReady: async () => {
+                if (!catalogLoaded) {
+                  throw new ServiceUnavailableError('catalog loading');
+                }
+              },
+            },
           },
           secret: SECRET,
         }),
@@ -92,6 +104,18 @@ describe.each(databases.eachSupportedId())(
           logger,
         }).error(),
       );
+    });
+
+    it('answers 503 and records nothing while the catalog is still loading its tenants', async () => {
+      catalogLoaded = false;
+      const early = await post(delivery, sign(delivery));
+      expect(early.status).toBe(503);
+      expect(await count()).toBe(0);
+      // Stalwart delivers again once the catalog is there: now attributed
+      catalogLoaded = true;
+      const again = await post(delivery, sign(delivery));
+      expect(again.status).toBe(200);
+      expect(await count()).toBe(3);
     });
 
     it('records a signed delivery, mapped', async () => {

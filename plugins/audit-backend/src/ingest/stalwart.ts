@@ -111,6 +111,7 @@ export function createStalwartWebhookRouter(options: {
         );
       }
       const events = parseStalwartEvents(body);
+      await ctx.catalog?.assertReady();
       const inputs: AuditEventInput[] = [];
       for (const event of events) {
         inputs.push(await mapStalwartEvent(event, ctx.tenants));

@@ -4,6 +4,7 @@ import {
   RecordedAuditEvent,
 } from '@internal/plugin-audit-common';
 import { TenantDirectory } from '../services/TenantDirectory';
+import { CatalogReadiness } from './catalogReadiness';
 
 /** Where an ingest saves how far it has read, per source. */
 export interface IngestCursors {
@@ -21,4 +22,10 @@ export interface IngestContext {
   cursors: IngestCursors;
   tenants: TenantDirectory;
   logger: LoggerService;
+  /**
+   * When the catalog has its tenants: the pulling ingests wait for it, the
+   * webhook answers 503 before it (so every event is attributed). Absent:
+   * ready at once.
+   */
+  catalog?: CatalogReadiness;
 }
