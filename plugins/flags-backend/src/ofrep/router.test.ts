@@ -571,6 +571,40 @@ describe('OFREP router: bulk', () => {
     );
   });
 
+  it('gives a client that takes gzip the same answer gzipped, compressed once', async () => {
+    const { app, evaluator } = setup();
+    const acme = { context: { targetingKey: 'acme' } };
+    // (supertest asks for gzip unless told otherwise)
+    const plain = await request(app)
+      .post(`${BASE}/evaluate/flags`)
+      .set('Accept-Encoding', 'identity')
+      .send(acme);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/Accept-Encoding/);
+    const zipped = await request(app)
+      .post(`${BASE}/evaluate/flags`)
+      .set('Accept-Encoding', 'gzip, deflate, br')
+      .send(acme);
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toMatch(/Accept-Encoding/);
+    expect(zipped.headers.etag).toBe(plain.headers.etag);
+    // (supertest unzips it)
+    expect(zipped.text).toBe(plain.text);
+    const again = await request(app)
+      .post(`${BASE}/evaluate/flags`)
+      .set('Accept-Encoding', 'gzip')
+      .send(acme);
+    expect(again.text).toBe(plain.text);
+    expect(evaluator.calls.evaluateAll).toBe(1);
+    const identity = await request(app)
+      .post(`${BASE}/evaluate/flags`)
+      .set('Accept-Encoding', 'gzip;q=0, identity')
+      .send(acme);
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.text).toBe(plain.text);
+  });
+
   it('ignores attributes it does not read, whatever they hold; names the attribute it refuses', async () => {
     const { app } = setup();
     const ok = await bulk(app, {

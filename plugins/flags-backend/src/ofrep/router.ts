@@ -14,6 +14,7 @@ import {
 } from '@internal/plugin-flags-common';
 import { createHash } from 'crypto';
 import express from 'express';
+import { gzipSync } from 'zlib';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { FlagEvaluator } from '../service/FlagEvaluator';
@@ -205,12 +206,13 @@ export function bulkEtag(version: string, ctx: FlagContext): string {
   return `"${digest.slice(0, 32)}"`;
 }
 
-/** A bulk answer: its ETag and, once evaluated, its JSON body. */
+/** A bulk answer: its ETag and, once evaluated, its JSON body (and gzipped). */
 interface BulkAnswer {
   version: string;
   key: string;
   etag: string;
   body?: Buffer;
+  gzip?: Buffer;
 }
 
 /**
@@ -218,7 +220,8 @@ interface BulkAnswer {
  * version and resolved context. The answer is a function of those alone —
  * the flags at that version, evaluated for that context — so while the
  * version stays the same, the same context gets the same bytes without
- * hashing, evaluating or serialising again. A new version drops them all.
+ * hashing, evaluating, serialising or compressing again. A new version
+ * drops them all.
  */
 export class BulkAnswers {
   private version?: string;
@@ -241,9 +244,16 @@ export class BulkAnswers {
   }
 
   /** Keeps the body of an answer, unless its version is no longer current. */
-  setBody(answer: BulkAnswer, body: Buffer): void {
+  setBody(answer: BulkAnswer, body: Buffer): Buffer {
     answer.body = body;
     if (answer.version === this.version) this.keep(answer);
+    return body;
+  }
+
+  /** The body gzipped (level 6, as the backend's compression), once per answer. */
+  gzipOf(answer: BulkAnswer, body: Buffer): Buffer {
+    answer.gzip ??= gzipSync(body);
+    return answer.gzip;
   }
 
   private keep(answer: BulkAnswer) {
@@ -334,18 +344,29 @@ export function createOfrepRouter(options: OfrepRouterOptions): express.Router {
         res.status(304).set(cacheHeaders(answer.etag)).end();
         return;
       }
-      let body = answer.body;
-      if (!body) {
-        const evaluations = await evaluator.evaluateAll(ctx, version);
-        body = Buffer.from(
-          JSON.stringify({ flags: evaluations.map(toOfrepEvaluation) }),
+      const body =
+        answer.body ??
+        answers.setBody(
+          answer,
+          Buffer.from(
+            JSON.stringify({
+              flags: (await evaluator.evaluateAll(ctx, version)).map(
+                toOfrepEvaluation,
+              ),
+            }),
+          ),
         );
-        answers.setBody(answer, body);
-      }
       res
         .set(cacheHeaders(answer.etag))
         .set('Content-Type', 'application/json; charset=utf-8')
-        .send(body);
+        .vary('Accept-Encoding');
+      // a client that takes gzip (browsers, fetch) gets the kept gzipped
+      // bytes; the backend's compression leaves an encoded answer alone
+      if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+        res.set('Content-Encoding', 'gzip').send(answers.gzipOf(answer, body));
+      } else {
+        res.send(body);
+      }
     } catch (e) {
       if (!(e instanceof OfrepRequestError)) throw e;
       res
