@@ -1,13 +1,21 @@
 /*
  * Feature flags benchmark: 100 flags of mixed states evaluated for 10,000
- * tenants in process with evaluateFlag (the rules the backend uses), the same
- * workload with unleash-client evaluating locally from bootstrapped
- * definitions (no server), and the OFREP bulk endpoint of the real backend
- * under load (autocannon on loopback).
+ * tenants in process with the flags-node rules compiled per snapshot
+ * (compileFlags, what the backend and flagsServiceRef use), the same workload
+ * with unleash-client evaluating locally from bootstrapped definitions (no
+ * server), and the OFREP bulk endpoint of the real backend under load
+ * (autocannon on loopback) beside the backend's liveness endpoint.
  * Run through scripts/bench/flags (see scripts/bench/README.md).
  */
-import { Flag, FlagContext } from '@internal/plugin-flags-common';
-import { evaluateFlag } from '@internal/plugin-flags-node';
+import {
+  Flag,
+  FlagContext,
+  FlagEvaluation,
+} from '@internal/plugin-flags-common';
+import { CompiledFlags, compileFlags } from '@internal/plugin-flags-node';
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import fs from 'fs';
 import net from 'net';
 import { performance } from 'perf_hooks';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
@@ -26,14 +34,24 @@ type Constraint = NonNullable<
 
 const EXTERNAL_TOKEN = 'dezky-development-external-token';
 const OPERATOR_EMAIL = 'anna.schmidt@dezky.example';
+/** Staff of nordlicht-it, the partner of acme (a conditional decision). */
+const STAFF_EMAIL = 'jana.petersen@nordlicht-it.example';
 const PLANS = ['starter', 'business', 'enterprise'];
 const ENVIRONMENT = 'development';
+
+/** The targets: in process, every pass; over HTTP, the whole run. */
+const TARGET_RATIO = 2;
+const TARGET_SERVICE_SHARE = 0.6;
+const TARGET_USER_SHARE = 0.3;
+const TARGET_P99_MS = 20;
 
 interface Options {
   flags: number;
   tenants: number;
   rounds: number;
+  chunk: number;
   duration: number;
+  httpRounds: number;
   connections: number;
   http: boolean;
 }
@@ -41,8 +59,10 @@ interface Options {
 const USAGE = `usage: scripts/bench/flags [options]
   --flags N         flags to generate (default 100)
   --tenants N       tenants to evaluate them for (default 10000)
-  --rounds N        measured passes per evaluator, alternating (default 3)
-  --duration S      seconds of load on the OFREP bulk endpoint (default 10)
+  --rounds N        measured in-process passes (default 5)
+  --chunk N         tenants per interleaved slice of a pass (default 200)
+  --duration S      seconds of load per HTTP row and round (default 3)
+  --http-rounds N   HTTP rounds, each running every row in turn (default 5)
   --connections N   autocannon connections (default 10)
   --no-http         skip the OFREP load test (no backend is started)
 `;
@@ -54,8 +74,10 @@ function parseOptions(argv: string[]): Options {
   const o: Options = {
     flags: 100,
     tenants: 10_000,
-    rounds: 3,
-    duration: 10,
+    rounds: 5,
+    chunk: 200,
+    duration: 3,
+    httpRounds: 5,
     connections: 10,
     http: true,
   };
@@ -63,7 +85,9 @@ function parseOptions(argv: string[]): Options {
     '--flags': 'flags',
     '--tenants': 'tenants',
     '--rounds': 'rounds',
+    '--chunk': 'chunk',
     '--duration': 'duration',
+    '--http-rounds': 'httpRounds',
     '--connections': 'connections',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -87,11 +111,9 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-// --- output -------------------------------------------------------------------
+// --- the workload ---------------------------------------------------------------
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-// --- the workload ---------------------------------------------------------------
 
 /** A small deterministic PRNG (mulberry32), so every run has the same flags. */
 function prng(seed: number) {
@@ -107,6 +129,22 @@ function prng(seed: number) {
 
 const partnerName = (p: number) => `bench-${pad(p, 3)}`;
 const tenantName = (t: number) => `t${pad(t, 5)}`;
+
+/** The names scopes are drawn from. */
+interface Names {
+  plans: string[];
+  partners: string[];
+  tenants: string[];
+}
+
+/** The in-process universe: 100 partners, `tenants` tenants, three plans. */
+function syntheticNames(tenants: number): Names {
+  return {
+    plans: PLANS,
+    partners: Array.from({ length: 100 }, (_, i) => partnerName(i + 1)),
+    tenants: Array.from({ length: tenants }, (_, i) => tenantName(i + 1)),
+  };
+}
 
 /**
  * Synthetic tenants: plan round robin, partner bench-001..100 for four in
@@ -130,9 +168,10 @@ function makeTenants(n: number): FlagContext[] {
  * Mixed flags, by index: 15 % off, 15 % on, 35 % targeted, 35 % rollout;
  * scopes on plans, partners, tenants and environments in several
  * combinations (and some empty), rollout percentages from 0 to 100 with
- * some fractional ones.
+ * some fractional ones. Scope values are drawn from `names` (over HTTP the
+ * catalog's, which the flags API requires).
  */
-function makeFlags(n: number, tenants: number): Flag[] {
+function makeFlags(n: number, names: Names): Flag[] {
   const rnd = prng(42);
   const pick = <T>(list: T[], k: number) => {
     const copy = [...list];
@@ -142,29 +181,29 @@ function makeFlags(n: number, tenants: number): Flag[] {
     }
     return out;
   };
-  const partners = Array.from({ length: 100 }, (_, i) => partnerName(i + 1));
   const someTenants = (k: number) =>
-    Array.from({ length: k }, () =>
-      tenantName(1 + Math.floor(rnd() * tenants)),
+    Array.from(
+      { length: k },
+      () => names.tenants[Math.floor(rnd() * names.tenants.length)],
     );
   const scopes: Array<() => Flag['scope']> = [
     () => ({ plans: [], tenants: [], partners: [], environments: [] }),
     () => ({
-      plans: pick(PLANS, 1),
+      plans: pick(names.plans, 1),
       tenants: [],
       partners: [],
       environments: [],
     }),
     () => ({
-      plans: pick(PLANS, 2),
+      plans: pick(names.plans, 2),
       tenants: [],
-      partners: pick(partners, 30),
+      partners: pick(names.partners, 30),
       environments: [],
     }),
     () => ({
       plans: [],
       tenants: [],
-      partners: pick(partners, 10),
+      partners: pick(names.partners, 10),
       environments: [],
     }),
     () => ({
@@ -174,7 +213,7 @@ function makeFlags(n: number, tenants: number): Flag[] {
       environments: [],
     }),
     () => ({
-      plans: pick(PLANS, 2),
+      plans: pick(names.plans, 2),
       tenants: [],
       partners: [],
       environments: [ENVIRONMENT],
@@ -212,11 +251,72 @@ function makeFlags(n: number, tenants: number): Flag[] {
 }
 
 /**
- * A flag as an Unleash feature: a flexibleRollout strategy sticky on the
- * `tenant` context field, with IN constraints for each non-empty scope list
- * (plan, partner, tenant, environment). off and a targeted flag with an
- * empty scope (nobody) are disabled features; on and targeted roll out to
- * 100 %.
+ * docs/flags.md#evaluation transcribed word for word (arrays and
+ * `includes`, a SHA-256 object per hash), independent of flags-node: every
+ * answer of the compiled evaluation must equal this one.
+ */
+function referenceEvaluation(flag: Flag, ctx: FlagContext): FlagEvaluation {
+  const { key, scope } = flag;
+  const lists: Array<[string[], string | undefined]> = [
+    [scope.plans, ctx.plan],
+    [scope.tenants, ctx.tenant],
+    [scope.partners, ctx.partner],
+    [scope.environments, ctx.environment],
+  ];
+  const nonEmpty = lists.filter(([list]) => list.length > 0);
+  const matches = nonEmpty.every(
+    ([list, value]) => value !== undefined && list.includes(value),
+  );
+  switch (flag.state) {
+    case 'off':
+      return { key, value: false, reason: 'off' };
+    case 'on':
+      return { key, value: true, reason: 'on' };
+    case 'targeted':
+      if (nonEmpty.length === 0) {
+        return { key, value: false, reason: 'targeted-no-scope' };
+      }
+      return matches
+        ? { key, value: true, reason: 'targeted-match' }
+        : { key, value: false, reason: 'targeted-no-match' };
+    case 'rollout': {
+      if (!matches) {
+        return { key, value: false, reason: 'rollout-scope-mismatch' };
+      }
+      const bucket =
+        createHash('sha256')
+          .update(`${ctx.tenant}:${key}`, 'utf8')
+          .digest()
+          .readUInt32BE(0) % 10_000;
+      return bucket < Math.round(flag.pct * 100)
+        ? { key, value: true, reason: 'rollout-in', bucket }
+        : { key, value: false, reason: 'rollout-out', bucket };
+    }
+    default:
+      throw new Error(`unknown state ${flag.state}`);
+  }
+}
+
+const sameEvaluation = (a: FlagEvaluation, b: FlagEvaluation) =>
+  a.key === b.key &&
+  a.value === b.value &&
+  a.reason === b.reason &&
+  a.bucket === b.bucket &&
+  Object.keys(a).length === Object.keys(b).length;
+
+/**
+ * A flag as an Unleash feature, each state with the strategy Unleash itself
+ * would use for it:
+ * - off, and targeted with an empty scope (nobody): a disabled feature;
+ * - on: enabled, the `default` strategy (on for everyone, no hash);
+ * - targeted: the `default` strategy with an IN constraint per non-empty
+ *   scope list (plan, partner, tenant, environment) — no hash;
+ * - rollout: a `flexibleRollout` strategy sticky on the `tenant` context
+ *   field, `groupId` the flag key, `rollout` the pct, with the same
+ *   constraints.
+ * (A flexibleRollout at 100 % for on and targeted flags, as this bench had
+ * before, makes Unleash hash where it need not: a comparison tilted in our
+ * favour.)
  */
 function toUnleashFeature(flag: Flag): FeatureInterface {
   const constraints = (
@@ -234,13 +334,26 @@ function toUnleashFeature(flag: Flag): FeatureInterface {
       inverted: false,
       values: [...values],
     }));
-  const emptyScope = constraints.length === 0;
   const enabled =
     flag.state === 'on' ||
     flag.state === 'rollout' ||
-    (flag.state === 'targeted' && !emptyScope);
-  const rollout =
-    flag.state === 'rollout' ? flag.pct : flag.state === 'off' ? 0 : 100;
+    (flag.state === 'targeted' && constraints.length > 0);
+  const strategy =
+    flag.state === 'rollout'
+      ? {
+          name: 'flexibleRollout',
+          parameters: {
+            rollout: String(flag.pct),
+            stickiness: 'tenant',
+            groupId: flag.key,
+          },
+          constraints,
+        }
+      : {
+          name: 'default',
+          parameters: {},
+          constraints: flag.state === 'targeted' ? constraints : [],
+        };
   return {
     name: flag.key,
     type: 'release',
@@ -248,28 +361,15 @@ function toUnleashFeature(flag: Flag): FeatureInterface {
     stale: false,
     impressionData: false,
     project: 'default',
-    strategies: [
-      {
-        name: 'flexibleRollout',
-        parameters: {
-          rollout: String(rollout),
-          stickiness: 'tenant',
-          groupId: flag.key,
-        },
-        constraints: flag.state === 'on' ? [] : constraints,
-      },
-    ],
+    strategies: [strategy],
     variants: [],
   };
 }
 
 /** The Unleash context of a tenant: custom fields in properties. */
 function toUnleashContext(ctx: FlagContext) {
-  const properties: Record<string, string> = {
-    tenant: ctx.tenant,
-    plan: ctx.plan ?? '',
-  };
-  if (ctx.plan === undefined) delete properties.plan;
+  const properties: Record<string, string> = { tenant: ctx.tenant };
+  if (ctx.plan !== undefined) properties.plan = ctx.plan;
   if (ctx.partner !== undefined) properties.partner = ctx.partner;
   return { environment: ctx.environment, properties };
 }
@@ -320,57 +420,101 @@ async function startUnleash(features: FeatureInterface[]) {
   };
 }
 
-interface PassResult {
-  ms: number;
-  on: number;
-}
+// --- in process -----------------------------------------------------------------
 
-function passOurs(
+/** Evaluations of tenants [from, to) x every key, ours; the number on. */
+function sliceOurs(
+  compiled: CompiledFlags,
   keys: string[],
-  byKey: Map<string, Flag>,
   contexts: FlagContext[],
-): PassResult {
+  from: number,
+  to: number,
+): number {
   let on = 0;
-  const started = performance.now();
-  for (const ctx of contexts) {
-    for (const key of keys) {
-      if (evaluateFlag(byKey.get(key)!, ctx).value) on++;
+  for (let c = from; c < to; c++) {
+    const ctx = contexts[c];
+    for (let k = 0; k < keys.length; k++) {
+      // looked up by key, as isEnabled(flagKey, tenant) and OFREP's single
+      // flag do (the bulk answer walks the list instead)
+      if (compiled.get(keys[k])!.evaluate(ctx).value) on++;
     }
   }
-  return { ms: performance.now() - started, on };
+  return on;
 }
 
-function passUnleash(
+/** The same slice through unleash-client. */
+function sliceUnleash(
   unleash: Unleash,
   keys: string[],
   contexts: ReturnType<typeof toUnleashContext>[],
-): PassResult {
+  from: number,
+  to: number,
+): number {
   let on = 0;
-  const started = performance.now();
-  for (const ctx of contexts) {
-    for (const key of keys) {
-      if (unleash.isEnabled(key, ctx)) on++;
+  for (let c = from; c < to; c++) {
+    const ctx = contexts[c];
+    for (let k = 0; k < keys.length; k++) {
+      if (unleash.isEnabled(keys[k], ctx)) on++;
     }
   }
-  return { ms: performance.now() - started, on };
+  return on;
+}
+
+interface Pass {
+  oursMs: number;
+  unleashMs: number;
+  oursOn: number;
+  unleashOn: number;
+}
+
+/**
+ * One pass over every tenant and flag by both evaluators, interleaved: the
+ * tenants are cut into slices of `chunk`, and each slice is timed through
+ * both, one after the other (the order alternating), so that both see the
+ * same machine — a load burst from elsewhere hits both sides of the ratio.
+ */
+function pass(
+  o: Options,
+  compiled: CompiledFlags,
+  keys: string[],
+  contexts: FlagContext[],
+  unleash: Unleash,
+  ucontexts: ReturnType<typeof toUnleashContext>[],
+): Pass {
+  const p: Pass = { oursMs: 0, unleashMs: 0, oursOn: 0, unleashOn: 0 };
+  for (let from = 0, i = 0; from < contexts.length; from += o.chunk, i++) {
+    const to = Math.min(from + o.chunk, contexts.length);
+    for (const side of i % 2 ? ['unleash', 'ours'] : ['ours', 'unleash']) {
+      const started = performance.now();
+      if (side === 'ours') {
+        p.oursOn += sliceOurs(compiled, keys, contexts, from, to);
+        p.oursMs += performance.now() - started;
+      } else {
+        p.unleashOn += sliceUnleash(unleash, keys, ucontexts, from, to);
+        p.unleashMs += performance.now() - started;
+      }
+    }
+  }
+  return p;
 }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
 interface InProcessResult {
-  ours: number;
-  unleash: number;
-  ratio: number;
+  evals: number;
+  passes: Array<{ ours: number; unleash: number; ratio: number }>;
 }
 
 async function inProcess(o: Options): Promise<InProcessResult> {
   const contexts = makeTenants(o.tenants);
-  const flags = makeFlags(o.flags, o.tenants);
+  const flags = makeFlags(o.flags, syntheticNames(o.tenants));
   const keys = flags.map(f => f.key);
-  const byKey = new Map(flags.map(f => [f.key, f]));
+  // once per snapshot, as the flags backend and client do
+  const compiled = compileFlags(flags);
   const ucontexts = contexts.map(toUnleashContext);
   const evals = keys.length * contexts.length;
   const states = ['off', 'on', 'targeted', 'rollout'].map(
@@ -384,15 +528,30 @@ async function inProcess(o: Options): Promise<InProcessResult> {
 
   const u = await startUnleash(flags.map(toUnleashFeature));
   try {
-    // agreement (and warm-up): every pair once through both
+    // every pair once through the reference, ours and Unleash: ours must
+    // equal the reference exactly; Unleash must agree on every value but
+    // the rollouts' (another hash)
+    let same = 0;
+    const differences: string[] = [];
     let agree = 0;
     let compared = 0;
     const disagreements: string[] = [];
     const rollout = { pairs: 0, agree: 0, oursIn: 0, unleashIn: 0 };
     const reasons = new Map<string, number>();
+    let referenceOn = 0;
     for (let c = 0; c < contexts.length; c++) {
       for (const flag of flags) {
-        const ours = evaluateFlag(flag, contexts[c]);
+        const reference = referenceEvaluation(flag, contexts[c]);
+        const ours = compiled.get(flag.key)!.evaluate(contexts[c]);
+        if (reference.value) referenceOn++;
+        if (sameEvaluation(ours, reference)) same++;
+        else if (differences.length < 5) {
+          differences.push(
+            `${flag.key} for ${contexts[c].tenant}: ${JSON.stringify(
+              ours,
+            )}, reference ${JSON.stringify(reference)}`,
+          );
+        }
         reasons.set(ours.reason, (reasons.get(ours.reason) ?? 0) + 1);
         const theirs = u.unleash.isEnabled(flag.key, ucontexts[c]);
         if (flag.state === 'rollout') {
@@ -412,15 +571,27 @@ async function inProcess(o: Options): Promise<InProcessResult> {
       }
     }
     log(
-      `evaluateFlag reasons: ${[...reasons]
+      `reasons: ${[...reasons]
         .sort((a, b) => b[1] - a[1])
         .map(([r, n]) => `${r} ${((n / evals) * 100).toFixed(1)} %`)
         .join(', ')}`,
     );
     log(
-      `agreement on off/on/targeted: ${fmtInt(agree)} of ${fmtInt(
-        compared,
-      )} evaluations`,
+      `compiled evaluation = docs/flags.md reference (value, reason, bucket): ${fmtInt(
+        same,
+      )} of ${fmtInt(evals)} evaluations`,
+    );
+    if (same !== evals) {
+      throw new CheckFailed(
+        `the compiled evaluation differs from the reference in ${
+          evals - same
+        } evaluations, e.g.\n  ${differences.join('\n  ')}`,
+      );
+    }
+    log(
+      `agreement with unleash-client on off/on/targeted: ${fmtInt(
+        agree,
+      )} of ${fmtInt(compared)} evaluations`,
     );
     log(
       `rollout flags (different hashes, so not compared): on for ${(
@@ -436,31 +607,33 @@ async function inProcess(o: Options): Promise<InProcessResult> {
     );
     if (agree !== compared) {
       throw new CheckFailed(
-        `evaluateFlag and unleash-client disagree on ${
+        `the compiled evaluation and unleash-client disagree on ${
           compared - agree
         } off/on/targeted evaluations, e.g.\n  ${disagreements.join('\n  ')}`,
       );
     }
 
-    // measured passes, alternating
-    passOurs(keys, byKey, contexts);
-    passUnleash(u.unleash, keys, ucontexts);
-    const ours: number[] = [];
-    const theirs: number[] = [];
+    // one pass of warm-up, then the measured ones
+    pass(o, compiled, keys, contexts, u.unleash, ucontexts);
+    const passes: InProcessResult['passes'] = [];
     for (let r = 0; r < o.rounds; r++) {
-      const a = passOurs(keys, byKey, contexts);
-      const b = passUnleash(u.unleash, keys, ucontexts);
-      if (a.on !== passOurs(keys, byKey, contexts).on) {
-        throw new CheckFailed('evaluateFlag is not deterministic');
+      const p = pass(o, compiled, keys, contexts, u.unleash, ucontexts);
+      if (p.oursOn !== referenceOn) {
+        throw new CheckFailed(
+          `pass ${r + 1}: ${
+            p.oursOn
+          } evaluations on, the reference had ${referenceOn}`,
+        );
       }
-      ours.push(evals / (a.ms / 1000));
-      theirs.push(evals / (b.ms / 1000));
+      const ours = evals / (p.oursMs / 1000);
+      const unleash = evals / (p.unleashMs / 1000);
+      passes.push({ ours, unleash, ratio: ours / unleash });
       log(
-        `pass ${r + 1}/${o.rounds}: evaluateFlag ${(a.ms / 1000).toFixed(
-          2,
-        )} s (${fmtInt(ours[r])}/s), unleash-client ${(b.ms / 1000).toFixed(
-          2,
-        )} s (${fmtInt(theirs[r])}/s)`,
+        `pass ${r + 1}/${o.rounds}: compiled ${(p.oursMs / 1000).toFixed(
+          3,
+        )} s (${fmtInt(ours)}/s), unleash-client ${(p.unleashMs / 1000).toFixed(
+          3,
+        )} s (${fmtInt(unleash)}/s): ${(ours / unleash).toFixed(2)}x`,
       );
     }
     if (u.connections() !== 0) {
@@ -474,40 +647,13 @@ async function inProcess(o: Options): Promise<InProcessResult> {
         unexpected.length ? unexpected.slice(0, 3).join('; ') : 'none'
       }`,
     );
-    const result = {
-      ours: median(ours),
-      unleash: median(theirs),
-      ratio: median(ours) / median(theirs),
-    };
-    return result;
+    return { evals, passes };
   } finally {
     await u.stop();
   }
 }
 
 // --- the OFREP bulk endpoint under load -------------------------------------------
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; max: number; average: number };
-  throughput: { average: number };
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-// autocannon ships no type declarations
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon: Autocannon = require('autocannon');
-
-interface HttpRow {
-  label: string;
-  /** The status every response must have. */
-  status: number;
-  result: AutocannonResult;
-}
 
 let portal: PortalServers | undefined;
 
@@ -554,43 +700,204 @@ async function call(
   return { status: res.status, body: json, headers: res.headers };
 }
 
-async function httpLoad(o: Options): Promise<HttpRow[]> {
+/** The catalog's tenants, partners and plans: what flag scopes may name. */
+async function catalogNames(): Promise<Names> {
+  const list = async (kind: string, fields: string) => {
+    const res = await call(
+      EXTERNAL_TOKEN,
+      'GET',
+      `/api/catalog/entities?filter=kind=${kind}&fields=${fields}`,
+    );
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      throw new CheckFailed(`listing ${kind} entities: HTTP ${res.status}`);
+    }
+    return res.body as Array<{
+      metadata: { name: string };
+      spec?: { plan?: string };
+    }>;
+  };
+  const tenants = await list('tenant', 'metadata.name,spec.plan');
+  const partners = await list('partner', 'metadata.name');
+  return {
+    tenants: tenants.map(t => t.metadata.name).sort(),
+    partners: partners.map(p => p.metadata.name).sort(),
+    plans: [
+      ...new Set(tenants.flatMap(t => (t.spec?.plan ? [t.spec.plan] : []))),
+    ].sort(),
+  };
+}
+
+async function signIn(email: string, role: string): Promise<string> {
+  const result = await signInThroughOidc({
+    backendUrl: portal!.backendUrl,
+    appOrigin: portal!.appOrigin,
+    email,
+  });
+  if (!result.ok) {
+    throw new CheckFailed(`sign-in of ${email} failed: ${result.error}`);
+  }
+  log(`signed in ${result.userEntityRef} (${role}) through the dev IdP`);
+  return result.token;
+}
+
+/** One measured request of the HTTP table, summed over the rounds. */
+interface HttpRow {
+  label: string;
+  /** The status every response must have. */
+  status: number;
+  request: Record<string, unknown>;
+  requests: number;
+  seconds: number;
+  errors: number;
+  codes: Record<string, number>;
+  /** ms, every response of the measured slices. */
+  latencies: number[];
+  /** req/s of each round. */
+  perRound: number[];
+  /** CPU seconds the backend process used during the measured slices. */
+  cpu: number;
+}
+
+/**
+ * The backend's process — the child of this one that runs src/index.ts —
+ * for its CPU time (Linux /proc; undefined elsewhere).
+ */
+function backendPid(): number | undefined {
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(
+          stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1],
+        );
+        if (ppid !== process.pid) continue;
+        const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (cmdline.includes('src/index.ts')) return Number(entry);
+      } catch {
+        // gone, or not ours
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
+}
+
+let clockTicks: number | undefined;
+
+/** CPU seconds (user + system, every thread) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    clockTicks ??=
+      Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime: fields 14 and 15 of stat(5), 11 and 12 after the name
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
+interface AutocannonResult {
+  requests: { total: number };
+  duration: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+type AutocannonRun = Promise<AutocannonResult> & {
+  on(
+    event: 'response',
+    listener: (
+      client: unknown,
+      statusCode: number,
+      resBytes: number,
+      responseTime: number,
+    ) => void,
+  ): void;
+};
+// autocannon ships no type declarations
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon: (
+  opts: Record<string, unknown>,
+) => AutocannonRun = require('autocannon');
+
+/** Load on one row for `seconds`; measured unless a warm-up. */
+async function load(
+  o: Options,
+  row: HttpRow,
+  seconds: number,
+  measured: boolean,
+  pid?: number,
+) {
+  const cpuBefore = cpuSeconds(pid);
+  const run = autocannon({
+    ...row.request,
+    connections: o.connections,
+    duration: seconds,
+  });
+  const latencies: number[] = [];
+  run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  const r = await run;
+  if (!measured) return;
+  row.cpu += cpuSeconds(pid) - cpuBefore;
+  row.requests += r.requests.total;
+  row.seconds += r.duration;
+  row.errors += r.errors + r.timeouts;
+  for (const [code, { count }] of Object.entries(r.statusCodeStats)) {
+    row.codes[code] = (row.codes[code] ?? 0) + count;
+  }
+  for (const ms of latencies) row.latencies.push(ms);
+  row.perRound.push(r.requests.total / r.duration);
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]
+    : NaN;
+
+interface HttpResult {
+  caller: string;
+  bytes: number;
+  flags: number;
+  rows: HttpRow[];
+}
+
+async function httpLoad(o: Options): Promise<HttpResult> {
   log('starting the dev IdP and the backend (startPortal)');
   portal = await startPortal();
   log(`backend ready at ${portal.backendUrl}`);
-  // sign-in needs the operator's User entity, the bench the tenant acme
+  // sign-in needs the User entities, the bench the tenant acme
   await waitUntil(
-    'the catalog has anna.schmidt and acme',
+    'the catalog has anna.schmidt, jana.petersen and acme',
     120_000,
     async () => {
-      const user = await call(
-        EXTERNAL_TOKEN,
-        'GET',
-        '/api/catalog/entities/by-name/user/default/anna.schmidt',
-      );
-      const acme = await call(
-        EXTERNAL_TOKEN,
-        'GET',
-        '/api/catalog/entities/by-name/tenant/default/acme',
-      );
-      return user.status === 200 && acme.status === 200;
+      const paths = [
+        'user/default/anna.schmidt',
+        'user/default/jana.petersen',
+        'tenant/default/acme',
+      ];
+      for (const p of paths) {
+        const res = await call(
+          EXTERNAL_TOKEN,
+          'GET',
+          `/api/catalog/entities/by-name/${p}`,
+        );
+        if (res.status !== 200) return false;
+      }
+      return true;
     },
   );
-  const signIn = await signInThroughOidc({
-    backendUrl: portal.backendUrl,
-    appOrigin: portal.appOrigin,
-    email: OPERATOR_EMAIL,
-  });
-  if (!signIn.ok) {
-    throw new CheckFailed(
-      `sign-in of ${OPERATOR_EMAIL} failed: ${signIn.error}`,
-    );
-  }
-  const operator = signIn.token;
-  log(`signed in ${signIn.userEntityRef} (operator) through the dev IdP`);
+  const operator = await signIn(OPERATOR_EMAIL, 'operator');
+  const staff = await signIn(STAFF_EMAIL, 'partner staff of nordlicht-it');
 
-  // the flags: the same generator as in process, created through the API
-  const flags = makeFlags(o.flags, 10_000);
+  // the flags: the same generator as in process, created through the API,
+  // with scope values from the catalog (the API refuses names it lacks)
+  const names = await catalogNames();
+  const flags = makeFlags(o.flags, names);
   const existing = await call(operator, 'GET', '/api/flags/flags');
   if (existing.status !== 200) {
     throw new CheckFailed(
@@ -608,7 +915,7 @@ async function httpLoad(o: Options): Promise<HttpRow[]> {
       pct: f.pct,
       scope: f.scope,
     });
-    if (res.status !== 201 && res.status !== 200) {
+    if (res.status !== 201) {
       throw new CheckFailed(
         `creating ${f.key}: HTTP ${res.status}: ${JSON.stringify(
           res.body,
@@ -616,11 +923,9 @@ async function httpLoad(o: Options): Promise<HttpRow[]> {
       );
     }
   }
-  const total =
-    (Array.isArray(existing.body) ? existing.body : existing.body.items ?? [])
-      .length + flags.length;
+  const total = (existing.body.items ?? []).length + flags.length;
   log(
-    `created ${flags.length} flags through POST /api/flags/flags (${total} in all)`,
+    `created ${flags.length} flags through POST /api/flags/flags (${total} in all), scopes from the catalog's ${names.tenants.length} tenants, ${names.partners.length} partners and ${names.plans.length} plans`,
   );
 
   // the flags plugin reads the catalog's tenants every 30 s: until it has
@@ -634,7 +939,7 @@ async function httpLoad(o: Options): Promise<HttpRow[]> {
   const path = '/api/flags/ofrep/v1/evaluate/flags';
   const body = { context: { targetingKey: 'acme' } };
   let token = EXTERNAL_TOKEN;
-  let caller = 'the development external-access token';
+  let caller = 'the development external-access token (a service)';
   let probe = await call(token, 'POST', path, body);
   if (probe.status === 401 || probe.status === 403) {
     log(
@@ -662,25 +967,29 @@ async function httpLoad(o: Options): Promise<HttpRow[]> {
       `POST ${path} with If-None-Match ${etag}: HTTP ${again.status}, expected 304`,
     );
   }
+  // every caller gets the same answer
+  for (const [who, t] of [
+    ['the operator', operator],
+    ['jana.petersen', staff],
+  ]) {
+    const res = await call(t, 'POST', path, body);
+    if (
+      res.status !== 200 ||
+      JSON.stringify(res.body) !== JSON.stringify(probe.body)
+    ) {
+      throw new CheckFailed(
+        `POST ${path} as ${who}: HTTP ${res.status}, not the same answer`,
+      );
+    }
+  }
   const bytes = Buffer.byteLength(JSON.stringify(probe.body));
   log(
     `OFREP bulk as ${caller}: ${total} flags for acme, ${fmtInt(
       bytes,
-    )} bytes, ETag ${etag}; If-None-Match gives 304`,
+    )} bytes, ETag ${etag}; If-None-Match gives 304; the same answer for the operator and staff`,
   );
 
-  const run = async (
-    label: string,
-    status: number,
-    request: Record<string, unknown>,
-  ): Promise<HttpRow> => {
-    const opts = { ...request, connections: o.connections };
-    await autocannon({ ...opts, duration: 2 }); // warm-up
-    log(`${label}: ${o.duration} s, ${o.connections} connections`);
-    const result = await autocannon({ ...opts, duration: o.duration });
-    return { label, status, result };
-  };
-  const ofrep = (headers: Record<string, string>, bearer = token) => ({
+  const ofrep = (bearer: string, headers: Record<string, string> = {}) => ({
     url: `${portal!.backendUrl}${path}`,
     method: 'POST',
     headers: {
@@ -690,29 +999,105 @@ async function httpLoad(o: Options): Promise<HttpRow[]> {
     },
     body: JSON.stringify(body),
   });
-  return [
-    await run('bulk, full answer (200)', 200, ofrep({})),
-    await run(
-      'bulk, unchanged (If-None-Match, 304)',
-      304,
-      ofrep({ 'if-none-match': etag }),
-    ),
-    // a user's token: verified as a JWT, the permission asked of the
-    // permission backend (a service's is decided in process)
-    ...(token === operator
-      ? []
-      : [
-          await run(
-            'bulk, full answer, as the operator (user token)',
-            200,
-            ofrep({}, operator),
-          ),
-        ]),
+  let newContexts = 0;
+  const row = (
+    label: string,
+    status: number,
+    request: Record<string, unknown>,
+  ): HttpRow => ({
+    label,
+    status,
+    request,
+    requests: 0,
+    seconds: 0,
+    errors: 0,
+    codes: {},
+    latencies: [],
+    perRound: [],
+    cpu: 0,
+  });
+  const rows: HttpRow[] = [
     // what any request costs: the root router's middleware, no plugin
-    await run('for reference: GET /.backstage/health/v1/liveness', 200, {
+    row('GET /.backstage/health/v1/liveness (reference)', 200, {
       url: `${portal!.backendUrl}/.backstage/health/v1/liveness`,
     }),
+    row(
+      `bulk, ${token === operator ? 'operator' : 'service'} token`,
+      200,
+      ofrep(token),
+    ),
+    // what a browser or fetch() sends: the answer gzipped
+    row(
+      `bulk, ${
+        token === operator ? 'operator' : 'service'
+      } token, Accept-Encoding: gzip, deflate, br`,
+      200,
+      ofrep(token, { 'accept-encoding': 'gzip, deflate, br' }),
+    ),
+    // every request a context not asked before (a tenant the catalog does
+    // not know, allowed to services): no kept answer, evaluated and
+    // serialised each time
+    row(
+      `bulk, ${
+        token === operator ? 'operator' : 'service'
+      } token, a new context each request`,
+      200,
+      {
+        ...ofrep(token),
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => ({
+              ...req,
+              body: JSON.stringify({
+                context: {
+                  targetingKey: `bench-new-${++newContexts}`,
+                  plan: names.plans[newContexts % names.plans.length],
+                },
+              }),
+            }),
+          },
+        ],
+      },
+    ),
+    row(
+      'bulk, unchanged (If-None-Match: 304)',
+      304,
+      ofrep(token, { 'if-none-match': etag }),
+    ),
+    // a user's token: verified as a JWT; the decision asked of the
+    // permission backend (kept a few seconds per user by the flags plugin)
+    ...(token === operator
+      ? []
+      : [row('bulk, operator (user token)', 200, ofrep(operator))]),
+    row('bulk, partner staff (user token, conditional)', 200, ofrep(staff)),
   ];
+  const pid = backendPid();
+  log(
+    pid === undefined
+      ? 'the backend process was not found: no CPU time per request'
+      : `the backend is process ${pid}: its CPU time is read around every slice`,
+  );
+  for (const r of rows) await load(o, r, 2, false); // warm-up
+  for (let round = 1; round <= o.httpRounds; round++) {
+    log(
+      `HTTP round ${round}/${o.httpRounds}: ${rows.length} rows x ${o.duration} s, ${o.connections} connections`,
+    );
+    // each round starts one row later, so that no row always follows the same one
+    for (let i = 0; i < rows.length; i++) {
+      await load(o, rows[(i + round - 1) % rows.length], o.duration, true, pid);
+    }
+  }
+  for (const r of rows) {
+    const codes = Object.keys(r.codes);
+    if (r.errors || codes.some(c => Number(c) !== r.status)) {
+      throw new CheckFailed(
+        `${r.label}: expected only HTTP ${r.status}, got ${JSON.stringify(
+          r.codes,
+        )}, ${r.errors} errors or timeouts`,
+      );
+    }
+  }
+  return { caller, bytes, flags: total, rows };
 }
 
 // --- main -----------------------------------------------------------------------
@@ -735,88 +1120,133 @@ async function main(argv: string[]) {
     console.log('Dezky feature flags benchmark');
     console.log(`machine: ${machineLine()}`);
     console.log(`commit:  ${gitCommit()}`);
+    console.log(`options: ${JSON.stringify(o)}`);
     console.log('');
 
     const ip = await inProcess(o);
-    const http = o.http ? await httpLoad(o) : [];
+    const http = o.http ? await httpLoad(o) : undefined;
 
     console.log('');
+    console.log(`after:   ${machineLine()}`);
+    console.log('');
+    const ratios = ip.passes.map(p => p.ratio);
     console.log(
       table([
-        ['in process', 'evaluations', 'evals/s (median)'],
         [
-          'evaluateFlag (@internal/plugin-flags-node)',
-          fmtInt(o.flags * o.tenants),
-          fmtInt(ip.ours),
+          `in process, ${fmtInt(ip.evals)} evaluations a pass`,
+          ...ip.passes.map((_, i) => `pass ${i + 1}`),
+          'median',
         ],
         [
-          'unleash-client, bootstrapped, no server',
-          fmtInt(o.flags * o.tenants),
-          fmtInt(ip.unleash),
+          'compiled flags-node evaluation (evals/s)',
+          ...ip.passes.map(p => fmtInt(p.ours)),
+          fmtInt(median(ip.passes.map(p => p.ours))),
+        ],
+        [
+          'unleash-client, bootstrapped, no server (evals/s)',
+          ...ip.passes.map(p => fmtInt(p.unleash)),
+          fmtInt(median(ip.passes.map(p => p.unleash))),
+        ],
+        [
+          'ratio',
+          ...ratios.map(r => `${r.toFixed(2)}x`),
+          `${median(ratios).toFixed(2)}x`,
         ],
       ]),
     );
-    if (http.length) {
+    const lines: string[] = [];
+    const minRatio = Math.min(...ratios);
+    lines.push(
+      `compiled evaluation / unleash-client = ${minRatio.toFixed(
+        2,
+      )}x in the slowest of ${ratios.length} passes, median ${median(
+        ratios,
+      ).toFixed(2)}x (target >= ${TARGET_RATIO}x in every pass): ${
+        minRatio >= TARGET_RATIO ? 'PASS' : 'FAIL'
+      }`,
+    );
+    if (http) {
       console.log('');
+      const [liveness] = http.rows;
+      const rate = (r: HttpRow) => r.requests / r.seconds;
       const rows = [
         [
-          'OFREP POST /api/flags/ofrep/v1/evaluate/flags, acme',
+          `${http.flags} flags for acme (${fmtInt(http.bytes)} bytes); ${
+            o.httpRounds
+          } rounds x ${o.duration} s`,
           'requests',
           'req/s',
+          '% of liveness',
+          'req/s by round',
+          'backend CPU µs/req',
+          '% of liveness by CPU',
           'p50 ms',
           'p99 ms',
           'max ms',
           'status',
-          'errors',
         ],
       ];
-      for (const { label, result: r } of http) {
+      const stats = new Map<
+        HttpRow,
+        { p99: number; share: number; cpuShare: number }
+      >();
+      const cpuPerRequest = (r: HttpRow) => (r.cpu / r.requests) * 1e6;
+      for (const r of http.rows) {
+        const sorted = [...r.latencies].sort((a, b) => a - b);
+        const share = rate(r) / rate(liveness);
+        // on a quiet machine the backend (one Node thread) is CPU-bound,
+        // so its req/s go as the inverse of its CPU time per request
+        const cpuShare = cpuPerRequest(liveness) / cpuPerRequest(r);
+        stats.set(r, { p99: percentile(sorted, 0.99), share, cpuShare });
         rows.push([
-          label,
-          fmtInt(r.requests.total),
-          fmtInt(r.requests.average),
-          String(r.latency.p50),
-          String(r.latency.p99),
-          String(r.latency.max),
-          Object.entries(r.statusCodeStats)
-            .map(([code, { count }]) => `${code} x ${fmtInt(count)}`)
+          r.label,
+          fmtInt(r.requests),
+          fmtInt(rate(r)),
+          `${(share * 100).toFixed(0)} %`,
+          r.perRound.map(fmtInt).join(' / '),
+          Number.isNaN(cpuShare) ? '-' : fmtInt(cpuPerRequest(r)),
+          Number.isNaN(cpuShare) ? '-' : `${(cpuShare * 100).toFixed(0)} %`,
+          percentile(sorted, 0.5).toFixed(1),
+          percentile(sorted, 0.99).toFixed(1),
+          (sorted[sorted.length - 1] ?? NaN).toFixed(1),
+          Object.entries(r.codes)
+            .map(([code, count]) => `${code} x ${fmtInt(count)}`)
             .join(', '),
-          fmtInt(r.errors + r.timeouts),
         ]);
       }
+      console.log(
+        `OFREP POST /api/flags/ofrep/v1/evaluate/flags as ${http.caller}`,
+      );
       console.log(table(rows));
+      const target = (r: HttpRow | undefined, share: number, who: string) => {
+        if (!r) return;
+        const s = stats.get(r)!;
+        const ok = s.share >= share && s.p99 < TARGET_P99_MS;
+        lines.push(
+          `OFREP bulk, ${who} = ${fmtInt(rate(r))} req/s, ${(
+            s.share * 100
+          ).toFixed(0)} % of liveness (${fmtInt(
+            rate(liveness),
+          )} req/s), p99 ${s.p99.toFixed(1)} ms (target >= ${
+            share * 100
+          } %, p99 < ${TARGET_P99_MS} ms): ${ok ? 'PASS' : 'FAIL'}${
+            Number.isNaN(s.cpuShare)
+              ? ''
+              : `; by backend CPU per request ${(s.cpuShare * 100).toFixed(
+                  0,
+                )} % of liveness`
+          }`,
+        );
+      };
+      target(http.rows[1], TARGET_SERVICE_SHARE, http.rows[1].label.slice(6));
+      target(
+        http.rows.find(r => r.label === 'bulk, operator (user token)'),
+        TARGET_USER_SHARE,
+        'operator (user token)',
+      );
     }
     console.log('');
-    console.log(
-      `evaluateFlag / unleash-client = ${ip.ratio.toFixed(
-        2,
-      )}x (target >= 2x): ${ip.ratio >= 2 ? 'PASS' : 'FAIL'}`,
-    );
-    if (http.length) {
-      const r = http[0].result;
-      const ok = r.requests.average >= 5000 && r.latency.p99 < 20;
-      console.log(
-        `OFREP bulk = ${fmtInt(r.requests.average)} req/s, p99 ${
-          r.latency.p99
-        } ms (target >= 5,000 req/s, p99 < 20 ms): ${ok ? 'PASS' : 'FAIL'}`,
-      );
-      for (const row of http) {
-        const codes = Object.keys(row.result.statusCodeStats);
-        if (
-          row.result.errors ||
-          row.result.timeouts ||
-          codes.some(c => Number(c) !== row.status)
-        ) {
-          throw new CheckFailed(
-            `${row.label}: expected only HTTP ${
-              row.status
-            }, got ${JSON.stringify(row.result.statusCodeStats)}, ${
-              row.result.errors
-            } errors, ${row.result.timeouts} timeouts`,
-          );
-        }
-      }
-    }
+    for (const line of lines) console.log(line);
     return 0;
   } finally {
     await cleanup();
