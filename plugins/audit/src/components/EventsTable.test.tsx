@@ -57,6 +57,9 @@ describe('EventsTable', () => {
     expect(
       within(rows[0]).getByRole('link', { name: /acme/ }),
     ).toBeInTheDocument();
+    expect(
+      screen.getByRole('columnheader', { name: 'Tenant' }),
+    ).toBeInTheDocument();
     expect(within(rows[1]).getByText('failure')).toBeInTheDocument();
     expect(
       within(rows[1]).getByText('anna.schmidt@dezky.example'),
@@ -92,6 +95,8 @@ describe('EventsTable', () => {
       '"method": "oidc"',
     );
     expect(screen.queryByTestId('event-changes')).not.toBeInTheDocument();
+    // no event has a tenant: no empty Tenant column
+    expect(screen.queryByRole('columnheader', { name: 'Tenant' })).toBeNull();
   });
   it('opens and closes a row with a click on it; an open row stays open when older events load', async () => {
     const newer = auditEvent({ action: 'tenant.updated' });

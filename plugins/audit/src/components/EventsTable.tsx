@@ -161,6 +161,23 @@ function eventOf(row: EventRow): AuditEvent {
   return event;
 }
 
+/**
+ * Columns as wide as their content (the table's default is an equal share
+ * each, which leaves a short column as wide as the actor's email) and
+ * closer together, so eight fit beside the sidebar without breaking words.
+ */
+const fitted = (columns: TableColumn<EventRow>[]): TableColumn<EventRow>[] =>
+  columns.map(column => ({
+    width: 'auto',
+    ...column,
+    headerStyle: { paddingLeft: 8, paddingRight: 8, ...column.headerStyle },
+    cellStyle: {
+      paddingLeft: 8,
+      paddingRight: 8,
+      ...(typeof column.cellStyle === 'object' ? column.cellStyle : {}),
+    },
+  }));
+
 /** A click on the row toggles its details, unless it follows a link or selects text. */
 function togglesDetails(event?: MouseEvent): boolean {
   const target = event?.target as Element | undefined;
@@ -174,7 +191,10 @@ function togglesDetails(event?: MouseEvent): boolean {
  */
 export function EventsTable(props: {
   events: AuditEvent[];
-  /** Off on a tenant's own page, where every row is that tenant. */
+  /**
+   * Off on a tenant's own page, where every row is that tenant; shown only
+   * when an event has a tenant.
+   */
   showTenant?: boolean;
 }) {
   const { events, showTenant = true } = props;
@@ -185,7 +205,7 @@ export function EventsTable(props: {
       title: '',
       sorting: false,
       width: '48px',
-      cellStyle: { padding: '0 0 0 8px' },
+      cellStyle: { paddingTop: 0, paddingBottom: 0, paddingRight: 0 },
       // the click goes on to the row, which toggles the details
       render: row => (
         <IconButton
@@ -218,7 +238,12 @@ export function EventsTable(props: {
     {
       title: 'Action',
       field: 'action',
-      render: e => <span className={classes.mono}>{e.action}</span>,
+      // an action reads as one identifier, never broken
+      render: e => (
+        <span className={classes.mono} style={{ whiteSpace: 'nowrap' }}>
+          {e.action}
+        </span>
+      ),
     },
     {
       title: 'Outcome',
@@ -230,7 +255,7 @@ export function EventsTable(props: {
       customSort: (a, b) => resourceLabel(a).localeCompare(resourceLabel(b)),
       render: e => <ResourceCell event={e} />,
     },
-    ...(showTenant
+    ...(showTenant && events.some(e => e.tenant)
       ? [
           {
             title: 'Tenant',
@@ -245,7 +270,7 @@ export function EventsTable(props: {
   return (
     <div data-testid="audit-events">
       <DezkyTable<EventRow>
-        columns={columns}
+        columns={fitted(columns)}
         data={rows}
         detailPanel={({ rowData }) => <EventDetails event={eventOf(rowData)} />}
         onRowClick={(event, _row, toggleDetails) => {
