@@ -15,23 +15,22 @@ import { once } from 'events';
 import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
-import { AUDIT_GENESIS_HASH } from '@internal/plugin-audit-common';
+import { AUDIT_GENESIS_HASH, chainHash } from '@internal/plugin-audit-common';
 import {
   AuditRow,
   AuditStore,
+  CheckpointSigner,
+  ColdArchive,
+  ColdStorage,
   fromRow,
   toRow,
-} from '../../plugins/audit-backend/src/database/AuditStore';
-import { ColdArchive } from '../../plugins/audit-backend/src/archive/ColdArchive';
-import { ColdStorage } from '../../plugins/audit-backend/src/archive/ColdStorage';
-import { chainHash } from '../../plugins/audit-backend/src/services/chain';
-import { CheckpointSigner } from '../../plugins/audit-backend/src/services/CheckpointSigner';
-import { verifyChain } from '../../plugins/audit-backend/src/services/verifyChain';
+  verifyChain,
+} from '@internal/plugin-audit-backend';
 import {
   InstanceResult,
   runInstances,
-} from '../../plugins/audit-backend/src/database/__fixtures__/runInstances';
-import { sampleEvent } from '../../plugins/audit-backend/src/database/__fixtures__/sampleEvents';
+  sampleEvent,
+} from '@internal/plugin-audit-backend/testUtils';
 
 import { fmtInt, gitCommit, log, machineLine, table } from './report';
 

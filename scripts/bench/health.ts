@@ -14,9 +14,11 @@ import http from 'http';
 import knexFactory, { Knex } from 'knex';
 import { AddressInfo } from 'net';
 import { performance } from 'perf_hooks';
-import { runProbes } from '../../plugins/health-backend/src/probes/runProbe';
-import { HealthStore } from '../../plugins/health-backend/src/database/HealthStore';
-import { ProbeSpec } from '../../plugins/health-backend/src/probes/types';
+import {
+  HealthStore,
+  ProbeSpec,
+  runProbes,
+} from '@internal/plugin-health-backend';
 import { gitCommit, machineLine, table } from './report';
 
 function option(name: string, fallback: number): number {

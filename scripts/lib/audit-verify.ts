@@ -14,22 +14,19 @@ import readline from 'readline';
 import {
   AuditExportVerifyResult,
   AuditJwks,
-  verifyExport,
-} from '../../plugins/audit-backend/src/services/verifyExport';
-import {
+  CheckResult,
   NoteError,
   NoteVerifier,
-  VerifiedCheckpoint,
-  parseVerifierKey,
-} from '../../plugins/audit-backend/src/merkle/note';
-import {
-  CheckResult,
   ProofFormatError,
-  checkCheckpoint,
+  VerifiedCheckpoint,
+  checkCheckpointNote,
   checkConsistency,
   checkInclusion,
+  encodeBase64,
+  parseVerifierKey,
   parseVerifierKeys,
-} from '../../plugins/audit-backend/src/merkle/offline';
+  verifyExport,
+} from '@internal/plugin-audit-common';
 
 const USAGE = `usage: scripts/audit-verify <export.ndjson | -> [--keys jwks.json] [--json]
   <export.ndjson>   an export from GET /api/audit/export; - reads standard input
@@ -238,7 +235,7 @@ async function readVerifierKeys(args: string[]): Promise<NoteVerifier[]> {
 const summary = (c: VerifiedCheckpoint) => ({
   origin: c.origin,
   treeSize: c.treeSize,
-  rootHash: c.rootHash.toString('base64'),
+  rootHash: encodeBase64(c.rootHash),
   key: `${c.signedBy.name}+${c.signedBy.keyHash.toString(16).padStart(8, '0')}`,
 });
 
@@ -268,7 +265,7 @@ async function runMerkle(
     const keys = await readVerifierKeys(args.keys);
     const openNote = async (option: string) => {
       const file = args.values.get(option)!;
-      const opened = checkCheckpoint(await readInput(file), keys);
+      const opened = await checkCheckpointNote(await readInput(file), keys);
       return opened.ok
         ? opened
         : { ok: false as const, reason: `${file}: ${opened.reason}` };

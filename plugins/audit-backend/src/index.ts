@@ -29,8 +29,16 @@ export {
   chainAuditorServiceFactory,
 };
 export { AuditService } from './services/AuditService';
-export { chainHash } from './services/chain';
+export { CheckpointSigner } from './services/CheckpointSigner';
 export { verifyChain } from './services/verifyChain';
+export type {
+  ArchiveTier,
+  ArchivedRange,
+  ChainSource,
+  CheckpointCheck,
+} from './services/verifyChain';
 export { exportChain } from './services/exportChain';
-export { verifyExport } from './services/verifyExport';
-export { AuditStore } from './database/AuditStore';
+export { AuditStore, fromRow, toRow } from './database/AuditStore';
+export type { AuditRow } from './database/AuditStore';
+export { ColdArchive, ColdStorage } from './archive';
+export type { ColdArchiveOptions, ColdStorageOptions } from './archive';

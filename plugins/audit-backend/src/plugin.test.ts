@@ -8,13 +8,16 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuditEvent, AuditEventInput } from '@internal/plugin-audit-common';
+import {
+  AuditEvent,
+  AuditEventInput,
+  verifyExport,
+} from '@internal/plugin-audit-common';
 import { auditTrailServiceRef } from '@internal/plugin-audit-node';
 import express from 'express';
 import request from 'supertest';
 import { auditPlugin } from './plugin';
 import { AuditService } from './services/AuditService';
-import { verifyExport } from './services/verifyExport';
 import {
   auditChainServiceFactory,
   auditTrailServiceFactory,

@@ -162,8 +162,14 @@ export interface AuditEventsQuery {
    * `hot` (default): the chain in the database. `archive`: the events of
    * restored archive batches (see AuditArchiveBatch), same filters.
    */
-  tier?: 'hot' | 'archive';
+  tier?: AuditTier;
 }
+
+/**
+ * Where events are read from: `hot` (the live table, the default) or
+ * `archive` (the events of archived batches that were restored).
+ */
+export type AuditTier = 'hot' | 'archive';
 
 /** The answer of GET /api/audit/events: newest first. */
 export interface AuditEventsPage {
@@ -211,4 +217,43 @@ export interface AuditArchiveRunResult {
   events: number;
   /** Set for a scheduled run that did nothing: why. */
   skipped?: string;
+}
+
+/**
+ * The latest signed checkpoint of the Merkle tree (GET /api/audit/checkpoint,
+ * a C2SP signed note), as parseCheckpointNote reads it: its signatures are
+ * not verified by that (see openCheckpoint).
+ */
+export interface AuditCheckpointNote {
+  /** The log's origin line. */
+  origin: string;
+  /** Leaves in the signed tree: the events seq 1 … treeSize. */
+  treeSize: number;
+  /** The tree's root hash, base64 (32 bytes). */
+  rootHash: string;
+  /** The note as the server sent it, signature lines included. */
+  text: string;
+}
+
+/** The answer of GET /api/audit/proofs/inclusion (RFC 9162 inclusion proof). */
+export interface AuditInclusionProof {
+  /** The leaf's 0-based index: seq − 1. */
+  leafIndex: number;
+  treeSize: number;
+  /** The audit path, leaf to root, each base64 (32 bytes). */
+  hashes: string[];
+  /**
+   * The root of the tree of `treeSize` leaves, base64 (this server always
+   * sends it); unsigned: compare it with a checkpoint of that size, or link
+   * it to one with a consistency proof.
+   */
+  rootHash?: string;
+}
+
+/** The answer of GET /api/audit/proofs/consistency (RFC 9162 consistency proof). */
+export interface AuditConsistencyProof {
+  from: number;
+  to: number;
+  /** The proof, each hash base64 (32 bytes); empty when from = to. */
+  hashes: string[];
 }

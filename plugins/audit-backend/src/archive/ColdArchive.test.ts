@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
-import { AuditEventInput } from '@internal/plugin-audit-common';
+import { AuditEventInput, verifyExport } from '@internal/plugin-audit-common';
 import { createHash, generateKeyPairSync } from 'crypto';
 import { Knex } from 'knex';
 import { gunzipSync, gzipSync } from 'zlib';
@@ -10,7 +10,6 @@ import { AuditStore, toRow } from '../database/AuditStore';
 import { AuditService } from '../services/AuditService';
 import { CheckpointSigner } from '../services/CheckpointSigner';
 import { ArchiveTier, verifyChain } from '../services/verifyChain';
-import { verifyExport } from '../services/verifyExport';
 import { ARCHIVE_STEPS, ArchiveStep, ColdArchive } from './ColdArchive';
 import { ColdStorage } from './ColdStorage';
 import {
@@ -18,7 +17,7 @@ import {
   ARCHIVE_MANIFEST_TYP,
   manifestClaims,
   readArchiveObject,
-} from './format';
+} from './batchObjects';
 import { startS3, TestS3 } from './__testUtils__/s3';
 
 jest.setTimeout(120_000);

@@ -9,8 +9,11 @@ import {
   AuditArchiveBatch,
   AuditArchiveRestoreResult,
   AuditArchiveRunResult,
+  AUDIT_EXPORT_FORMAT,
   AuditBreak,
   AuditEvent,
+  AuditExportHeader,
+  checkEvent,
 } from '@internal/plugin-audit-common';
 import { createHash, randomUUID } from 'crypto';
 import { once } from 'events';
@@ -23,13 +26,8 @@ import {
   toApiBatch,
 } from '../database/ArchiveStore';
 import { AuditStore, fromRow, toRow } from '../database/AuditStore';
-import { checkEvent } from '../services/chain';
 import { CheckpointSigner } from '../services/CheckpointSigner';
 import { ArchivedRange, ArchiveTier } from '../services/verifyChain';
-import {
-  AUDIT_EXPORT_FORMAT,
-  AuditExportHeader,
-} from '../services/verifyExport';
 import { ArchiveSettings } from './config';
 import { ColdStorage } from './ColdStorage';
 import {
@@ -41,7 +39,7 @@ import {
   manifestClaims,
   readArchiveObject,
   sameClaims,
-} from './format';
+} from './batchObjects';
 
 /**
  * The steps of archiving one batch, in order, at which `faults` is called

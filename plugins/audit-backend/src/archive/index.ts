@@ -12,5 +12,5 @@ export {
   ARCHIVE_MANIFEST_FORMAT,
   ARCHIVE_MANIFEST_TYP,
   readArchiveObject,
-} from './format';
-export type { ArchiveManifest, ArchiveManifestClaims } from './format';
+} from './batchObjects';
+export type { ArchiveManifest, ArchiveManifestClaims } from './batchObjects';

@@ -9,6 +9,7 @@ import {
   AuditEvent,
   AuditEventInput,
   RecordedAuditEvent,
+  chainHash,
 } from '@internal/plugin-audit-common';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
@@ -17,7 +18,6 @@ import {
   PartnerScopeQuery,
 } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
-import { chainHash } from '../services/chain';
 import { fitColumns } from '../services/columns';
 
 const migrationsDir = resolvePackagePath(

@@ -1,13 +1,14 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
-import { AuditEventInput } from '@internal/plugin-audit-common';
-import { Knex } from 'knex';
 import {
+  AuditEventInput,
+  encodeHex,
   leafHash,
   merkleTreeHash,
   verifyConsistency,
   verifyInclusion,
-} from '../merkle/rfc9162';
+} from '@internal/plugin-audit-common';
+import { Knex } from 'knex';
 import { AuditStore } from './AuditStore';
 import { MerkleStore, frontier } from './MerkleStore';
 
@@ -27,13 +28,13 @@ const events = (from: number, count: number) =>
   Array.from({ length: count }, (_, k) => event(from + k));
 
 /** Every complete perfect subtree of `leaves`, naively: level:idx → hex. */
-function expectedNodes(leaves: Buffer[]): Map<string, string> {
+function expectedNodes(leaves: Uint8Array[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let level = 0, span = 1; span <= leaves.length; level++, span *= 2) {
     for (let i = 0; (i + 1) * span <= leaves.length; i++) {
       out.set(
         `${level}:${i}`,
-        merkleTreeHash(leaves.slice(i * span, (i + 1) * span)).toString('hex'),
+        encodeHex(merkleTreeHash(leaves.slice(i * span, (i + 1) * span))),
       );
     }
   }
@@ -65,7 +66,7 @@ describe.each(databases.eachSupportedId())('MerkleStore on %p', databaseId => {
     });
   });
 
-  async function leafHashesOfChain(): Promise<Buffer[]> {
+  async function leafHashesOfChain(): Promise<Uint8Array[]> {
     const rows = await knex('audit_events').orderBy('seq').select('hash');
     return rows.map(r => leafHash(r.hash));
   }

@@ -1,7 +1,7 @@
-import { AuditEvent } from '@internal/plugin-audit-common';
-import { Knex } from 'knex';
 import {
+  AuditEvent,
   LeafRange,
+  encodeHex,
   NodeId,
   NodeReader,
   consistencyRanges,
@@ -11,7 +11,8 @@ import {
   nodeKey,
   rangeHashes,
   rootHash,
-} from '../merkle/rfc9162';
+} from '@internal/plugin-audit-common';
+import { Knex } from 'knex';
 import { AuditStore } from './AuditStore';
 
 const TABLE = 'audit_merkle_nodes';
@@ -39,7 +40,8 @@ export function frontier(size: number): NodeId[] {
 }
 
 /**
- * The Merkle tree over the chain (RFC 9162, see merkle/rfc9162.ts), in table
+ * The Merkle tree over the chain (RFC 9162, see @internal/plugin-audit-common's
+ * merkle/rfc9162.ts), in table
  * `audit_merkle_nodes`: every complete perfect subtree — level 0 the leaf
  * hashes (idx = seq - 1), level L index i the leaves [i·2^L, (i+1)·2^L).
  * Nodes are written in the append transaction of their events (see
@@ -75,8 +77,8 @@ export class MerkleStore {
   async nodes(
     ids: readonly NodeId[],
     db: Db = this.knex,
-  ): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
+  ): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
     for (let i = 0; i < ids.length; i += SELECT_CHUNK) {
       const pairs = ids
         .slice(i, i + SELECT_CHUNK)
@@ -100,7 +102,7 @@ export class MerkleStore {
   }
 
   /** The root of the tree of `size` leaves (≤ treeSize). */
-  rootAt(size: number): Promise<Buffer> {
+  rootAt(size: number): Promise<Uint8Array> {
     return rootHash(size, this.reader);
   }
 
@@ -112,7 +114,7 @@ export class MerkleStore {
   async inclusionProof(
     leafIndex: number,
     treeSize: number,
-  ): Promise<{ hashes: Buffer[]; rootHash: Buffer }> {
+  ): Promise<{ hashes: Uint8Array[]; rootHash: Uint8Array }> {
     const ranges: LeafRange[] = [
       ...inclusionRanges(leafIndex, treeSize),
       [0, treeSize],
@@ -122,7 +124,7 @@ export class MerkleStore {
   }
 
   /** The consistency proof from the tree of `m` leaves to that of `n`: one query. */
-  consistencyProof(m: number, n: number): Promise<Buffer[]> {
+  consistencyProof(m: number, n: number): Promise<Uint8Array[]> {
     return rangeHashes(consistencyRanges(m, n), this.reader);
   }
 
@@ -185,9 +187,9 @@ export class MerkleStore {
     }
     // in completion order, the same in every writer (see backfill)
     const rows: { level: number; idx: number; hash: string }[] = [];
-    const put = (level: number, index: number, hash: Buffer) => {
+    const put = (level: number, index: number, hash: Uint8Array) => {
       known.set(nodeKey({ level, index }), hash);
-      rows.push({ level, idx: index, hash: hash.toString('hex') });
+      rows.push({ level, idx: index, hash: encodeHex(hash) });
     };
     eventHashes.forEach((eventHash, k) => {
       let index = size + k;

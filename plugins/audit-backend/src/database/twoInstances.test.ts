@@ -6,11 +6,11 @@ import {
 import { Knex } from 'knex';
 import { verifyChain } from '../services/verifyChain';
 import { AuditStore } from './AuditStore';
-import { runInstances } from './__fixtures__/runInstances';
+import { runInstances } from '../testUtils';
 
 /*
  * Two backend instances on one PostgreSQL database: two OS processes
- * (__fixtures__/appendWorker.ts), each with its own knex pool, AuditStore and
+ * (testUtils/appendWorker.ts), each with its own knex pool, AuditStore and
  * group-commit AuditService, released together, each recording 5,000 events
  * from 100 concurrent callers. The advisory lock in AuditStore.append must
  * keep one chain: seq 1..N without gap or duplicate, every link and hash

@@ -1,15 +1,22 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import {
+  EMPTY_ROOT,
+  checkCheckpointNote,
+  encodeBase64,
+  formatCheckpoint,
+  formatVerifierKey,
+  openCheckpoint,
+  parseVerifierKey,
+  signNote,
+} from '@internal/plugin-audit-common';
 import { generateKeyPairSync } from 'crypto';
 import knexFactory from 'knex';
 import { AuditStore } from '../database/AuditStore';
 import { MerkleStore } from '../database/MerkleStore';
 import { CheckpointSigner } from '../services/CheckpointSigner';
-import { MerkleService } from './MerkleService';
-import { parseVerifierKey } from './note';
-import { checkCheckpoint } from './offline';
-import { EMPTY_ROOT } from './rfc9162';
+import { MerkleService, transparencyOrigin } from './MerkleService';
 
 const pem = () =>
   generateKeyPairSync('ed25519')
@@ -60,11 +67,14 @@ describe('MerkleService', () => {
     ]);
     const noteKeys = service.noteKeys(await signer.jwks());
     expect(noteKeys).toHaveLength(2);
-    const opened = checkCheckpoint(note, noteKeys.map(parseVerifierKey));
+    const opened = await checkCheckpointNote(
+      note,
+      noteKeys.map(parseVerifierKey),
+    );
     expect(opened).toMatchObject({ ok: true });
     // only the current key signs: the retired one alone does not open it
     expect(
-      checkCheckpoint(note, [parseVerifierKey(noteKeys[1])]),
+      await checkCheckpointNote(note, [parseVerifierKey(noteKeys[1])]),
     ).toMatchObject({ ok: false });
     await expect(service.inclusionProof(1, 1)).rejects.toThrow(InputError);
     await expect(service.consistencyProof(1, 1)).rejects.toThrow(
@@ -88,7 +98,7 @@ describe('MerkleService', () => {
     expect(proof).toMatchObject({ leafIndex: 4, treeSize: 5 });
     expect(proof.hashes).toHaveLength(1);
     expect(proof.rootHash).toBe(
-      (await service.checkpoint()).rootHash.toString('base64'),
+      encodeBase64((await service.checkpoint()).rootHash),
     );
     expect(await service.consistencyProof(5, 5)).toEqual({
       from: 5,
@@ -100,5 +110,56 @@ describe('MerkleService', () => {
       'from must be ≥ 1',
     );
     await knex.destroy();
+  });
+
+  it("signs notes with the checkpoint signer's Ed25519 key, verifiable with the key it publishes", async () => {
+    for (const config of [
+      new ConfigReader({
+        audit: { signing: { current: { kid: 'k1', privateKey: pem() } } },
+      }),
+      new ConfigReader({}), // the ephemeral development key
+    ]) {
+      const signer = await CheckpointSigner.fromConfig(config);
+      const { keys } = await signer.jwks();
+      const publicKey = Buffer.from(
+        keys.find(k => k.kid === signer.kid)!.x!,
+        'base64url',
+      );
+      const origin = 'portal.dezky.example/audit';
+      const note = await signNote(
+        formatCheckpoint({
+          origin,
+          treeSize: 3,
+          rootHash: new Uint8Array(32),
+        }),
+        { name: origin, publicKey, sign: data => signer.signBytes(data) },
+      );
+      const verifier = parseVerifierKey(formatVerifierKey(origin, publicKey));
+      await expect(openCheckpoint(note, [verifier])).resolves.toMatchObject({
+        origin,
+        treeSize: 3,
+        signedBy: verifier,
+      });
+    }
+  });
+
+  it('takes the origin from config, else the backend host', () => {
+    const origin = (data: object) => transparencyOrigin(new ConfigReader(data));
+    expect(origin({})).toBe('dezky.example/audit');
+    expect(
+      origin({ backend: { baseUrl: 'https://portal.dezky.example' } }),
+    ).toBe('portal.dezky.example/audit');
+    expect(origin({ backend: { baseUrl: 'http://localhost:7007' } })).toBe(
+      'localhost:7007/audit',
+    );
+    expect(
+      origin({
+        backend: { baseUrl: 'http://localhost:7007' },
+        audit: { transparency: { origin: 'audit.dezky.example/log' } },
+      }),
+    ).toBe('audit.dezky.example/log');
+    expect(() =>
+      origin({ audit: { transparency: { origin: 'two words' } } }),
+    ).toThrow('audit.transparency.origin');
   });
 });

@@ -1,31 +1,16 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { JWK } from 'jose';
-import { MerkleStore } from '../database/MerkleStore';
 import {
+  AuditConsistencyProof,
+  AuditInclusionProof,
+  encodeBase64,
   formatCheckpoint,
   formatVerifierKey,
   isValidKeyName,
   signNote,
-} from './note';
-
-/** The answer of GET /api/audit/proofs/inclusion (hashes base64). */
-export interface InclusionProofResponse {
-  /** seq - 1. */
-  leafIndex: number;
-  treeSize: number;
-  /** The audit path, leaf to root, base64. */
-  hashes: string[];
-  /** The root of the tree of `treeSize` leaves, base64. */
-  rootHash: string;
-}
-
-/** The answer of GET /api/audit/proofs/consistency (hashes base64). */
-export interface ConsistencyProofResponse {
-  from: number;
-  to: number;
-  hashes: string[];
-}
+} from '@internal/plugin-audit-common';
+import { JWK } from 'jose';
+import { MerkleStore } from '../database/MerkleStore';
 
 /** The signing part of CheckpointSigner the notes need. */
 export interface NoteSigningKey {
@@ -62,7 +47,7 @@ export function transparencyOrigin(config: Config): string {
   return DEFAULT_ORIGIN;
 }
 
-const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
+const b64 = encodeBase64;
 
 /**
  * The Merkle tree's API: signed checkpoints (C2SP tlog-checkpoint notes) of
@@ -81,7 +66,7 @@ export class MerkleService {
   async checkpoint(): Promise<{
     note: string;
     treeSize: number;
-    rootHash: Buffer;
+    rootHash: Uint8Array;
   }> {
     const treeSize = await this.store.treeSize();
     const rootHash = await this.store.rootAt(treeSize);
@@ -101,7 +86,7 @@ export class MerkleService {
   async inclusionProof(
     seq: number,
     treeSize: number,
-  ): Promise<InclusionProofResponse> {
+  ): Promise<Required<AuditInclusionProof>> {
     const current = await this.store.treeSize();
     if (seq < 1 || treeSize < 1) {
       throw new InputError('seq and treeSize must be ≥ 1');
@@ -129,7 +114,7 @@ export class MerkleService {
   async consistencyProof(
     from: number,
     to: number,
-  ): Promise<ConsistencyProofResponse> {
+  ): Promise<AuditConsistencyProof> {
     const current = await this.store.treeSize();
     if (from < 1) throw new InputError('from must be ≥ 1');
     if (from > to) throw new InputError(`from ${from} is larger than to ${to}`);
@@ -153,7 +138,7 @@ export class MerkleService {
       .map(k => formatVerifierKey(this.origin, Buffer.from(k.x!, 'base64url')));
   }
 
-  private async currentPublicKey(): Promise<Buffer> {
+  private async currentPublicKey(): Promise<Uint8Array> {
     const jwk = (await this.key.jwks()).keys.find(k => k.kid === this.key.kid);
     if (!jwk?.x) throw new Error(`no public key of ${this.key.kid}`);
     return Buffer.from(jwk.x, 'base64url');

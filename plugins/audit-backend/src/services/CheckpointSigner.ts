@@ -9,27 +9,15 @@ import {
   importSPKI,
 } from 'jose';
 import { Config } from '@backstage/config';
+import {
+  CheckpointClaims,
+  UnknownCheckpointKey,
+} from '@internal/plugin-audit-common';
 import { KeyObject, sign as signEd25519 } from 'crypto';
 
-/** What a checkpoint signs. */
-export interface CheckpointClaims {
-  headSeq: number;
-  headHash: string;
-  at: string;
-  reason: 'startup' | 'interval' | 'threshold' | 'first-events' | 'manual';
-}
+export type { CheckpointClaims } from '@internal/plugin-audit-common';
 
 type KeyLike = Awaited<ReturnType<typeof importPKCS8>>;
-
-/**
- * A checkpoint signed with a key that is not in the configured set: neither
- * `audit.signing.current` nor one of `audit.signing.previous`.
- */
-export interface UnknownCheckpointKey {
-  unknownKid: string;
-  /** The configured key ids, current first. */
-  knownKids: string[];
-}
 
 /**
  * Production is `auth.environment: production` (app-config.production.yaml)
@@ -163,7 +151,7 @@ export class CheckpointSigner {
 
   /**
    * A raw Ed25519 signature (64 bytes) over `data` with the current key — for
-   * the Merkle tree's signed notes (merkle/note.ts), whose verifier key is
+   * the Merkle tree's signed notes (see MerkleService), whose verifier key is
    * the current key's `x` in {@link CheckpointSigner.jwks}.
    */
   async signBytes(data: Uint8Array): Promise<Buffer> {

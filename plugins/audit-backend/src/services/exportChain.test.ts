@@ -2,7 +2,13 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
 import { ConfigReader } from '@backstage/config';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
-import { AUDIT_GENESIS_HASH } from '@internal/plugin-audit-common';
+import {
+  AUDIT_GENESIS_HASH,
+  AuditExportFormatError,
+  AuditJwks,
+  chainHash,
+  verifyExport,
+} from '@internal/plugin-audit-common';
 import { spawn } from 'child_process';
 import { generateKeyPairSync } from 'crypto';
 import { promises as fs, openSync, closeSync } from 'fs';
@@ -11,14 +17,8 @@ import os from 'os';
 import path from 'path';
 import { AuditRow, AuditStore, fromRow } from '../database/AuditStore';
 import { AuditService } from './AuditService';
-import { chainHash } from './chain';
 import { CheckpointSigner } from './CheckpointSigner';
 import { exportChain } from './exportChain';
-import {
-  AuditExportFormatError,
-  AuditJwks,
-  verifyExport,
-} from './verifyExport';
 
 jest.setTimeout(120_000);
 const databases = dezkyTestDatabases();

@@ -1,6 +1,9 @@
-import { AUDIT_GENESIS_HASH, AuditEvent } from '@internal/plugin-audit-common';
+import {
+  AUDIT_GENESIS_HASH,
+  AuditEvent,
+  chainHash,
+} from '@internal/plugin-audit-common';
 import { AuditRow } from '../database/AuditStore';
-import { chainHash } from './chain';
 import { ChainSource, verifyChain } from './verifyChain';
 
 /** A valid chain of `n` rows, as the store returns them (seq as a string, like PostgreSQL's bigint). */

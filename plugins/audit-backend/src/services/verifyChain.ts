@@ -4,10 +4,11 @@ import {
   AuditCheckpoint,
   AuditEvent,
   AuditVerifyResult,
+  CheckpointSignatureVerifier,
+  checkCheckpoint,
+  checkEvent,
 } from '@internal/plugin-audit-common';
 import { AuditRow, fromRow } from '../database/AuditStore';
-import { checkEvent } from './chain';
-import type { UnknownCheckpointKey } from './CheckpointSigner';
 
 /** Where the verifier reads rows from, in seq order. */
 export interface ChainSource {
@@ -150,7 +151,9 @@ export async function verifyChain(
   if (!checkpoints) return result({ ok: true });
   let verifiedCheckpoints = 0;
   for (const c of checkpoints.list) {
-    const cpBreak = await checkCheckpoint(c, checkpoints, wanted);
+    const cpBreak = await checkCheckpoint(c, checkpoints.verifySignature, seq =>
+      wanted.get(seq),
+    );
     if (cpBreak) {
       return result({
         ok: false,
@@ -163,84 +166,11 @@ export async function verifyChain(
   return result({ ok: true, checkpoints: verifiedCheckpoints });
 }
 
-/**
- * A checkpoint holds when its signature verifies, what was signed is what is
- * stored (head, time, reason, and the key named by the header), and its head
- * is in the chain.
- */
-async function checkCheckpoint(
-  c: AuditCheckpoint,
-  checkpoints: CheckpointCheck,
-  seenHashes: Map<number, string>,
-): Promise<AuditBreak | undefined> {
-  const verified = await checkpoints.verifySignature(c.jws);
-  if (verified && 'unknownKid' in verified) {
-    return {
-      kind: 'checkpoint-key-unknown',
-      seq: c.headSeq,
-      expected: `a checkpoint signed with a configured key (${
-        verified.knownKids.join(', ') || 'none'
-      }; audit.signing.current and audit.signing.previous)`,
-      actual: `checkpoint ${c.headSeq} signed with key ${verified.unknownKid}, not in the configured keys`,
-    };
-  }
-  const claims = verified;
-  if (
-    !claims ||
-    claims.headSeq !== c.headSeq ||
-    claims.headHash !== c.headHash ||
-    claims.at !== c.at ||
-    claims.reason !== c.reason ||
-    jwsKid(c.jws) !== c.kid
-  ) {
-    return {
-      kind: 'checkpoint-signature-mismatch',
-      seq: c.headSeq,
-      expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq} at ${c.at} (${c.reason})`,
-      actual: claims
-        ? `signed head ${claims.headSeq} ${claims.headHash} at ${claims.at} (${
-            claims.reason
-          }) by key ${jwsKid(c.jws)}`
-        : 'signature does not verify',
-    };
-  }
-  const actual = seenHashes.get(c.headSeq) || 'missing';
-  if (actual !== c.headHash) {
-    return {
-      kind: 'checkpoint-head-mismatch',
-      seq: c.headSeq,
-      expected: c.headHash,
-      actual,
-    };
-  }
-  return undefined;
-}
-
-/** The key id in a compact JWS's protected header, if readable. */
-function jwsKid(jws: string): string | undefined {
-  try {
-    return JSON.parse(
-      Buffer.from(jws.split('.')[0], 'base64url').toString('utf8'),
-    ).kid;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The checkpoints to check after the chain, and how to check a signature. */
 export interface CheckpointCheck {
   list: AuditCheckpoint[];
-  /**
-   * The signed claims, `{ unknownKid, knownKids }` when the JWS names a key
-   * that is not configured, undefined when the signature does not hold.
-   */
-  verifySignature(
-    jws: string,
-  ): Promise<
-    | { headSeq: number; headHash: string; at?: string; reason?: string }
-    | UnknownCheckpointKey
-    | undefined
-  >;
+  /** The signer's verify: claims, an unknown key, or undefined (see CheckpointSigner.verify). */
+  verifySignature: CheckpointSignatureVerifier;
 }
 
 function checkRow(

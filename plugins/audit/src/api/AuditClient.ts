@@ -5,8 +5,8 @@ import {
   AuditEventsPage,
   AuditStatus,
   AuditVerifyResult,
+  parseCheckpointNote,
 } from '@internal/plugin-audit-common';
-import { base64ToBytes } from '../merkle';
 import { AuditApi } from './AuditApi';
 import {
   AuditArchiveBatch,
@@ -147,37 +147,6 @@ export class AuditClient implements AuditApi {
     }
     return res;
   }
-}
-
-/**
- * A C2SP signed note of a checkpoint: `<origin>`, `<tree size>` and
- * `<base64 root hash>` lines (then optional extension lines), a blank line,
- * and at least one `— <key name> <base64 signature>` line. Throws on
- * anything else. The signatures are not verified.
- */
-export function parseCheckpointNote(text: string): AuditCheckpointNote {
-  const fail = (why: string) =>
-    new Error(`The checkpoint note is malformed: ${why}`);
-  const sep = text.indexOf('\n\n');
-  if (sep < 0) throw fail('no blank line before the signatures');
-  const [origin, size = '', rootHash = ''] = text.slice(0, sep).split('\n');
-  if (!origin) throw fail('no origin line');
-  if (!/^\d+$/.test(size) || !Number.isSafeInteger(Number(size))) {
-    throw fail('the tree size is not a number');
-  }
-  let root: Uint8Array;
-  try {
-    root = base64ToBytes(rootHash);
-  } catch {
-    root = new Uint8Array();
-  }
-  if (root.length !== 32) throw fail('the root hash is not 32 bytes of base64');
-  const signatures = text
-    .slice(sep + 2)
-    .split('\n')
-    .filter(line => line.startsWith('\u2014 '));
-  if (signatures.length === 0) throw fail('it is not signed');
-  return { origin, treeSize: Number(size), rootHash, text };
 }
 
 /**

@@ -4,7 +4,6 @@ export {
   AuditClient,
   errorMessage,
   isNotAllowed,
-  parseCheckpointNote,
   toQueryString,
 } from './AuditClient';
 export type {

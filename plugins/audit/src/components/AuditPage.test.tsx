@@ -205,7 +205,11 @@ describe('AuditPage', () => {
     const batch = archiveBatch();
     const api = fakeAuditApi({
       listArchiveBatches: jest.fn(async () => [batch]),
-      restoreBatch: jest.fn(async () => ({ restored: batch.count })),
+      restoreBatch: jest.fn(async () => ({
+        ...batch,
+        restoredAt: '2027-03-02T10:00:00.000Z',
+        restored: batch.count,
+      })),
     });
     renderInTestApp(page(), {
       apis: [[auditApiRef, api], mockApis.permission()],

@@ -103,7 +103,11 @@ describe('ColdStorageCard', () => {
     const onChanged = jest.fn();
     const api = fakeAuditApi({
       listArchiveBatches,
-      runArchive: jest.fn(async () => ({ batches: archived })),
+      runArchive: jest.fn(async () => ({
+        cutoff: '2027-01-01T00:00:00.000Z',
+        batches: archived,
+        events: 1600,
+      })),
     });
     renderCard(api, { onChanged });
 
@@ -130,11 +134,12 @@ describe('ColdStorageCard', () => {
     expect(onChanged).toHaveBeenCalledTimes(1);
   });
 
-  it("shows the server's message when a run archived nothing", async () => {
+  it('says so when a run archived nothing', async () => {
     const api = fakeAuditApi({
       runArchive: jest.fn(async () => ({
+        cutoff: '2027-01-01T00:00:00.000Z',
         batches: [],
-        message: 'No events older than 90 days.',
+        events: 0,
       })),
     });
     renderCard(api);
@@ -148,14 +153,16 @@ describe('ColdStorageCard', () => {
       'Archive now',
     );
     expect(await screen.findByTestId('archive-result')).toHaveTextContent(
-      'No events older than 90 days.',
+      'Nothing to archive: no events are older than the retention period.',
     );
   });
 
   it('says why a run did nothing when the server puts it as skipped', async () => {
     const api = fakeAuditApi({
       runArchive: jest.fn(async () => ({
+        cutoff: '2027-01-01T00:00:00.000Z',
         batches: [],
+        events: 0,
         skipped: 'another instance is archiving',
       })),
     });
@@ -179,7 +186,7 @@ describe('ColdStorageCard', () => {
     const onSearchArchive = jest.fn();
     const api = fakeAuditApi({
       listArchiveBatches,
-      restoreBatch: jest.fn(async () => ({ restored: 5000 })),
+      restoreBatch: jest.fn(async () => ({ ...restored, restored: 5000 })),
     });
     renderCard(api, { onSearchArchive });
 

@@ -51,7 +51,6 @@ function describeRun(result: AuditArchiveRunResult): string {
   const archived = result.batches;
   if (archived.length === 0) {
     return (
-      result.message ??
       result.skipped ??
       'Nothing to archive: no events are older than the retention period.'
     );

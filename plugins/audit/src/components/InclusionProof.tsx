@@ -3,6 +3,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   AuditEvent,
   auditChainVerifyPermission,
+  checkInclusion,
 } from '@internal/plugin-audit-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -10,7 +11,6 @@ import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { auditApiRef, errorMessage } from '../api';
-import { checkEventInclusion } from '../merkle';
 import { shortHash } from './chainText';
 
 const useStyles = makeStyles({
@@ -25,7 +25,8 @@ type Outcome =
 /**
  * "Prove inclusion" for an event: fetches the latest signed checkpoint note,
  * then the server's inclusion proof of the event in that tree, and checks
- * the proof in the browser (WebCrypto SHA-256) against the note's root.
+ * the proof in the browser (@internal/plugin-audit-common's RFC 9162
+ * verifier) against the note's root.
  * Offered to users the permission API allows `audit.chain.verify`
  * (operators), when an audit API is at hand.
  */
@@ -43,7 +44,12 @@ export function InclusionProof(props: { event: AuditEvent }) {
       return { kind: 'not-yet', treeSize: note.treeSize };
     }
     const proof = await api.inclusionProof(event.seq, note.treeSize);
-    const check = await checkEventInclusion({ event, note, proof });
+    const check = checkInclusion({
+      checkpoint: note,
+      proof,
+      eventHash: event.hash,
+      seq: event.seq,
+    });
     return check.ok
       ? { kind: 'verified', treeSize: note.treeSize, rootHash: note.rootHash }
       : { kind: 'failed', treeSize: note.treeSize, reason: check.reason };

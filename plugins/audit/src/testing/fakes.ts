@@ -30,7 +30,11 @@ export function fakeAuditApi(overrides: Partial<AuditApi> = {}) {
     listArchiveBatches: jest.fn<Promise<AuditArchiveBatch[]>, []>(
       async () => [],
     ),
-    runArchive: jest.fn(async () => ({ batches: [] })),
+    runArchive: jest.fn(async () => ({
+      cutoff: '2027-01-01T00:00:00.000Z',
+      batches: [],
+      events: 0,
+    })),
     restoreBatch: jest.fn<
       Promise<AuditRestoreResult>,
       [AuditArchiveBatch['id']]
@@ -102,7 +106,7 @@ export function archiveBatch(
   const fromSeq = partial.fromSeq ?? 1;
   const toSeq = partial.toSeq ?? fromSeq + 4999;
   return {
-    id: `batch-${fromSeq}-${toSeq}`,
+    id: fromSeq,
     archivedAt: '2027-02-25T03:00:00.000Z',
     fromSeq,
     toSeq,

@@ -1,27 +1,27 @@
+/*
+ * The export format (written by the backend's exportChain, GET
+ * /api/audit/export; the cold archive's objects are gzipped exports), NDJSON:
+ *   {"format":"dezky-audit-export/1","fromSeq":…,"toSeq":…,"exportedAt":…,"keys":{jwks}}
+ *   {"type":"event","event":{…AuditEvent…}}            one per event, in seq order
+ *   {"type":"checkpoint","checkpoint":{…AuditCheckpoint…}}  after the events
+ * and its verifier, which needs no database (scripts/audit-verify).
+ */
+import { decodeHex, encodeHex } from './bytes';
+import { checkEvent } from './chain';
+import {
+  AuditJwks,
+  checkCheckpoint,
+  jwksCheckpointVerifier,
+} from './checkpoints';
 import {
   AUDIT_GENESIS_HASH,
   AuditBreak,
   AuditCheckpoint,
   AuditEvent,
   AuditVerifyResult,
-} from '@internal/plugin-audit-common';
-import { JWK, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
-import { checkEvent } from './chain';
-
-/*
- * The export format (written by exportChain, GET /api/audit/export), NDJSON:
- *   {"format":"dezky-audit-export/1","fromSeq":…,"toSeq":…,"exportedAt":…,"keys":{jwks}}
- *   {"type":"event","event":{…AuditEvent…}}            one per event, in seq order
- *   {"type":"checkpoint","checkpoint":{…AuditCheckpoint…}}  after the events
- * This file reads it without the database, so it imports nothing of the backend.
- */
+} from './types';
 
 export const AUDIT_EXPORT_FORMAT = 'dezky-audit-export/1';
-
-/** A JSON Web Key Set, as GET /api/audit/keys serves it. */
-export interface AuditJwks {
-  keys: JWK[];
-}
 
 /** Line 1 of an export. */
 export interface AuditExportHeader {
@@ -63,40 +63,17 @@ export interface AuditExportVerifyResult extends AuditVerifyResult {
   signedHead: { seq: number; hash: string } | null;
 }
 
-/** Verifies a checkpoint JWS like CheckpointSigner.verify, with the keys of a JWKS. */
-class KeyRing {
-  private readonly imported = new Map<string, ReturnType<typeof importJWK>>();
-  constructor(private readonly jwks: AuditJwks) {}
-
-  async verify(jws: string): Promise<{ kid: string; claims: any } | undefined> {
-    try {
-      const { kid } = decodeProtectedHeader(jws);
-      const jwk = kid && this.jwks.keys.find(k => k.kid === kid);
-      if (!jwk) return undefined;
-      if (!this.imported.has(kid)) {
-        this.imported.set(kid, importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA'));
-      }
-      const key = await this.imported.get(kid)!;
-      const { payload } = await compactVerify(jws, key, {
-        algorithms: ['EdDSA'],
-      });
-      return { kid, claims: JSON.parse(new TextDecoder().decode(payload)) };
-    } catch {
-      return undefined; // malformed, forged, or a key that does not import
-    }
-  }
-}
-
 /** The verified events' hashes, 32 bytes each, by position in the export. */
 class HashLog {
   private static readonly CHUNK = 65_536;
-  private readonly chunks: Buffer[] = [];
+  private readonly chunks: Uint8Array[] = [];
   length = 0;
 
   push(hex: string) {
     const i = this.length % HashLog.CHUNK;
-    if (i === 0) this.chunks.push(Buffer.alloc(HashLog.CHUNK * 32));
-    this.chunks[this.chunks.length - 1].write(hex, i * 32, 32, 'hex');
+    if (i === 0) this.chunks.push(new Uint8Array(HashLog.CHUNK * 32));
+    // a verified event's hash is chainHash's: 64 hex digits
+    this.chunks[this.chunks.length - 1].set(decodeHex(hex)!, i * 32);
     this.length++;
   }
 
@@ -105,10 +82,8 @@ class HashLog {
       return undefined;
     }
     const i = (index % HashLog.CHUNK) * 32;
-    return this.chunks[Math.floor(index / HashLog.CHUNK)].toString(
-      'hex',
-      i,
-      i + 32,
+    return encodeHex(
+      this.chunks[Math.floor(index / HashLog.CHUNK)].subarray(i, i + 32),
     );
   }
 }
@@ -119,8 +94,9 @@ class HashLog {
  * checkpoint's EdDSA signature (with the key its kid names, from `keys` when
  * given, else the export's own) over exactly its headSeq/headHash/at/reason,
  * and that the exported event at headSeq has headHash. Reports the first
- * break like verifyChain. Throws AuditExportFormatError for an unreadable file.
- * Memory: 32 bytes per event (the hashes, for the checkpoints at the end).
+ * break like the backend's verifyChain. Throws AuditExportFormatError for an
+ * unreadable file. Memory: 32 bytes per event (the hashes, for the
+ * checkpoints at the end).
  */
 export async function verifyExport(
   lines: AsyncIterable<string>,
@@ -204,11 +180,12 @@ export async function verifyExport(
     });
   }
 
-  const keys = new KeyRing(options.keys ?? header.keys);
+  const verify = jwksCheckpointVerifier(options.keys ?? header.keys);
+  const fromSeq = header.fromSeq;
   let verifiedCheckpoints = 0;
   for (const c of checkpoints) {
-    const broken = await checkCheckpoint(c, keys, seq =>
-      hashes.get(seq - header!.fromSeq),
+    const broken = await checkCheckpoint(c, verify, seq =>
+      hashes.get(seq - fromSeq),
     );
     if (broken) {
       return { ...result(header, broken), checkpoints: verifiedCheckpoints };
@@ -236,43 +213,6 @@ function checkExported(
     };
   }
   return checkEvent(event, expectedSeq, prevHash);
-}
-
-/** A checkpoint holds when its signature verifies and its head is the exported event's. */
-async function checkCheckpoint(
-  c: AuditCheckpoint,
-  keys: KeyRing,
-  hashAt: (seq: number) => string | undefined,
-): Promise<AuditBreak | undefined> {
-  const signed = await keys.verify(c.jws);
-  const claims = signed?.claims;
-  if (
-    !signed ||
-    signed.kid !== c.kid ||
-    claims?.headSeq !== c.headSeq ||
-    claims?.headHash !== c.headHash ||
-    claims?.at !== c.at ||
-    claims?.reason !== c.reason
-  ) {
-    return {
-      kind: 'checkpoint-signature-mismatch',
-      seq: c.headSeq,
-      expected: `a valid EdDSA signature by key ${c.kid} over head ${c.headSeq}`,
-      actual: signed
-        ? `signed by key ${signed.kid}: ${JSON.stringify(claims)}`
-        : 'signature does not verify',
-    };
-  }
-  const actual = hashAt(c.headSeq) ?? 'missing';
-  if (actual !== c.headHash) {
-    return {
-      kind: 'checkpoint-head-mismatch',
-      seq: c.headSeq,
-      expected: c.headHash,
-      actual,
-    };
-  }
-  return undefined;
 }
 
 function parseHeader(

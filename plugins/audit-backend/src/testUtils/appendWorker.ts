@@ -18,8 +18,8 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { AuditEventInput } from '@internal/plugin-audit-common';
 import knexFactory, { Knex } from 'knex';
 import { performance } from 'perf_hooks';
-import { AuditService } from '../../services/AuditService';
-import { AuditStore } from '../AuditStore';
+import { AuditService } from '../services/AuditService';
+import { AuditStore } from '../database/AuditStore';
 import { sampleEvent } from './sampleEvents';
 
 export interface WorkerConfig {

@@ -14,10 +14,21 @@
  * SHA-256(name ‖ 0x0A ‖ 0x01 ‖ 32-byte public key). A verifier key is
  * `<name>+<8 hex digits key hash>+<base64(0x01 ‖ public key)>`.
  *
- * Pure (node:crypto only): the offline verifier imports this file.
+ * No Node: signatures are verified with WebCrypto (`crypto.subtle`, Ed25519),
+ * which browsers and Node 22 both have; signing takes the signer as a
+ * function (the backend's key).
  */
-import { KeyObject, createPublicKey, verify } from 'crypto';
-import { HASH_SIZE, sha256 } from './rfc9162';
+import {
+  concatBytes,
+  decodeBase64,
+  encodeBase64,
+  readUint32,
+  uint32Bytes,
+  utf8,
+} from '../bytes';
+import { nodeBuiltin, sha256 } from '../sha256';
+import { AuditCheckpointNote } from '../types';
+import { HASH_SIZE } from './rfc9162';
 
 /** The signed-note signature type of Ed25519. */
 const ALG_ED25519 = 0x01;
@@ -29,7 +40,7 @@ const SIG_PREFIX = '\u2014 '; // "— "
 export interface Checkpoint {
   origin: string;
   treeSize: number;
-  rootHash: Buffer;
+  rootHash: Uint8Array;
   /** Lines after the root hash, if any (none from this server). */
   extensions?: string[];
 }
@@ -40,7 +51,7 @@ export interface NoteVerifier {
   /** The 4-byte key hash, as a number. */
   keyHash: number;
   /** The raw 32-byte Ed25519 public key. */
-  publicKey: Buffer;
+  publicKey: Uint8Array;
 }
 
 /** A note that does not parse or does not verify. */
@@ -58,11 +69,9 @@ export function isValidKeyName(name: string): boolean {
 
 /** The 4-byte key hash of an Ed25519 key, big-endian as a number. */
 export function noteKeyHash(name: string, publicKey: Uint8Array): number {
-  return sha256(
-    Buffer.from(`${name}\n`, 'utf8'),
-    Uint8Array.of(ALG_ED25519),
-    publicKey,
-  ).readUInt32BE(0);
+  return readUint32(
+    sha256(utf8(`${name}\n`), Uint8Array.of(ALG_ED25519), publicKey),
+  );
 }
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
@@ -73,18 +82,8 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
   if (publicKey.length !== ED25519_KEY_SIZE) {
     throw new NoteError('an Ed25519 public key has 32 bytes');
   }
-  const key = Buffer.concat([Uint8Array.of(ALG_ED25519), publicKey]);
-  return `${name}+${hex8(noteKeyHash(name, publicKey))}+${key.toString(
-    'base64',
-  )}`;
-}
-
-const BASE64 =
-  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Strict standard base64 (with padding) → bytes, or undefined. */
-export function decodeBase64(text: string): Buffer | undefined {
-  return BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
+  const key = concatBytes(Uint8Array.of(ALG_ED25519), publicKey);
+  return `${name}+${hex8(noteKeyHash(name, publicKey))}+${encodeBase64(key)}`;
 }
 
 /** Parses a verifier key string; throws NoteError when it is not one. */
@@ -106,12 +105,12 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   if (data.length !== 1 + ED25519_KEY_SIZE || data[0] !== ALG_ED25519) {
     throw new NoteError(`verifier key ${name}: not an Ed25519 key`);
   }
-  const publicKey = data.subarray(1);
+  const publicKey = data.slice(1);
   const keyHash = noteKeyHash(name, publicKey);
   if (hex8(keyHash) !== hash) {
     throw new NoteError(`verifier key ${name}: the key hash does not match`);
   }
-  return { name, keyHash, publicKey: Buffer.from(publicKey) };
+  return { name, keyHash, publicKey };
 }
 
 /** The body of a checkpoint: origin, size and base64 root, each line ending in \n. */
@@ -126,8 +125,8 @@ export function formatCheckpoint(c: Checkpoint): string {
     throw new NoteError('the root hash has 32 bytes');
   }
   const extensions = (c.extensions ?? []).map(e => `${e}\n`).join('');
-  return `${c.origin}\n${c.treeSize}\n${c.rootHash.toString(
-    'base64',
+  return `${c.origin}\n${c.treeSize}\n${encodeBase64(
+    c.rootHash,
   )}\n${extensions}`;
 }
 
@@ -166,26 +165,83 @@ export async function signNote(
   if (!isValidKeyName(key.name)) {
     throw new NoteError(`invalid key name "${key.name}"`);
   }
-  const sig = await key.sign(Buffer.from(text, 'utf8'));
-  const hash = Buffer.alloc(4);
-  hash.writeUInt32BE(noteKeyHash(key.name, key.publicKey));
-  return `${text}\n${SIG_PREFIX}${key.name} ${Buffer.concat([
-    hash,
-    sig,
-  ]).toString('base64')}\n`;
+  const sig = await key.sign(utf8(text));
+  const hash = uint32Bytes(noteKeyHash(key.name, key.publicKey));
+  return `${text}\n${SIG_PREFIX}${key.name} ${encodeBase64(
+    concatBytes(hash, sig),
+  )}\n`;
 }
 
-const publicKeyObjects = new WeakMap<Buffer, KeyObject>();
-function publicKeyObject(raw: Buffer): KeyObject {
-  let key = publicKeyObjects.get(raw);
-  if (!key) {
-    key = createPublicKey({
-      key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
-      format: 'jwk',
-    });
-    publicKeyObjects.set(raw, key);
+/** A signature line of a note: the key's name and hash, and the signature. */
+interface NoteSignature {
+  name: string;
+  keyHash: number;
+  signature: Uint8Array;
+}
+
+/**
+ * Splits a signed note into its text (up to and with the newline before the
+ * last blank line) and its signature lines, each well formed; throws
+ * NoteError. Verifies nothing.
+ */
+function splitNote(note: string): {
+  text: string;
+  signatures: NoteSignature[];
+} {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) throw new NoteError('not a signed note (no blank line)');
+  const text = note.slice(0, split + 1);
+  const sigs = note.slice(split + 2);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) {
+    throw new NoteError('the note text has control characters');
   }
-  return key;
+  if (!sigs.endsWith('\n'))
+    throw new NoteError('the signatures must end in a newline');
+  const lines = sigs.slice(0, -1).split('\n');
+  if (lines.length > 100) throw new NoteError('too many signatures');
+  const signatures = lines.map(line => {
+    if (!line.startsWith(SIG_PREFIX)) {
+      throw new NoteError(`not a signature line: ${JSON.stringify(line)}`);
+    }
+    const [name, b64, ...rest] = line.slice(SIG_PREFIX.length).split(' ');
+    const sig = b64 !== undefined ? decodeBase64(b64) : undefined;
+    if (rest.length || !isValidKeyName(name ?? '') || !sig || sig.length < 5) {
+      throw new NoteError(`malformed signature line: ${JSON.stringify(line)}`);
+    }
+    return { name, keyHash: readUint32(sig), signature: sig.subarray(4) };
+  });
+  return { text, signatures };
+}
+
+/** The WebCrypto of this runtime: the global one (browsers, Node 22), else Node's. */
+function subtleCrypto(): SubtleCrypto {
+  const subtle =
+    globalThis.crypto?.subtle ??
+    nodeBuiltin<{ webcrypto?: Crypto }>('node:crypto')?.webcrypto?.subtle;
+  if (!subtle) {
+    throw new Error('WebCrypto (crypto.subtle) is not available here');
+  }
+  return subtle;
+}
+
+const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+/** Whether `signature` is `publicKey`'s Ed25519 signature over `data`. */
+async function verifyEd25519(
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  data: Uint8Array,
+): Promise<boolean> {
+  const subtle = subtleCrypto();
+  let key = importedKeys.get(publicKey);
+  if (!key) {
+    key = subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, [
+      'verify',
+    ]);
+    importedKeys.set(publicKey, key);
+  }
+  return subtle.verify({ name: 'Ed25519' }, await key, signature, data);
 }
 
 /** A note whose signature by one of the known keys holds. */
@@ -199,46 +255,21 @@ export interface VerifiedNote {
 /**
  * Opens a signed note: splits text and signatures (at the last blank line)
  * and verifies the signatures of the `known` keys; signatures of other keys
- * are ignored. Throws NoteError unless at least one known key signed it and
- * every signature of a known key verifies.
+ * are ignored. Rejects with a NoteError unless at least one known key signed
+ * it and every signature of a known key verifies.
  */
-export function openNote(
+export async function openNote(
   note: string,
   known: readonly NoteVerifier[],
-): VerifiedNote {
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) throw new NoteError('not a signed note (no blank line)');
-  const text = note.slice(0, split + 1);
-  const sigs = note.slice(split + 2);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) {
-    throw new NoteError('the note text has control characters');
-  }
-  if (!sigs.endsWith('\n'))
-    throw new NoteError('the signatures must end in a newline');
+): Promise<VerifiedNote> {
+  const { text, signatures } = splitNote(note);
   const signedBy: NoteVerifier[] = [];
-  const lines = sigs.slice(0, -1).split('\n');
-  if (lines.length > 100) throw new NoteError('too many signatures');
-  for (const line of lines) {
-    if (!line.startsWith(SIG_PREFIX)) {
-      throw new NoteError(`not a signature line: ${JSON.stringify(line)}`);
-    }
-    const [name, b64, ...rest] = line.slice(SIG_PREFIX.length).split(' ');
-    const sig = b64 !== undefined ? decodeBase64(b64) : undefined;
-    if (rest.length || !isValidKeyName(name ?? '') || !sig || sig.length < 5) {
-      throw new NoteError(`malformed signature line: ${JSON.stringify(line)}`);
-    }
-    const keyHash = sig.readUInt32BE(0);
+  for (const { name, keyHash, signature } of signatures) {
     const key = known.find(k => k.name === name && k.keyHash === keyHash);
     if (!key) continue; // an unknown key's signature
     const ok =
-      sig.length === 4 + ED25519_SIG_SIZE &&
-      verify(
-        null,
-        Buffer.from(text, 'utf8'),
-        publicKeyObject(key.publicKey),
-        sig.subarray(4),
-      );
+      signature.length === ED25519_SIG_SIZE &&
+      (await verifyEd25519(key.publicKey, signature, utf8(text)));
     if (!ok) {
       throw new NoteError(
         `the signature of ${name} (key hash ${hex8(keyHash)}) does not verify`,
@@ -264,13 +295,13 @@ export interface VerifiedCheckpoint extends Checkpoint {
 
 /**
  * Opens a checkpoint note with the known keys and parses its body; its
- * origin must be the signing key's name. Throws NoteError.
+ * origin must be the signing key's name. Rejects with a NoteError.
  */
-export function openCheckpoint(
+export async function openCheckpoint(
   note: string,
   known: readonly NoteVerifier[],
-): VerifiedCheckpoint {
-  const opened = openNote(note, known);
+): Promise<VerifiedCheckpoint> {
+  const opened = await openNote(note, known);
   const checkpoint = parseCheckpoint(opened.text);
   const signer = opened.signedBy.find(k => k.name === checkpoint.origin);
   if (!signer) {
@@ -279,4 +310,20 @@ export function openCheckpoint(
     );
   }
   return { ...checkpoint, signedBy: signer };
+}
+
+/**
+ * Reads a checkpoint note as the server sent it — the signed tree's origin,
+ * size and root — WITHOUT verifying its signatures (no key at hand, as in
+ * the portal; openCheckpoint verifies). It must still be a well-formed
+ * signed note with at least one signature. Throws NoteError.
+ */
+export function parseCheckpointNote(note: string): AuditCheckpointNote {
+  const checkpoint = parseCheckpoint(splitNote(note).text);
+  return {
+    origin: checkpoint.origin,
+    treeSize: checkpoint.treeSize,
+    rootHash: encodeBase64(checkpoint.rootHash),
+    text: note,
+  };
 }

@@ -1,9 +1,11 @@
 /*
- * Offline checks of signed checkpoints and proofs, as scripts/audit-verify
- * runs them (docs/audit.md, "Merkle tree and proofs"): no database, no
- * server — the note, the verifier key, the proof JSON of the API.
- * Imports nothing of the backend.
+ * Checks of signed checkpoints and proofs as the API serves them (docs/audit.md,
+ * "Merkle tree and proofs"): the note, the verifier key, the proof JSON.
+ * scripts/audit-verify runs them offline, the portal in the browser
+ * ("Prove inclusion").
  */
+import { decodeBase64, decodeHex, encodeBase64, equalBytes } from '../bytes';
+import { AuditConsistencyProof, AuditInclusionProof } from '../types';
 import {
   HASH_SIZE,
   leafHash,
@@ -14,27 +16,9 @@ import {
   NoteError,
   NoteVerifier,
   VerifiedCheckpoint,
-  decodeBase64,
   openCheckpoint,
   parseVerifierKey,
 } from './note';
-
-/** The answer of GET /api/audit/proofs/inclusion. */
-export interface InclusionProofJson {
-  leafIndex: number;
-  treeSize: number;
-  /** base64 (the API) or hex. */
-  hashes: string[];
-  /** The root of the tree of `treeSize` (base64); unsigned, see checkInclusion. */
-  rootHash?: string;
-}
-
-/** The answer of GET /api/audit/proofs/consistency. */
-export interface ConsistencyProofJson {
-  from?: number;
-  to?: number;
-  hashes: string[];
-}
 
 /** A proof file that is not a proof (bad input, not a failed check). */
 export class ProofFormatError extends Error {
@@ -49,11 +33,12 @@ export type CheckResult =
   | { ok: true; message: string }
   | { ok: false; reason: string };
 
-/** A 32-byte hash written as 64 hex digits or as base64. */
-export function decodeHash(text: unknown): Buffer {
+/** A 32-byte hash written as 64 hex digits or as base64; throws ProofFormatError. */
+export function decodeHash(text: unknown): Uint8Array {
   if (typeof text === 'string') {
-    if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
-    const b = decodeBase64(text);
+    const b = /^[0-9a-fA-F]{64}$/.test(text)
+      ? decodeHex(text)
+      : decodeBase64(text);
     if (b?.length === HASH_SIZE) return b;
   }
   throw new ProofFormatError(
@@ -64,14 +49,14 @@ export function decodeHash(text: unknown): Buffer {
 const isCount = (n: unknown, min: number): n is number =>
   typeof n === 'number' && Number.isSafeInteger(n) && n >= min;
 
-/** Reads the JSON of an inclusion proof; throws ProofFormatError. */
+/** Reads the JSON of an inclusion proof (hashes base64 or hex); throws ProofFormatError. */
 export function parseInclusionProof(json: unknown): {
   leafIndex: number;
   treeSize: number;
-  hashes: Buffer[];
-  rootHash?: Buffer;
+  hashes: Uint8Array[];
+  rootHash?: Uint8Array;
 } {
-  const p = json as InclusionProofJson;
+  const p = json as Partial<AuditInclusionProof>;
   if (
     !p ||
     !isCount(p.leafIndex, 0) ||
@@ -94,9 +79,9 @@ export function parseInclusionProof(json: unknown): {
 export function parseConsistencyProof(json: unknown): {
   from?: number;
   to?: number;
-  hashes: Buffer[];
+  hashes: Uint8Array[];
 } {
-  const p = json as ConsistencyProofJson;
+  const p = json as Partial<AuditConsistencyProof>;
   if (
     !p ||
     !Array.isArray(p.hashes) ||
@@ -139,48 +124,68 @@ export function parseVerifierKeys(text: string): NoteVerifier[] {
   return vkeys.map(parseVerifierKey);
 }
 
-/** Opens a checkpoint note with the keys; a failure is a result, not a throw. */
-export function checkCheckpoint(
+/** Opens a checkpoint note with the keys; a failure is a result, not a rejection. */
+export async function checkCheckpointNote(
   note: string,
   keys: readonly NoteVerifier[],
-):
-  | { ok: true; checkpoint: VerifiedCheckpoint }
-  | { ok: false; reason: string } {
+): Promise<
+  { ok: true; checkpoint: VerifiedCheckpoint } | { ok: false; reason: string }
+> {
   try {
-    return { ok: true, checkpoint: openCheckpoint(note, keys) };
+    return { ok: true, checkpoint: await openCheckpoint(note, keys) };
   } catch (e) {
     if (e instanceof NoteError) return { ok: false, reason: e.message };
     throw e;
   }
 }
 
-const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
+const b64 = encodeBase64;
 
 /**
  * That the event with `eventHash` (hex) is leaf `proof.leafIndex` (seq =
- * leafIndex + 1) of the tree the verified `checkpoint` signs.
+ * leafIndex + 1) of the tree `checkpoint` signs — with `seq`, also that the
+ * proof is for that event's leaf (seq − 1).
  *
- * A proof for the checkpoint's own size is checked against its root. A proof
- * for a smaller tree is checked against the proof's `rootHash`, which must
- * then be linked to the checkpoint by `consistency` (a consistency proof from
- * that size to the checkpoint's).
+ * The checkpoint is one verified with openCheckpoint (offline), or read with
+ * parseCheckpointNote (the portal, which has no key to verify it with); its
+ * `rootHash` as bytes or base64. A proof for the checkpoint's own size is
+ * checked against its root. A proof for a smaller tree is checked against
+ * the proof's `rootHash`, which must then be linked to the checkpoint by
+ * `consistency` (a consistency proof from that size to the checkpoint's).
+ * Throws ProofFormatError for a proof or hash that is not one.
  */
 export function checkInclusion(options: {
-  checkpoint: VerifiedCheckpoint;
+  checkpoint: {
+    treeSize: number;
+    rootHash: Uint8Array | string;
+    origin?: string;
+  };
   proof: unknown;
   eventHash: string;
+  seq?: number;
   consistency?: unknown;
 }): CheckResult {
-  const { checkpoint } = options;
+  const { checkpoint, seq } = options;
   const proof = parseInclusionProof(options.proof);
-  let leaf: Buffer;
+  let leaf: Uint8Array;
   try {
     leaf = leafHash(options.eventHash);
   } catch (e) {
     throw new ProofFormatError((e as Error).message);
   }
+  if (seq !== undefined && proof.leafIndex !== seq - 1) {
+    return {
+      ok: false,
+      reason: `the proof is for leaf ${proof.leafIndex}, not seq ${seq} (leaf ${
+        seq - 1
+      })`,
+    };
+  }
   const n = checkpoint.treeSize;
-  let root = checkpoint.rootHash;
+  let root =
+    typeof checkpoint.rootHash === 'string'
+      ? decodeHash(checkpoint.rootHash)
+      : checkpoint.rootHash;
   let linked = '';
   if (proof.treeSize !== n) {
     if (proof.treeSize > n) {
@@ -215,7 +220,7 @@ export function checkInclusion(options: {
     }
     root = proof.rootHash;
     linked = ` (via the tree of ${proof.treeSize}, a proven prefix)`;
-  } else if (proof.rootHash && !proof.rootHash.equals(root)) {
+  } else if (proof.rootHash && !equalBytes(proof.rootHash, root)) {
     return {
       ok: false,
       reason: `the proof's rootHash ${b64(
@@ -232,15 +237,19 @@ export function checkInclusion(options: {
         proof.leafIndex
       } (seq ${proof.leafIndex + 1}) of the tree of ${
         proof.treeSize
-      }: the inclusion proof does not verify`,
+      }: the path does not hash to ${
+        linked
+          ? 'its root, a proven prefix of the signed tree'
+          : 'the signed root'
+      }`,
     };
   }
   return {
     ok: true,
     message: `event hash ${options.eventHash.toLowerCase()} is seq ${
       proof.leafIndex + 1
-    } (leaf ${proof.leafIndex}) of the tree of ${n} signed by ${
-      checkpoint.origin
+    } (leaf ${proof.leafIndex}) of the tree of ${n}${
+      checkpoint.origin ? ` signed by ${checkpoint.origin}` : ''
     }${linked}`,
   };
 }

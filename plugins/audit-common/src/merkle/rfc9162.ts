@@ -3,49 +3,45 @@
  * audit chain: leaf i (0-based, = seq - 1) is SHA-256(0x00 ‖ the event's
  * 32-byte `hash`), an interior node SHA-256(0x01 ‖ left ‖ right).
  *
- * Pure functions, no database: the offline verifier (scripts/audit-verify)
- * imports this file, so it imports nothing of the backend. Tree sizes and
- * indexes are plain numbers (safe integers); no 32-bit bit operations.
+ * Pure functions, no database, no Node: the backend builds the tree and its
+ * proofs with them (database/MerkleStore.ts), the portal checks proofs with
+ * them in the browser, scripts/audit-verify offline. Tree sizes and indexes
+ * are plain numbers (safe integers); no 32-bit bit operations.
  *
  * Proofs are generated from *perfect subtrees* (NodeId): the MTH of any range
  * the RFC's recursion visits decomposes into O(log n) of them, which the
- * store keeps (see database/MerkleStore.ts).
+ * backend's store keeps.
  */
-import { createHash } from 'crypto';
+import { decodeHex, equalBytes } from '../bytes';
+import { sha256 } from '../sha256';
 
 /** Bytes of a SHA-256 hash. */
 export const HASH_SIZE = 32;
-
-/** SHA-256 of the concatenation of `parts`. */
-export function sha256(...parts: Uint8Array[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
 /** MTH({}) = SHA-256() — the root of the empty tree. */
-export const EMPTY_ROOT: Buffer = sha256();
+export const EMPTY_ROOT: Uint8Array = sha256();
 
 /** The leaf hash of raw entry data: SHA-256(0x00 ‖ data). */
-export function leafHashOfData(data: Uint8Array): Buffer {
+export function leafHashOfData(data: Uint8Array): Uint8Array {
   return sha256(LEAF_PREFIX, data);
 }
 
 /** The leaf hash of an audit event: SHA-256(0x00 ‖ the 32 bytes of its hex `hash`). */
-export function leafHash(eventHashHex: string): Buffer {
-  if (!/^[0-9a-fA-F]{64}$/.test(eventHashHex)) {
+export function leafHash(eventHashHex: string): Uint8Array {
+  const bytes = decodeHex(eventHashHex);
+  if (bytes?.length !== HASH_SIZE) {
     throw new TypeError(
       `an event hash is 64 hex digits, not ${JSON.stringify(eventHashHex)}`,
     );
   }
-  return leafHashOfData(Buffer.from(eventHashHex, 'hex'));
+  return leafHashOfData(bytes);
 }
 
 /** An interior node: SHA-256(0x01 ‖ left ‖ right). */
-export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(NODE_PREFIX, left, right);
 }
 
@@ -62,16 +58,16 @@ export function splitPoint(n: number): number {
  * MTH({}) = SHA-256(), MTH({d0}) = the leaf hash, else
  * nodeHash(MTH(D[0:k]), MTH(D[k:n])) with k the largest power of 2 < n.
  */
-export function merkleTreeHash(leafHashes: readonly Uint8Array[]): Buffer {
-  const mth = (a: number, b: number): Buffer => {
+export function merkleTreeHash(leafHashes: readonly Uint8Array[]): Uint8Array {
+  const mth = (a: number, b: number): Uint8Array => {
     const n = b - a;
-    if (n === 1) return Buffer.from(leafHashes[a]);
+    if (n === 1) return Uint8Array.from(leafHashes[a]);
     const k = splitPoint(n);
     return nodeHash(mth(a, a + k), mth(a + k, b));
   };
   return leafHashes.length
     ? mth(0, leafHashes.length)
-    : Buffer.from(EMPTY_ROOT);
+    : Uint8Array.from(EMPTY_ROOT);
 }
 
 /** A perfect subtree: level L, index i covers the leaves [i·2^L, (i+1)·2^L). */
@@ -123,9 +119,9 @@ export function rootNodes(size: number): NodeId[] {
 export function foldNodes(
   ids: readonly NodeId[],
   get: (id: NodeId) => Uint8Array,
-): Buffer {
-  if (!ids.length) return Buffer.from(EMPTY_ROOT);
-  let h: Buffer = Buffer.from(get(ids[ids.length - 1]));
+): Uint8Array {
+  if (!ids.length) return Uint8Array.from(EMPTY_ROOT);
+  let h: Uint8Array = Uint8Array.from(get(ids[ids.length - 1]));
   for (let i = ids.length - 2; i >= 0; i--) h = nodeHash(get(ids[i]), h);
   return h;
 }
@@ -227,7 +223,7 @@ function lookup(nodes: ReadonlyMap<string, Uint8Array>) {
 export async function rangeHashes(
   ranges: readonly LeafRange[],
   read: NodeReader,
-): Promise<Buffer[]> {
+): Promise<Uint8Array[]> {
   const ids = nodesOf(ranges);
   const get = lookup(ids.length ? await read(ids) : new Map());
   return ranges.map(r => foldNodes(rangeNodes(r), get));
@@ -238,7 +234,7 @@ export async function inclusionProof(
   index: number,
   size: number,
   read: NodeReader,
-): Promise<Buffer[]> {
+): Promise<Uint8Array[]> {
   return rangeHashes(inclusionRanges(index, size), read);
 }
 
@@ -247,7 +243,7 @@ export async function consistencyProof(
   m: number,
   n: number,
   read: NodeReader,
-): Promise<Buffer[]> {
+): Promise<Uint8Array[]> {
   return rangeHashes(consistencyRanges(m, n), read);
 }
 
@@ -255,7 +251,7 @@ export async function consistencyProof(
 export async function rootHash(
   size: number,
   read: NodeReader,
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   checkSize('tree size', size, 0);
   const ids = rootNodes(size);
   return foldNodes(ids, lookup(ids.length ? await read(ids) : new Map()));
@@ -285,11 +281,13 @@ export function memoryNodeReader(
   };
 }
 
+/** 32 bytes (a Uint8Array of any realm: Node's Buffers under jest are of another). */
 const isHash = (h: unknown): h is Uint8Array =>
-  h instanceof Uint8Array && h.length === HASH_SIZE;
+  ArrayBuffer.isView(h) &&
+  Object.prototype.toString.call(h) === '[object Uint8Array]' &&
+  (h as Uint8Array).length === HASH_SIZE;
 
-const equal = (a: Uint8Array, b: Uint8Array) =>
-  a.length === b.length && Buffer.compare(a, b) === 0;
+const equal = equalBytes;
 
 function isPowerOfTwo(n: number): boolean {
   let p = 1;
@@ -324,7 +322,7 @@ export function verifyInclusion(
   }
   let fn = leafIndex;
   let sn = treeSize - 1;
-  let r: Buffer = Buffer.from(leafHashValue);
+  let r: Uint8Array = leafHashValue;
   for (const p of proof) {
     if (sn === 0) return false;
     if (odd(fn) || fn === sn) {
@@ -380,8 +378,8 @@ export function verifyConsistency(
     sn = half(sn);
   }
   // 5.
-  let fr: Buffer = Buffer.from(c[0]);
-  let sr: Buffer = Buffer.from(c[0]);
+  let fr: Uint8Array = c[0];
+  let sr: Uint8Array = c[0];
   // 6.
   for (const v of c.slice(1)) {
     if (sn === 0) return false;

@@ -1,14 +1,19 @@
-import { AuditEvent } from '@internal/plugin-audit-common';
+import {
+  AUDIT_EXPORT_FORMAT,
+  AuditEvent,
+  AuditExportLine,
+} from '@internal/plugin-audit-common';
 import canonicalize from 'canonicalize';
 import { gunzip } from 'zlib';
 import { promisify } from 'util';
-import { AUDIT_EXPORT_FORMAT, AuditExportLine } from '../services/verifyExport';
 
 /*
- * An archived batch is two objects in the bucket:
+ * The objects of an archived batch. An archived batch is two objects in the
+ * bucket:
  *
  *   <prefix><fromSeq 12 digits>-<toSeq 12 digits>.jsonl.gz
- *     gzip of an export file (services/verifyExport.ts, docs/audit.md): a
+ *     gzip of an export file (exportFile.ts of @internal/plugin-audit-common,
+ *     docs/audit.md): a
  *     header line with the public keys, one {"type":"event"} line per event
  *     in seq order, then the checkpoints whose head is in the range. So
  *     `gunzip -c … | scripts/audit-verify -` checks an archive offline.
