@@ -9,8 +9,12 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import { errorMessage, FlagHistoryEvent, flagsApiRef } from '../api';
-import { formatChangeValue, historyChanges } from './flagText';
-import { actorLabel, formatTime } from '@internal/plugin-dezky-react';
+import { formatChangeValue } from './flagText';
+import {
+  actorLabel,
+  formatTime,
+  metadataChanges,
+} from '@internal/plugin-dezky-react';
 
 const useStyles = makeStyles(theme => ({
   item: {
@@ -26,7 +30,7 @@ const useStyles = makeStyles(theme => ({
 function HistoryItem(props: { event: FlagHistoryEvent }) {
   const { event } = props;
   const classes = useStyles();
-  const changes = historyChanges(event);
+  const changes = metadataChanges(event.metadata);
   return (
     <ListItem className={classes.item} data-testid="history-event">
       <Box

@@ -1,9 +1,8 @@
-import { aFlag, historyEvent } from '../testing/fakes';
+import { aFlag } from '../testing/fakes';
 import {
   flagPatch,
   draftOf,
   formatChangeValue,
-  historyChanges,
   KEY_PATTERN,
   reasonText,
   roundPct,
@@ -138,22 +137,7 @@ describe('reasonText', () => {
   });
 });
 
-describe('history changes', () => {
-  it('reads the { field: { from, to } } entries only', () => {
-    const event = historyEvent({
-      metadata: {
-        state: { from: 'off', to: 'rollout' },
-        pct: { from: 0, to: 25 },
-        requestId: 'abc',
-        other: { from: 1, extra: true },
-      },
-    });
-    expect(historyChanges(event)).toEqual([
-      { field: 'state', from: 'off', to: 'rollout' },
-      { field: 'pct', from: 0, to: 25 },
-    ]);
-  });
-
+describe('formatChangeValue', () => {
   it('formats the values', () => {
     expect(formatChangeValue('pct', 25)).toBe('25 %');
     expect(formatChangeValue('state', undefined)).toBe('—');

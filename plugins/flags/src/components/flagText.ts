@@ -8,7 +8,6 @@ import {
 } from '@internal/plugin-flags-common';
 import {
   errorMessage,
-  FlagHistoryEvent,
   FlagPatch,
   isNotAllowed,
 } from '../api';
@@ -190,30 +189,8 @@ export function reasonText(evaluation: FlagEvaluation, pct?: number): string {
   }
 }
 
-/** One changed field of a history event. */
-export interface FieldChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The `{ field: { from, to } }` entries of an event's metadata. */
-export function historyChanges(event: FlagHistoryEvent): FieldChange[] {
-  const out: FieldChange[] = [];
-  for (const [field, value] of Object.entries(event.metadata ?? {})) {
-    if (
-      isRecord(value) &&
-      ('from' in value || 'to' in value) &&
-      Object.keys(value).every(k => k === 'from' || k === 'to')
-    ) {
-      out.push({ field, from: value.from, to: value.to });
-    }
-  }
-  return out;
-}
 
 /** A diff value in a line: scopes summarised, lists joined, the rest as JSON. */
 export function formatChangeValue(field: string, value: unknown): string {
