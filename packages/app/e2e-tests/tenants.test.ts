@@ -23,11 +23,6 @@ async function allTenants(): Promise<any[]> {
 const titles = (tenants: any[]) => tenants.map(t => t.metadata.title);
 const statusOf = (t: any) => t.spec.status ?? 'active';
 
-/** The tenant titles of the table's rows, in order. */
-function rowTitles(page: Page) {
-  return page.locator('tbody tr td:first-child a').allTextContents();
-}
-
 /** The text of one column's cells, in row order. */
 function column(page: Page, index: number) {
   return page.locator(`tbody tr td:nth-child(${index})`).allTextContents();

@@ -5,6 +5,7 @@ import {
   useApi,
 } from '@backstage/frontend-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { useRef } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
   DEZKY_API_VERSION,
@@ -34,26 +35,56 @@ export function useDezkyEntities<T extends Entity>(kind: DezkyKind) {
  * One page of the tenants the signed-in user may see, as the view asks
  * (filters, search, sort, page), with the number of matches. The catalog
  * does the work; the table shows only `fields`, so rows are partial.
+ *
+ * Counting the matches costs more than the page itself, so once the count of
+ * a filter is known, other pages and sorts of the same filter are asked
+ * without it (`totalItems: 'exclude'`), unless an answer shows it is out of
+ * date.
  */
 export function useTenantsPage(view: TenantsView) {
   const catalogApi = useApi(catalogApiRef);
+  const known = useRef<{ filter: string; totalItems: number }>();
   const request = tenantsPageRequest(view);
   const key = JSON.stringify(request);
   return useAsync(async () => {
+    const filter = JSON.stringify([request.query, request.fullTextFilter]);
+    const count = known.current?.filter === filter ? known.current : undefined;
+    if (count) {
+      const { items } = await catalogApi.queryEntities({
+        ...request,
+        totalItems: 'exclude',
+      });
+      const offset = request.offset ?? 0;
+      const fits =
+        items.length === request.limit
+          ? offset + items.length <= count.totalItems
+          : offset + items.length === count.totalItems;
+      if (fits) {
+        return {
+          items: items as TenantEntityV1alpha1[],
+          totalItems: count.totalItems,
+        };
+      }
+    }
     const { items, totalItems } = await catalogApi.queryEntities(request);
+    known.current = { filter, totalItems };
     return { items: items as TenantEntityV1alpha1[], totalItems };
     // the request is a function of key
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [catalogApi, key]);
 }
 
-/** The partner and plan choices of the tenants filters, and the total. */
-export function useTenantFilterOptions() {
+/**
+ * The partner and plan choices of the tenants filters, and the total; asked
+ * once `ready` (after the first page, see TENANT_FACETS_REQUEST).
+ */
+export function useTenantFilterOptions(ready: boolean) {
   const catalogApi = useApi(catalogApiRef);
   return useAsync(async () => {
+    if (!ready) return undefined;
     const { facets } = await catalogApi.getEntityFacets(TENANT_FACETS_REQUEST);
     return tenantFilterOptions(facets);
-  }, [catalogApi]);
+  }, [catalogApi, ready]);
 }
 
 /** One entity the catalog could not accept, with why. */

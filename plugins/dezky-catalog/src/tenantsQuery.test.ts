@@ -92,7 +92,7 @@ describe('the view in the URL', () => {
 });
 
 describe('the catalog request', () => {
-  const tenants = { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' };
+  const tenants = { kind: 'Tenant' };
 
   it('asks for the first page by name, with only the shown fields', () => {
     expect(tenantsPageRequest(view())).toEqual({

@@ -1,5 +1,4 @@
 import { CatalogApi } from '@backstage/plugin-catalog-react';
-import { DEZKY_API_VERSION } from '@internal/plugin-dezky-catalog-common';
 import { DIRECT } from './summaries';
 
 /*
@@ -56,11 +55,13 @@ export const TENANT_SEARCH_FIELDS = [
   'spec.domains',
 ];
 
-/** Every Tenant of the Dezky kinds (the catalog adds the user's scope). */
-export const ALL_TENANTS = {
-  kind: 'Tenant',
-  apiVersion: DEZKY_API_VERSION,
-} as const;
+/**
+ * Every tenant (the catalog adds the user's scope). The kind alone: the
+ * catalog accepts a Tenant only of DEZKY_API_VERSION (no other processor
+ * validates the kind), and each further condition costs the count of every
+ * page a lookup per entity.
+ */
+export const ALL_TENANTS = { kind: 'Tenant' } as const;
 
 /** What the Tenants page shows, as kept in its URL. */
 export interface TenantsView {
@@ -188,7 +189,9 @@ export function tenantsPageRequest(view: TenantsView): TenantsPageRequest {
 /**
  * The facets the filter pickers need, counted by the catalog over every
  * tenant the user may see. `kind` counts them all (each has one kind), so the
- * tenants sold directly are that count less those with a partner.
+ * tenants sold directly are that count less those with a partner. Asked once
+ * the first page is there: it counts every tenant, and would otherwise hold
+ * the first page up.
  */
 export const TENANT_FACETS_REQUEST = {
   filter: ALL_TENANTS,

@@ -10,7 +10,6 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { TenantEntityV1alpha1 } from '@internal/plugin-dezky-catalog-common';
-import { TENANT_TABLE_FIELDS } from '../tenantsQuery';
 import { TenantsPage } from './TenantsPage';
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
@@ -76,7 +75,7 @@ function fakeCatalog(items: TenantEntityV1alpha1[]) {
       );
       return {
         items: rows.slice(request.offset, request.offset + request.limit),
-        totalItems: rows.length,
+        totalItems: request.totalItems === 'exclude' ? 0 : rows.length,
         pageInfo: {},
       };
     }) as any,
@@ -138,11 +137,26 @@ describe('TenantsPage', () => {
     expect(rowNames()).toEqual(tenants.slice(0, 20).map(t => t.metadata.name));
     expect(catalog.queryEntities).toHaveBeenCalledTimes(1);
     expect(catalog.queryEntities).toHaveBeenCalledWith({
-      query: { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' },
+      query: { kind: 'Tenant' },
       orderFields: { field: 'metadata.name', order: 'asc' },
       limit: 20,
       offset: 0,
-      fields: TENANT_TABLE_FIELDS,
+      // written out: scripts/bench/catalog sends this same request
+      fields: [
+        'kind',
+        'metadata.namespace',
+        'metadata.name',
+        'metadata.title',
+        'spec.partner',
+        'spec.plan',
+        'spec.seats',
+        'spec.domains',
+        'spec.status',
+      ],
+    });
+    expect(catalog.getEntityFacets).toHaveBeenCalledWith({
+      filter: { kind: 'Tenant' },
+      facets: ['spec.partner', 'spec.plan', 'kind'],
     });
     expect(catalog.getEntities).not.toHaveBeenCalled();
     // a row: partner, plan, seats, primary domain, status (active when unset)
@@ -168,7 +182,7 @@ describe('TenantsPage', () => {
       expect.objectContaining({
         query: {
           $all: [
-            { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' },
+            { kind: 'Tenant' },
             { 'spec.partner': 'alpha' },
             {
               $any: [
@@ -198,9 +212,11 @@ describe('TenantsPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Next Page' }));
     await waitFor(() => expect(rowNames()[0]).toBe('t21'));
     expect(query()).toEqual({ page: '2' });
+    // the count of this filter is known: not asked again
     expect(catalog.queryEntities).toHaveBeenLastCalledWith(
-      expect.objectContaining({ offset: 20, limit: 20 }),
+      expect.objectContaining({ offset: 20, limit: 20, totalItems: 'exclude' }),
     );
+    expect(screen.getByText('Tenants (45 of 45)')).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Last Page' }));
     await waitFor(() =>
       expect(rowNames()).toEqual(['t41', 't42', 't43', 't44', 't45']),
@@ -219,6 +235,50 @@ describe('TenantsPage', () => {
     await waitFor(() => expect(rowNames()).toHaveLength(45));
     expect(catalog.queryEntities).toHaveBeenLastCalledWith(
       expect.objectContaining({ offset: 0, limit: 50 }),
+    );
+  });
+
+  it('asks for the filter choices only once the first page is there', async () => {
+    const catalog = fakeCatalog(tenants);
+    const answer = (
+      catalog.queryEntities as jest.Mock
+    ).getMockImplementation()!;
+    let release: () => void = () => {};
+    (catalog.queryEntities as jest.Mock).mockImplementationOnce(
+      (request: any) =>
+        new Promise(resolve => {
+          release = () => resolve(answer(request));
+        }),
+    );
+    render('/tenants', catalog);
+    await waitFor(() => expect(catalog.queryEntities).toHaveBeenCalled());
+    expect(catalog.getEntityFacets).not.toHaveBeenCalled();
+    act(() => release());
+    await screen.findByText('Tenants (45 of 45)');
+    expect(catalog.getEntityFacets).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts again when a page shows the known count is out of date', async () => {
+    const catalog = fakeCatalog(tenants);
+    const { query } = render('/tenants', catalog);
+    await screen.findByText('Tenants (45 of 45)');
+    // five more tenants arrive in the catalog, then the user pages to the end
+    const more = [
+      ...tenants,
+      ...tenants.slice(0, 5).map(t => ({
+        ...t,
+        metadata: { ...t.metadata, name: `t9${t.metadata.name.slice(1)}` },
+      })),
+    ];
+    const grown = fakeCatalog(more);
+    (catalog.queryEntities as jest.Mock).mockImplementation(
+      grown.queryEntities as any,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Last Page' }));
+    await waitFor(() => expect(query()).toEqual({ page: '3' }));
+    await screen.findByText(/^Tenants \(50 of/);
+    expect(catalog.queryEntities).toHaveBeenLastCalledWith(
+      expect.not.objectContaining({ totalItems: 'exclude' }),
     );
   });
 
@@ -298,7 +358,7 @@ describe('TenantsPage', () => {
       expect.objectContaining({
         query: {
           $all: [
-            { kind: 'Tenant', apiVersion: 'dezky.io/v1alpha1' },
+            { kind: 'Tenant' },
             { $not: { 'spec.partner': { $exists: true } } },
             { 'spec.plan': 'enterprise' },
             { 'spec.status': 'suspended' },

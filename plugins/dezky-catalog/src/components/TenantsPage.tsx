@@ -133,7 +133,12 @@ export function TenantsPage() {
   };
 
   const page = useTenantsPage(view);
-  const options = useTenantFilterOptions();
+  // the filter choices are asked for once the first page is there
+  const [firstPageDone, setFirstPageDone] = useState(false);
+  useEffect(() => {
+    if (page.value || page.error) setFirstPageDone(true);
+  }, [page.value, page.error]);
+  const options = useTenantFilterOptions(firstPageDone);
 
   // the search box writes to the URL once typing pauses
   const [text, setText] = useState(view.q);
