@@ -76,12 +76,16 @@ export function EntityFlagsContent() {
         <DezkyTable<FlagEvaluation>
           options={{ pageSize: 50, toolbar: rows.length > 10 }}
           data={rows}
+          rowProps={e => ({
+            'data-testid': 'tenant-flag-row',
+            'data-flag-key': e.key,
+          })}
           columns={[
             {
               title: 'Flag',
               field: 'key',
               render: e => (
-                <div data-testid="tenant-flag-row" data-flag-key={e.key}>
+                <div>
                   <span style={{ fontFamily: 'monospace' }}>{e.key}</span>
                   {flags.get(e.key)?.description && (
                     <Typography

@@ -28,7 +28,7 @@ export function FlagsTable(props: {
       field: 'key',
       highlight: true,
       render: flag => (
-        <div data-testid="flag-row" data-flag-key={flag.key}>
+        <div>
           <Link
             component="button"
             className={classes.key}
@@ -92,6 +92,10 @@ export function FlagsTable(props: {
         columns={columns}
         data={flags}
         onRowClick={(_event, flag) => flag && onSelect(flag.key)}
+        rowProps={flag => ({
+          'data-testid': 'flag-row',
+          'data-flag-key': flag.key,
+        })}
         options={{
           pageSize: 50,
           rowStyle: (flag: Flag) =>

@@ -6,11 +6,7 @@ import {
   FlagState,
   FlagType,
 } from '@internal/plugin-flags-common';
-import {
-  errorMessage,
-  FlagPatch,
-  isNotAllowed,
-} from '../api';
+import { errorMessage, FlagPatch, isNotAllowed } from '../api';
 
 /** What a flag key may be: lower case letters, digits, `_` and `-`, 1–64 characters. */
 export const KEY_PATTERN = /^[a-z0-9_-]{1,64}$/;
