@@ -12,33 +12,25 @@ import {
   tenantIntegrationRefs,
   tenantPartnerRef,
 } from '@internal/plugin-dezky-catalog-common';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableRow from '@material-ui/core/TableRow';
 import { ReactNode } from 'react';
-import { StatusChip } from './StatusChip';
+import { DezkyTable, StatusChip } from '@internal/plugin-dezky-react';
 import { tenantStatus } from '../summaries';
 
 /** Label/value rows, the body of every Dezky entity card. */
 function Fields(props: { rows: Array<[string, ReactNode]>; testId: string }) {
+  const { rows } = props;
+  // the table holds plain data; the values (links, chips) are rendered by row
   return (
-    <Table size="small" data-testid={props.testId}>
-      <TableBody>
-        {props.rows.map(([label, value]) => (
-          <TableRow key={label}>
-            <TableCell
-              component="th"
-              scope="row"
-              style={{ width: '35%', fontWeight: 500 }}
-            >
-              {label}
-            </TableCell>
-            <TableCell>{value ?? '—'}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <div data-testid={props.testId}>
+      <DezkyTable<{ label: string; index: number }>
+        options={{ header: false, toolbar: false, paging: false }}
+        data={rows.map(([label], index) => ({ label, index }))}
+        columns={[
+          { field: 'label', cellStyle: { width: '35%', fontWeight: 500 } },
+          { render: row => rows[row.index][1] ?? '—' },
+        ]}
+      />
+    </div>
   );
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../summaries';
 import { CountTable } from './CountTable';
 import { CatalogProblemsCard } from './CatalogProblemsCard';
-import { PageState } from './PageState';
+import { PageState } from '@internal/plugin-dezky-react';
 import { RoleLine } from './RoleLine';
 
 function Figure(props: { label: string; value: number; testId: string }) {

@@ -11,8 +11,8 @@ import { tenantsRouteRef } from '../routes';
 import { useDezkyEntities } from '../hooks';
 import { filterPartners } from '../summaries';
 import { FilterBar, useUrlFilters } from './FilterBar';
-import { StatusChip } from './StatusChip';
-import { PageState } from './PageState';
+import { StatusChip } from '@internal/plugin-dezky-react';
+import { PageState } from '@internal/plugin-dezky-react';
 
 type Row = PartnerEntityV1alpha1 & { tenantCount: number };
 

@@ -26,8 +26,8 @@ import {
   tenantsViewParams,
 } from '../tenantsQuery';
 import { FilterBar } from './FilterBar';
-import { PageState } from './PageState';
-import { StatusChip } from './StatusChip';
+import { PageState } from '@internal/plugin-dezky-react';
+import { StatusChip } from '@internal/plugin-dezky-react';
 
 const nowrap = () => ({ whiteSpace: 'nowrap' as const });
 /** Keeps the catalog's order: the rows of a page arrive sorted. */

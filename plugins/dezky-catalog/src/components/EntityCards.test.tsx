@@ -1,0 +1,94 @@
+import { screen, within } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import { PartnerContractCard, TenantCard } from './EntityCards';
+import { CountTable } from './CountTable';
+
+/** Entity links need the catalog's entity page mounted. */
+const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
+
+const partner = {
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Partner',
+  metadata: { name: 'nordlicht-it', namespace: 'default' },
+  spec: {
+    owner: 'group:default/partner-nordlicht-it',
+    status: 'active',
+    marginPct: 20,
+    domain: 'nordlicht-it.example',
+    contact: { name: 'Jana', email: 'jana@nordlicht-it.example' },
+    billing: { company: 'Nordlicht IT GmbH', currency: 'EUR', country: 'DE' },
+  },
+};
+
+const tenant = {
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name: 'acme', namespace: 'default', title: 'ACME GmbH' },
+  spec: {
+    owner: 'group:default/partner-nordlicht-it',
+    partner: 'nordlicht-it',
+    plan: 'business',
+    seats: 25,
+    domains: ['acme.example'],
+    integrations: ['authentik'],
+  },
+};
+
+describe('entity cards', () => {
+  it('shows a partner’s contract as label/value rows, with its status chip', async () => {
+    await renderInTestApp(
+      <EntityProvider entity={partner}>
+        <PartnerContractCard />
+      </EntityProvider>,
+      { mountedRoutes },
+    );
+    const card = await screen.findByTestId('partner-contract');
+    expect(within(card).getByRole('row', { name: /Margin 20 %/ })).toBeTruthy();
+    expect(within(card).getByRole('row', { name: /End —/ })).toBeTruthy();
+    expect(within(card).getByTestId('status-chip')).toHaveAttribute(
+      'data-status',
+      'active',
+    );
+    expect(within(card).queryByRole('columnheader')).toBeNull();
+  });
+
+  it('shows a tenant’s plan and seats', async () => {
+    await renderInTestApp(
+      <EntityProvider entity={tenant}>
+        <TenantCard />
+      </EntityProvider>,
+      { mountedRoutes },
+    );
+    const card = await screen.findByTestId('tenant-details');
+    expect(
+      within(card).getByRole('row', { name: 'Plan business' }),
+    ).toBeTruthy();
+    expect(within(card).getByRole('row', { name: 'Seats 25' })).toBeTruthy();
+  });
+});
+
+describe('CountTable', () => {
+  it('lists counts under headers that do not wrap', async () => {
+    await renderInTestApp(
+      <CountTable
+        label="Plan"
+        testId="by-plan"
+        counts={[
+          { key: 'business', count: 7 },
+          { key: 'starter', count: 3 },
+        ]}
+      />,
+    );
+    const table = await screen.findByTestId('by-plan');
+    expect(within(table).getByRole('row', { name: 'business 7' })).toBeTruthy();
+    expect(
+      within(table).getByRole('columnheader', { name: /Plan/ }),
+    ).toHaveStyle({
+      whiteSpace: 'nowrap',
+    });
+  });
+});
