@@ -673,9 +673,9 @@ function summarize(m: Measured) {
 // --- what the Tenants page sends ---------------------------------------------
 
 /*
- * A copy of tenantsPageRequest and TENANT_FACETS_REQUEST from
- * plugins/dezky-catalog/src/tenantsQuery.ts (scripts do not import plugins'
- * sources). TenantsPage.test.tsx pins the first page's request to the same
+ * A copy of tenantsPageRequest and TENANT_FACETS_REQUEST from the
+ * dezky-catalog plugin's tenantsQuery.ts (scripts import packages, not a
+ * plugin's sources; the frontend package would bring React along). TenantsPage.test.tsx pins the first page's request to the same
  * object, so a change there shows up as a failing test.
  */
 const TENANT_TABLE_FIELDS = [
