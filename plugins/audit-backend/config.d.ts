@@ -91,6 +91,15 @@ export interface Config {
         file?: string;
       };
     };
+    /** Verifying the chain: GET /api/audit/verify (docs/audit.md#verifying). */
+    verify?: {
+      /**
+       * Worker threads that hash pages of the chain while the next pages are
+       * read; 0 hashes in the thread that serves the request. Default: the
+       * CPUs (os.availableParallelism()), at most 4.
+       */
+      workers?: number;
+    };
     /** The transparency log (Merkle tree, RFC 9162) over the chain. */
     transparency?: {
       /**

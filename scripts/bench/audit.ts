@@ -22,7 +22,9 @@ import {
   CheckpointSigner,
   ColdArchive,
   ColdStorage,
-  fromRow,
+  VerifyStats,
+  rowChainHash,
+  rowLink,
   toRow,
   verifyChain,
 } from '@internal/plugin-audit-backend';
@@ -46,6 +48,7 @@ interface Options {
   concurrency: number;
   verifyEvents: number;
   pageSize: number;
+  verifyWorkers: number;
   pg?: string;
   ownPostgres: boolean;
   sqlite: boolean;
@@ -61,6 +64,9 @@ const USAGE = `usage: scripts/bench/audit [options]
   --verify-events N    events seeded for the verify measurement (default
                        1000000; 0 skips it)
   --page-size N        verifyChain page size (default 5000, as AuditService.verify)
+  --verify-workers N   verifyChain's worker threads (default: the CPUs, at
+                       most 4, as audit.verify.workers); the verify is also
+                       timed in one thread, for comparison
   --pg URL             a PostgreSQL server to use (a superuser connection:
                        the bench creates and drops its own databases); without
                        it the wrapper starts a throwaway one
@@ -88,6 +94,8 @@ function parseOptions(argv: string[]): Options {
     concurrency: 50,
     verifyEvents: 1_000_000,
     pageSize: 5_000,
+    // as the plugin: audit.verify.workers' default
+    verifyWorkers: Math.min(4, os.availableParallelism()),
     ownPostgres: false,
     sqlite: true,
     sqliteVerify: true,
@@ -100,6 +108,7 @@ function parseOptions(argv: string[]): Options {
     | 'concurrency'
     | 'verifyEvents'
     | 'pageSize'
+    | 'verifyWorkers'
     | 'archiveEvents'
     | 'archiveBatch'
   > = {
@@ -107,6 +116,7 @@ function parseOptions(argv: string[]): Options {
     '--concurrency': 'concurrency',
     '--verify-events': 'verifyEvents',
     '--page-size': 'pageSize',
+    '--verify-workers': 'verifyWorkers',
     '--archive-events': 'archiveEvents',
     '--archive-batch': 'archiveBatch',
   };
@@ -149,7 +159,12 @@ function parseOptions(argv: string[]): Options {
     }
     const key = numeric[arg];
     const n = Number(value.replace(/_/g, ''));
-    const min = key === 'verifyEvents' || key === 'archiveEvents' ? 0 : 1;
+    const min =
+      key === 'verifyEvents' ||
+      key === 'archiveEvents' ||
+      key === 'verifyWorkers'
+        ? 0
+        : 1;
     if (!key || !Number.isInteger(n) || n < min) {
       throw new UsageError(`bad option: ${arg} ${value}`);
     }
@@ -402,10 +417,16 @@ async function seedChain(n: number, pg: Knex, sqliteKnex?: Knex) {
   return timings;
 }
 
-/** Reads the whole chain page by page as verifyChain does, timing reading and hashing apart. */
+/**
+ * Reads the whole chain page by page as verifyChain does, timing reading and
+ * hashing (in this thread, as verifyChain's workers hash a row:
+ * rowChainHash(rowLink(row))) apart.
+ */
 async function splitVerify(store: AuditStore, pageSize: number) {
   let read = 0;
   let hash = 0;
+  const cpu = threadCpuSeconds();
+  let hashCpu = 0;
   let rows = 0;
   let after = 0;
   for (;;) {
@@ -414,24 +435,91 @@ async function splitVerify(store: AuditStore, pageSize: number) {
     read += performance.now() - t;
     if (!page.length) break;
     t = performance.now();
+    const hashCpuBefore = threadCpuSeconds();
     for (const row of page) {
-      if (chainHash(fromRow(row)) !== row.hash) {
+      if (rowChainHash(rowLink(row)) !== row.hash) {
         throw new CheckFailed(`seeded row ${row.seq} does not hash`);
       }
     }
+    hashCpu += threadCpuSeconds() - hashCpuBefore;
     hash += performance.now() - t;
     rows += page.length;
     after = Number(page[page.length - 1].seq);
   }
-  return { rows, readSeconds: read / 1000, hashSeconds: hash / 1000 };
+  return {
+    rows,
+    readSeconds: read / 1000,
+    hashSeconds: hash / 1000,
+    readCpuSeconds: threadCpuSeconds() - cpu - hashCpu,
+    hashCpuSeconds: hashCpu,
+  };
+}
+
+/** A verifyChain walk: its wall time, the CPU time of this process (every thread) and of this thread, where it hashed. */
+interface VerifyRun {
+  seconds: number;
+  cpuSeconds: number;
+  mainCpuSeconds: number;
+  stats: VerifyStats;
+}
+
+/** This thread's CPU time in seconds (process.threadCpuUsage; NaN where Node has none). */
+function threadCpuSeconds(): number {
+  const usage = (
+    process as { threadCpuUsage?: () => { user: number; system: number } }
+  ).threadCpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1e6 : NaN;
 }
 
 interface VerifyFigure {
   label: string;
   events: number;
-  seconds: number;
+  workers: number;
+  /** verifyChain on the worker threads: the figure the target is about. */
+  parallel: VerifyRun;
+  /** verifyChain in one thread, as before the worker threads. */
+  oneThread: VerifyRun;
   readSeconds: number;
   hashSeconds: number;
+  readCpuSeconds: number;
+  hashCpuSeconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+async function timedVerify(
+  label: string,
+  store: AuditStore,
+  events: number,
+  pageSize: number,
+  workers: number,
+): Promise<VerifyRun> {
+  const stats: VerifyStats = {
+    pagesInThread: 0,
+    pagesOnWorkers: 0,
+    workers: 0,
+  };
+  const cpu = process.cpuUsage();
+  const mainCpu = threadCpuSeconds();
+  const t = performance.now();
+  const result = await verifyChain(store, pageSize, undefined, undefined, {
+    workers,
+    stats,
+  });
+  const seconds = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  const mainCpuSeconds = threadCpuSeconds() - mainCpu;
+  if (!result.ok || result.verified !== events) {
+    throw new CheckFailed(
+      `${label}: seeded chain does not verify: ${JSON.stringify(result)}`,
+    );
+  }
+  return {
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    mainCpuSeconds,
+    stats,
+  };
 }
 
 async function measureVerify(
@@ -439,24 +527,41 @@ async function measureVerify(
   knex: Knex,
   events: number,
   pageSize: number,
+  workers: number,
 ): Promise<VerifyFigure> {
   const store = new AuditStore(knex);
-  const t = performance.now();
-  const result = await verifyChain(store, pageSize);
-  const seconds = (performance.now() - t) / 1000;
-  if (!result.ok || result.verified !== events) {
-    throw new CheckFailed(
-      `${label}: seeded chain does not verify: ${JSON.stringify(result)}`,
-    );
-  }
-  log(`  ${label}: verifyChain ${fmtInt(events)} in ${seconds.toFixed(2)} s`);
+  const loadBefore = os.loadavg();
+  const parallel = await timedVerify(label, store, events, pageSize, workers);
+  log(
+    `  ${label}: verifyChain on ${
+      parallel.stats.workers
+    } worker threads ${fmtInt(events)} in ${parallel.seconds.toFixed(2)} s`,
+  );
+  const oneThread = await timedVerify(label, store, events, pageSize, 0);
+  log(
+    `  ${label}: verifyChain in one thread ${fmtInt(
+      events,
+    )} in ${oneThread.seconds.toFixed(2)} s`,
+  );
   const split = await splitVerify(store, pageSize);
   log(
     `  ${label}: read only ${split.readSeconds.toFixed(
       2,
-    )} s, hash only ${split.hashSeconds.toFixed(2)} s`,
+    )} s, hash only (one thread) ${split.hashSeconds.toFixed(2)} s`,
   );
-  return { label, events, seconds, ...split };
+  return {
+    label,
+    events,
+    workers,
+    parallel,
+    oneThread,
+    readSeconds: split.readSeconds,
+    hashSeconds: split.hashSeconds,
+    readCpuSeconds: split.readCpuSeconds,
+    hashCpuSeconds: split.hashCpuSeconds,
+    loadBefore,
+    loadAfter: os.loadavg(),
+  };
 }
 
 // --- archive --------------------------------------------------------------------
@@ -571,6 +676,7 @@ async function measureArchive(
       o.pageSize,
       undefined,
       archive.tier(),
+      { workers: o.verifyWorkers },
     );
     const verifySeconds = (performance.now() - t) / 1000;
     if (!verified.ok || verified.verified !== events + 1) {
@@ -639,7 +745,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       `verify:   ${fmtInt(
         o.verifyEvents,
-      )} seeded events, verifyChain page size ${fmtInt(o.pageSize)}`,
+      )} seeded events, verifyChain page size ${fmtInt(o.pageSize)}, ${
+        o.verifyWorkers
+      } worker threads (and one thread, for comparison)`,
     );
     if (o.archiveEvents > 0) {
       console.log(
@@ -705,7 +813,13 @@ async function main(argv: string[]): Promise<number> {
         }`,
       );
       verifyRows.push(
-        await measureVerify('PostgreSQL', pg.knex, o.verifyEvents, o.pageSize),
+        await measureVerify(
+          'PostgreSQL',
+          pg.knex,
+          o.verifyEvents,
+          o.pageSize,
+          o.verifyWorkers,
+        ),
       );
       if (sqlite) {
         verifyRows.push(
@@ -714,6 +828,7 @@ async function main(argv: string[]): Promise<number> {
             sqlite.knex,
             o.verifyEvents,
             o.pageSize,
+            o.verifyWorkers,
           ),
         );
       }
@@ -767,30 +882,73 @@ async function main(argv: string[]): Promise<number> {
       console.log(
         `Verify (verifyChain over ${fmtInt(
           o.verifyEvents,
-        )} events, page size ${fmtInt(o.pageSize)})`,
+        )} events, page size ${fmtInt(o.pageSize)}; ${
+          o.verifyWorkers
+        } worker threads asked for)`,
+      );
+      const load = (l: number[]) => l.map(x => x.toFixed(2)).join(' ');
+      console.log(
+        table([
+          [
+            'database',
+            'hashing',
+            'events',
+            'seconds',
+            'events/s',
+            'CPU s',
+            'main CPU s',
+            'check s',
+            'check CPU s',
+            'pages',
+          ],
+          ...verifyRows.flatMap(r =>
+            [r.parallel, r.oneThread].map(run => [
+              r.label,
+              run.stats.workers
+                ? `${run.stats.workers} worker threads${
+                    run.stats.rangesOnWorkers ? ', reading' : ''
+                  }`
+                : 'one thread',
+              fmtInt(r.events),
+              run.seconds.toFixed(2),
+              fmtInt(r.events / run.seconds),
+              run.cpuSeconds.toFixed(2),
+              run.mainCpuSeconds.toFixed(2),
+              ((run.stats.checkMs ?? 0) / 1000).toFixed(2),
+              ((run.stats.checkCpuMs ?? 0) / 1000).toFixed(2),
+              fmtInt(run.stats.pagesOnWorkers + run.stats.pagesInThread),
+            ]),
+          ),
+        ]),
       );
       console.log(
         table([
           [
             'database',
-            'events',
-            'seconds',
-            'events/s',
             'read only s',
-            'hash only s',
+            'its CPU s',
+            'hash only s (one thread)',
+            'its CPU s',
+            'load before',
+            'load after',
           ],
           ...verifyRows.map(r => [
             r.label,
-            fmtInt(r.events),
-            r.seconds.toFixed(2),
-            fmtInt(r.events / r.seconds),
             r.readSeconds.toFixed(2),
+            r.readCpuSeconds.toFixed(2),
             r.hashSeconds.toFixed(2),
+            r.hashCpuSeconds.toFixed(2),
+            load(r.loadBefore),
+            load(r.loadAfter),
           ]),
         ]),
       );
       console.log(
-        '(read only: rowsAfter pages without hashing; hash only: chainHash(fromRow(row)) on those pages; both sequential)',
+        '(hashing: where pages were checked — "reading": the workers read ranges of the table themselves, each on its own connection; ' +
+          'seconds: the walk, wall; CPU s: this process, every thread; main CPU s: the thread that calls verifyChain (reads the pages, unless the workers do); ' +
+          'check s: time checking pages — on the workers, summed over them — and its CPU time; ' +
+          'read only: rowsAfter pages without hashing; hash only: rowChainHash(rowLink(row)) on those pages in this thread; both sequential; ' +
+          'load: the 1, 5, 15 minute load averages around the measurement)',
       );
     }
     if (archiveFigure) {
@@ -844,17 +1002,24 @@ async function main(argv: string[]): Promise<number> {
       )}`,
     );
     for (const v of verifyRows) {
-      const perMillion = (v.seconds / v.events) * 1_000_000;
+      const run = v.parallel;
+      const perMillion = (run.seconds / v.events) * 1_000_000;
       const scaled =
         v.events === 1_000_000
           ? ''
           : ` (${perMillion.toFixed(2)} s per 1,000,000)`;
       console.log(
-        `verify, ${v.label} = ${fmtInt(v.events)} in ${v.seconds.toFixed(
+        `verify, ${v.label} = ${fmtInt(v.events)} in ${run.seconds.toFixed(
           2,
-        )} s${scaled}, ${fmtInt(
-          v.events / v.seconds,
-        )} events/s (target 1,000,000 < ${VERIFY_TARGET_SECONDS_PER_MILLION} s): ${passFail(
+        )} s${scaled} on ${run.stats.workers} worker threads, ${fmtInt(
+          v.events / run.seconds,
+        )} events/s (read only ${v.readSeconds.toFixed(
+          2,
+        )} s, hash only ${v.hashSeconds.toFixed(
+          2,
+        )} s in one thread; one thread ${v.oneThread.seconds.toFixed(
+          2,
+        )} s) (target 1,000,000 < ${VERIFY_TARGET_SECONDS_PER_MILLION} s): ${passFail(
           perMillion < VERIFY_TARGET_SECONDS_PER_MILLION,
         )}`,
       );

@@ -36,9 +36,14 @@ export type {
   ArchivedRange,
   ChainSource,
   CheckpointCheck,
+  VerifyOptions,
+  VerifyStats,
 } from './services/verifyChain';
+export { VerifyPool } from './services/VerifyPool';
 export { exportChain } from './services/exportChain';
 export { AuditStore, fromRow, toRow } from './database/AuditStore';
 export type { AuditRow } from './database/AuditStore';
+export { rowChainHash, rowLink } from './database/rows';
+export type { RowLink } from './database/rows';
 export { ColdArchive, ColdStorage } from './archive';
 export type { ColdArchiveOptions, ColdStorageOptions } from './archive';

@@ -242,6 +242,10 @@ describe('chainText, the fast form', () => {
     'a\u0301',
     '\uffff',
     '\ue000',
+    'k"ey',
+    'b\\s',
+    '\u0001',
+    '\u2028',
   ];
   const STRINGS = [
     '',

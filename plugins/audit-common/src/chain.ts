@@ -53,13 +53,36 @@ class NotPlainJson extends Error {}
  * (which the compacted copy turns into a prototype) — throws NotPlainJson,
  * and the definition decides. chain.test.ts compares both on random data.
  */
+/** A string JSON.stringify writes as it is, between quotes: no `"`, `\`, control character or surrogate. */
+// eslint-disable-next-line no-control-regex
+const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** JSON.stringify(text), without the call for the usual text. */
+function quote(text: string): string {
+  return PLAIN_STRING.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+/** Member names seen, quoted (an event has a few dozen distinct ones). */
+const quotedKeys = new Map<string, string>();
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = quote(key);
+    // metadata may bring any names: keep the cache bounded
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 function fastValue(v: unknown): string {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'number':
       if (!Number.isFinite(v)) throw new NotPlainJson();
-      return JSON.stringify(v);
+      // what JSON.stringify writes for a finite number
+      return String(v);
     case 'boolean':
       return v ? 'true' : 'false';
     case 'object':
@@ -95,10 +118,30 @@ function fastObject(o: Record<string, unknown>, omit?: string): string {
     const v = o[k];
     if (v === undefined || v === null) continue;
     if (k === '__proto__') throw new NotPlainJson();
-    out += `${first ? '' : ','}${JSON.stringify(k)}:${fastValue(v)}`;
-    first = false;
+    if (first) first = false;
+    else out += ',';
+    out += `${quoteKey(k)}:${fastValue(v)}`;
   }
   return `${out}}`;
+}
+
+/**
+ * The canonical JSON of a value as it stands in an event — what chainText
+ * writes for a member's value: RFC 8785 (`canonicalize`), empty members left
+ * out at every depth. The text of an event is made of these pieces (`{`,
+ * quoted names in order, `:`, values, `,`, `}`), so a writer that knows an
+ * event's members (the backend's, for a stored row) can put it together
+ * from them.
+ */
+export function canonicalJson(value: unknown): string {
+  try {
+    return fastValue(value);
+  } catch (e) {
+    if (!(e instanceof NotPlainJson)) throw e;
+    const text = canonicalize(compact(value));
+    if (text === undefined) throw new Error('value cannot be canonicalized');
+    return text;
+  }
 }
 
 /**
@@ -125,40 +168,58 @@ export function chainHash(event: Omit<AuditEvent, 'hash'>): string {
   return sha256Hex(chainText(event));
 }
 
+/** What the chain checks of an event besides its content: its place and its links. */
+export interface ChainLink {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
 /**
  * The checks every verifier makes on the next event of a chain, in this
  * order: it links to the one before (`prev-hash-mismatch`: a row inserted,
  * deleted or moved), it has the next seq (`seq-gap`), and its content still
- * gives its hash (`event-hash-mismatch`: a field modified).
+ * gives its hash (`event-hash-mismatch`: a field modified) — `rehash` gives
+ * that hash, asked for only when the first two hold.
  */
+export function checkLink<T extends ChainLink>(
+  link: T,
+  expectedSeq: number,
+  prevHash: string,
+  rehash: (link: T) => string,
+): Omit<AuditBreak, 'seq'> | undefined {
+  if (link.prevHash !== prevHash) {
+    return {
+      kind: 'prev-hash-mismatch',
+      expected: prevHash,
+      actual: link.prevHash,
+    };
+  }
+  if (link.seq !== expectedSeq) {
+    return {
+      kind: 'seq-gap',
+      expected: String(expectedSeq),
+      actual: String(link.seq),
+    };
+  }
+  const recomputed = rehash(link);
+  if (recomputed !== link.hash) {
+    return {
+      kind: 'event-hash-mismatch',
+      expected: link.hash,
+      actual: recomputed,
+    };
+  }
+  return undefined;
+}
+
+/** checkLink for an event, its hash by chainHash. */
 export function checkEvent(
   event: AuditEvent,
   expectedSeq: number,
   prevHash: string,
 ): Omit<AuditBreak, 'seq'> | undefined {
-  if (event.prevHash !== prevHash) {
-    return {
-      kind: 'prev-hash-mismatch',
-      expected: prevHash,
-      actual: event.prevHash,
-    };
-  }
-  if (event.seq !== expectedSeq) {
-    return {
-      kind: 'seq-gap',
-      expected: String(expectedSeq),
-      actual: String(event.seq),
-    };
-  }
-  const recomputed = chainHash(event);
-  if (recomputed !== event.hash) {
-    return {
-      kind: 'event-hash-mismatch',
-      expected: event.hash,
-      actual: recomputed,
-    };
-  }
-  return undefined;
+  return checkLink(event, expectedSeq, prevHash, chainHash);
 }
 
 /** Where the walk of a chain stands before an event: the seq and prevHash it must have. */
@@ -185,15 +246,26 @@ export interface RunBreak {
 export function checkRun(
   events: Iterable<AuditEvent>,
   start: ChainPosition,
+): RunBreak | undefined;
+/** checkRun over links of another form (e.g. stored rows), hashed by `rehash`. */
+export function checkRun<T extends ChainLink>(
+  links: Iterable<T>,
+  start: ChainPosition,
+  rehash: (link: T) => string,
+): RunBreak | undefined;
+export function checkRun<T extends ChainLink>(
+  links: Iterable<T>,
+  start: ChainPosition,
+  rehash: (link: T) => string = chainHash as unknown as (link: T) => string,
 ): RunBreak | undefined {
   let expectedSeq = start.expectedSeq;
   let prevHash = start.prevHash;
   let index = 0;
-  for (const event of events) {
-    const broken = checkEvent(event, expectedSeq, prevHash);
-    if (broken) return { index, break: { ...broken, seq: event.seq } };
+  for (const link of links) {
+    const broken = checkLink(link, expectedSeq, prevHash, rehash);
+    if (broken) return { index, break: { ...broken, seq: link.seq } };
     expectedSeq++;
-    prevHash = event.hash;
+    prevHash = link.hash;
     index++;
   }
   return undefined;

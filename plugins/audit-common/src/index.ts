@@ -18,8 +18,15 @@ export {
   equalBytes,
 } from './bytes';
 export { sha256, sha256Hex } from './sha256';
-export { chainHash, chainText, checkEvent, checkRun } from './chain';
-export type { ChainPosition, RunBreak } from './chain';
+export {
+  canonicalJson,
+  chainHash,
+  chainText,
+  checkEvent,
+  checkLink,
+  checkRun,
+} from './chain';
+export type { ChainLink, ChainPosition, RunBreak } from './chain';
 export { checkCheckpoint, jwksCheckpointVerifier, jwsKid } from './checkpoints';
 export type {
   AuditJwks,

@@ -19,6 +19,10 @@ import {
 } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 import { fitColumns } from '../services/columns';
+import { AuditRow, fromRow, toRow } from './rows';
+
+export { fromRow, toRow } from './rows';
+export type { AuditRow } from './rows';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-audit-backend',
@@ -66,52 +70,7 @@ export function wasAppended(event: RecordedAuditEvent): boolean {
 /** Key of the PostgreSQL advisory lock that serializes appends across instances. */
 const APPEND_LOCK_KEY = 727_450_001;
 
-export interface AuditRow {
-  seq: number | string;
-  at: string;
-  actor_type: string;
-  actor_ref: string | null;
-  actor_email: string | null;
-  actor_ip: string | null;
-  action: string;
-  outcome: string;
-  resource_type: string | null;
-  resource_ref: string | null;
-  resource_name: string | null;
-  tenant_ref: string | null;
-  partner_ref: string | null;
-  source: string;
-  external_id: string | null;
-  metadata: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
 const lower = (ref?: string) => ref?.toLocaleLowerCase('en-US');
-
-/** The row an event is stored as. */
-export function toRow(e: AuditEvent): AuditRow {
-  return {
-    seq: e.seq,
-    at: e.at,
-    actor_type: e.actor.type,
-    actor_ref: e.actor.ref ?? null,
-    actor_email: e.actor.email ?? null,
-    actor_ip: e.actor.ip ?? null,
-    action: e.action,
-    outcome: e.outcome,
-    resource_type: e.resource?.type ?? null,
-    resource_ref: e.resource?.ref ?? null,
-    resource_name: e.resource?.name ?? null,
-    tenant_ref: e.tenant ?? null,
-    partner_ref: e.partner ?? null,
-    source: e.source,
-    external_id: e.externalId ?? null,
-    metadata: e.metadata ? JSON.stringify(e.metadata) : null,
-    prev_hash: e.prevHash,
-    hash: e.hash,
-  };
-}
 
 /** A row of `audit_archived_external_ids`: the key of an archived event. */
 interface ArchivedKeyRow {
@@ -141,37 +100,6 @@ function toCheckpoint(r: any): AuditCheckpoint {
     reason: r.reason,
     kid: r.kid,
     jws: r.jws,
-  };
-}
-
-/** Reads a row back into the event it was written from. */
-export function fromRow(r: AuditRow): AuditEvent {
-  const opt = <T>(v: T | null) => (v === null ? undefined : v);
-  return {
-    seq: Number(r.seq),
-    at: r.at,
-    actor: {
-      type: r.actor_type as AuditEvent['actor']['type'],
-      ref: opt(r.actor_ref),
-      email: opt(r.actor_email),
-      ip: opt(r.actor_ip),
-    },
-    action: r.action,
-    outcome: r.outcome as AuditEvent['outcome'],
-    resource: r.resource_type
-      ? {
-          type: r.resource_type,
-          ref: opt(r.resource_ref),
-          name: opt(r.resource_name),
-        }
-      : undefined,
-    tenant: opt(r.tenant_ref),
-    partner: opt(r.partner_ref),
-    source: r.source,
-    externalId: opt(r.external_id),
-    metadata: r.metadata ? JSON.parse(r.metadata) : undefined,
-    prevHash: r.prev_hash,
-    hash: r.hash,
   };
 }
 
@@ -450,6 +378,40 @@ export class AuditStore {
       .orderBy('id', 'desc')
       .first();
     return row ? toCheckpoint(row) : undefined;
+  }
+
+  /**
+   * How a worker thread reads `audit_events` itself (verifyChain's workers,
+   * one connection each): the client and connection of this store's knex,
+   * on PostgreSQL; undefined on SQLite (an in-memory database is this
+   * connection's alone; a file is read fast enough here) and when the
+   * connection settings are not plain data.
+   */
+  workerDatabase(): Knex.Config | undefined {
+    if (!this.isPostgres) return undefined;
+    const config = this.knex.client.config as Knex.Config;
+    const database: Knex.Config = {
+      client: 'pg',
+      connection: config.connection,
+      ...(config.searchPath ? { searchPath: config.searchPath } : {}),
+    };
+    try {
+      structuredClone(database);
+    } catch {
+      return undefined; // e.g. a connection given as a function
+    }
+    return database;
+  }
+
+  /** The lowest and highest seq in the hot table; null when it is empty. */
+  async seqBounds(): Promise<{ min: number; max: number } | null> {
+    const row = await this.knex('audit_events')
+      .min({ min: 'seq' })
+      .max({ max: 'seq' })
+      .first();
+    return row?.min === null || row?.min === undefined
+      ? null
+      : { min: Number(row.min), max: Number(row.max) };
   }
 
   /** Rows in seq order, from `afterSeq` (exclusive), at most `limit`. */

@@ -77,12 +77,23 @@ describeOnPostgres(
       const given = results.flatMap(r => r.seqs).sort((x, y) => x - y);
       expect(given.every((s, i) => s === i + 1)).toBe(true);
 
-      // every link and every hash holds
+      // every link and every hash holds — walked in one thread, and on
+      // worker threads that read the table themselves (10 ranges of 1,000)
       const head = await store.head();
       await expect(verifyChain(store)).resolves.toEqual({
         ok: true,
         verified: n,
         head,
+      });
+      const stats = { pagesInThread: 0, pagesOnWorkers: 0, workers: 0 };
+      await expect(
+        verifyChain(store, 1_000, undefined, undefined, { workers: 2, stats }),
+      ).resolves.toEqual({ ok: true, verified: n, head });
+      expect(stats).toMatchObject({
+        pagesInThread: 0,
+        pagesOnWorkers: 10,
+        rangesOnWorkers: 10,
+        workers: 2,
       });
 
       // real concurrency: the instances' events alternate along the chain,

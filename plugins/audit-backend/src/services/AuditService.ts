@@ -17,7 +17,7 @@ import { IngestCursors } from '../ingest/types';
 import { MerkleService } from '../merkle/MerkleService';
 import { CheckpointClaims, CheckpointSigner } from './CheckpointSigner';
 import { exportChain } from './exportChain';
-import { verifyChain } from './verifyChain';
+import { VerifyOptions, VerifyStats, verifyChain } from './verifyChain';
 
 interface Pending {
   input: AuditEventInput;
@@ -72,6 +72,12 @@ export class AuditService {
        * tests that count checkpoints leave it off.
        */
       checkpointFirstEvents?: boolean;
+      /**
+       * How `verify` walks the chain (see verifyChain): pages of `pageSize`
+       * rows (default 5,000), checked on `workers` worker threads (default 0:
+       * in the calling thread) or on a `pool` started before.
+       */
+      verify?: Pick<VerifyOptions, 'workers' | 'pool'> & { pageSize?: number };
     } = {},
   ) {}
   private lastCheckpointSeq = 0;
@@ -220,16 +226,18 @@ export class AuditService {
     return checkpoint;
   }
 
-  async verify(): Promise<AuditVerifyResult> {
+  async verify(options?: { stats?: VerifyStats }): Promise<AuditVerifyResult> {
     const signer = this.signer;
+    const { pageSize = 5_000, ...hashing } = this.options.verify ?? {};
     return verifyChain(
       this.store,
-      5_000,
+      pageSize,
       signer && {
         list: await this.store.checkpoints(),
         verifySignature: jws => signer.verify(jws),
       },
       this.coldArchive?.tier(),
+      { ...hashing, stats: options?.stats },
     );
   }
 

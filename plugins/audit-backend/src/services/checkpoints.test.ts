@@ -32,296 +32,324 @@ const event = (i: number) => ({
   metadata: { i },
 });
 
-describe.each(databases.eachSupportedId())(
-  'signed checkpoints on %p',
-  databaseId => {
-    let knex: Knex;
-    let store: AuditStore;
-    let service: AuditService;
-    const k1 = keyPair();
-
-    beforeEach(async () => {
-      knex = await databases.init(databaseId);
-      store = await AuditStore.create({
-        database: mockServices.database({ knex }),
-      });
-      const signer = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
-      );
-      service = new AuditService(
-        store,
-        mockServices.logger.mock(),
-        signer,
-        500,
-        100,
-      );
-      for (let i = 0; i < 25; i++) await service.record(event(i));
-      await service.checkpoint('manual');
+/*
+ * Every test both ways: the chain walked in the verifying thread, and on
+ * worker threads (pages of 7 rows, so the chains here have several): the
+ * checkpoints are checked against the hashes the walk saw, either way.
+ */
+describe.each([
+  ['in the verifying thread', false],
+  ['on worker threads', true],
+])('verify %s', (_mode, onWorkers) => {
+  /** An AuditService whose verify walks the chain in this mode. */
+  const chainService = (
+    store: AuditStore,
+    logger: ReturnType<typeof mockServices.logger.mock>,
+    signer?: CheckpointSigner,
+    maxBatch = 500,
+    checkpointEvery = 100,
+    options: ConstructorParameters<typeof AuditService>[5] = {},
+  ) =>
+    new AuditService(store, logger, signer, maxBatch, checkpointEvery, {
+      ...options,
+      // on PostgreSQL the workers read ranges of the table themselves
+      verify: onWorkers ? { workers: 2, pageSize: 7 } : {},
     });
 
-    it('signs the head and verifies chain and checkpoints', async () => {
-      const cp = await store.latestCheckpoint();
-      expect(cp).toMatchObject({ headSeq: 25, kid: 'k1', reason: 'manual' });
-      await expect(service.verify()).resolves.toMatchObject({
-        ok: true,
-        verified: 25,
-        checkpoints: 1,
-      });
-      const { keys } = await service.keys();
-      expect(keys).toEqual([
-        expect.objectContaining({ kid: 'k1', crv: 'Ed25519', alg: 'EdDSA' }),
-      ]);
-      expect(keys[0]).not.toHaveProperty('d');
-    });
-
-    it('skips a checkpoint when the head has not moved, except on demand', async () => {
-      await expect(service.checkpoint('interval')).resolves.toBeUndefined();
-      await expect(service.checkpoint('manual')).resolves.toMatchObject({
-        headSeq: 25,
-      });
-    });
-
-    it('signs a threshold checkpoint after 100 new events', async () => {
-      await Promise.all(
-        Array.from({ length: 110 }, (_, i) => service.record(event(100 + i))),
-      );
-      for (let i = 0; i < 50 && (await store.checkpoints()).length < 2; i++) {
-        await new Promise(r => setTimeout(r, 20));
-      }
-      const all = await store.checkpoints();
-      expect(all.map(c => c.reason)).toEqual(['manual', 'threshold']);
-      expect(all[1].headSeq).toBeGreaterThanOrEqual(125);
-    });
-
-    describe('on a chain without checkpoints', () => {
-      let fresh: AuditStore;
-      let firstEvents: AuditService;
-      let latestCalls: jest.SpyInstance;
+  describe.each(databases.eachSupportedId())(
+    'signed checkpoints on %p',
+    databaseId => {
+      let knex: Knex;
+      let store: AuditStore;
+      let service: AuditService;
+      const k1 = keyPair();
 
       beforeEach(async () => {
-        fresh = await AuditStore.create({
-          database: mockServices.database({
-            knex: await databases.init(databaseId),
-          }),
+        knex = await databases.init(databaseId);
+        store = await AuditStore.create({
+          database: mockServices.database({ knex }),
         });
-        latestCalls = jest.spyOn(fresh, 'latestCheckpoint');
-        firstEvents = new AuditService(
-          fresh,
+        const signer = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+        );
+        service = chainService(
+          store,
           mockServices.logger.mock(),
-          await CheckpointSigner.fromConfig(
-            signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
-          ),
+          signer,
           500,
           100,
-          { checkpointFirstEvents: true },
         );
+        for (let i = 0; i < 25; i++) await service.record(event(i));
+        await service.checkpoint('manual');
       });
 
-      it('signs a first-events checkpoint right after its first events, and not again on later appends', async () => {
-        await expect(
-          firstEvents.checkpoint('startup'),
-        ).resolves.toBeUndefined(); // empty: nothing to sign
-        await firstEvents.record(event(1));
-        await firstEvents.checkpointsSettled();
-        const [first, ...more] = await fresh.checkpoints();
-        expect(more).toEqual([]);
-        expect(first).toMatchObject({
-          reason: 'first-events',
-          headSeq: 1,
-          kid: 'k1',
-        });
-        const asked = latestCalls.mock.calls.length;
-
-        for (let i = 2; i <= 40; i++) await firstEvents.record(event(i));
-        await firstEvents.checkpointsSettled();
-        expect(await fresh.checkpoints()).toHaveLength(1);
-        // not signed, nor even asked for, per append
-        expect(latestCalls).toHaveBeenCalledTimes(asked);
-        await expect(firstEvents.verify()).resolves.toMatchObject({
+      it('signs the head and verifies chain and checkpoints', async () => {
+        const cp = await store.latestCheckpoint();
+        expect(cp).toMatchObject({ headSeq: 25, kid: 'k1', reason: 'manual' });
+        await expect(service.verify()).resolves.toMatchObject({
           ok: true,
-          verified: 40,
+          verified: 25,
           checkpoints: 1,
         });
-        // the threshold still counts from it: 100 events after seq 1
-        for (let i = 41; i <= 101; i++) await firstEvents.record(event(i));
-        await firstEvents.checkpointsSettled();
-        expect((await fresh.checkpoints()).map(c => c.reason)).toEqual([
-          'first-events',
-          'threshold',
+        const { keys } = await service.keys();
+        expect(keys).toEqual([
+          expect.objectContaining({ kid: 'k1', crv: 'Ed25519', alg: 'EdDSA' }),
         ]);
+        expect(keys[0]).not.toHaveProperty('d');
       });
 
-      it('signs none when another instance already signed one', async () => {
-        const other = new AuditService(
-          fresh,
-          mockServices.logger.mock(),
-          await CheckpointSigner.fromConfig(
-            signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
-          ),
-        );
-        await other.record(event(1));
-        await other.checkpoint('manual');
-        latestCalls.mockClear();
-        await firstEvents.record(event(2));
-        await firstEvents.checkpointsSettled();
-        await firstEvents.record(event(3));
-        await firstEvents.checkpointsSettled();
-        expect((await fresh.checkpoints()).map(c => c.reason)).toEqual([
-          'manual',
-        ]);
-        expect(latestCalls).toHaveBeenCalledTimes(1);
-      });
-
-      it('signs nothing on its own without the option', async () => {
-        const plain = new AuditService(
-          fresh,
-          mockServices.logger.mock(),
-          await CheckpointSigner.fromConfig(
-            signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
-          ),
-        );
-        await plain.record(event(1));
-        await plain.checkpointsSettled();
-        expect(await fresh.checkpoints()).toEqual([]);
-      });
-    });
-
-    it('detects a forged checkpoint signature', async () => {
-      const forger = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k1', privateKey: keyPair().privateKey }),
-      );
-      const cp = (await store.latestCheckpoint())!;
-      const forged = await forger.sign({
-        headSeq: cp.headSeq,
-        headHash: cp.headHash,
-        at: cp.at,
-        reason: cp.reason,
-      });
-      await knex('audit_checkpoints').update({ jws: forged });
-      await expect(service.verify()).resolves.toMatchObject({
-        ok: false,
-        break: { kind: 'checkpoint-signature-mismatch', seq: 25 },
-      });
-    });
-
-    it.each([
-      ['time', { at: '2020-01-01T00:00:00.000Z' }],
-      ['reason', { reason: 'tampered' }],
-      ['key id', { kid: 'someone-else' }],
-    ])(
-      'detects a stored checkpoint whose %s differs from what was signed',
-      async (_what, change) => {
-        await knex('audit_checkpoints').update(change);
-        await expect(service.verify()).resolves.toMatchObject({
-          ok: false,
-          break: { kind: 'checkpoint-signature-mismatch', seq: 25 },
+      it('skips a checkpoint when the head has not moved, except on demand', async () => {
+        await expect(service.checkpoint('interval')).resolves.toBeUndefined();
+        await expect(service.checkpoint('manual')).resolves.toMatchObject({
+          headSeq: 25,
         });
-      },
-    );
-
-    it('detects a rewritten chain that no longer ends where the checkpoint said', async () => {
-      // an attacker drops the last five events: the remaining chain is self-consistent
-      await knex('audit_events').where('seq', '>', 20).delete();
-      await expect(service.verify()).resolves.toMatchObject({
-        ok: false,
-        verified: 20,
-        break: { kind: 'checkpoint-head-mismatch', seq: 25, actual: 'missing' },
       });
-    });
 
-    it('keeps old checkpoints verifiable after a key rotation', async () => {
-      const k2 = keyPair();
-      const rotated = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k2', privateKey: k2.privateKey }, [
-          { kid: 'k1', publicKey: k1.publicKey },
-        ]),
-      );
-      const after = new AuditService(
-        store,
-        mockServices.logger.mock(),
-        rotated,
-      );
-      await after.record(event(99));
-      await after.checkpoint('manual');
-      expect((await store.checkpoints()).map(c => c.kid)).toEqual(['k1', 'k2']);
-      await expect(after.verify()).resolves.toMatchObject({
-        ok: true,
-        verified: 26,
-        checkpoints: 2,
+      it('signs a threshold checkpoint after 100 new events', async () => {
+        await Promise.all(
+          Array.from({ length: 110 }, (_, i) => service.record(event(100 + i))),
+        );
+        for (let i = 0; i < 50 && (await store.checkpoints()).length < 2; i++) {
+          await new Promise(r => setTimeout(r, 20));
+        }
+        const all = await store.checkpoints();
+        expect(all.map(c => c.reason)).toEqual(['manual', 'threshold']);
+        expect(all[1].headSeq).toBeGreaterThanOrEqual(125);
       });
-      // without the retired public key, the old checkpoint cannot be checked
-      const forgetful = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k2', privateKey: k2.privateKey }),
-      );
-      await expect(
-        new AuditService(store, mockServices.logger.mock(), forgetful).verify(),
-      ).resolves.toMatchObject({
-        break: { kind: 'checkpoint-key-unknown', seq: 25 },
-      });
-    });
 
-    it('says a checkpoint key is not configured, rather than reporting tampering, after a restart with another key', async () => {
-      // the instance restarts with a new signing key; the one that signed the
-      // stored checkpoint is configured neither as current nor as previous
-      const k3 = keyPair();
-      const restarted = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k3', privateKey: k3.privateKey }),
-      );
-      const after = new AuditService(
-        store,
-        mockServices.logger.mock(),
-        restarted,
-      );
-      await expect(after.verify()).resolves.toEqual({
-        ok: false,
-        verified: 25,
-        checkpoints: 0,
-        head: expect.objectContaining({ seq: 25 }),
-        break: {
-          kind: 'checkpoint-key-unknown',
-          seq: 25,
-          expected: expect.stringContaining('configured key (k3;'),
-          actual:
-            'checkpoint 25 signed with key k1, not in the configured keys',
-        },
-      });
-      // its own checkpoints are fine; adding k1 back as previous heals it
-      await after.checkpoint('manual');
-      const healed = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k3', privateKey: k3.privateKey }, [
-          { kid: 'k1', publicKey: k1.publicKey },
-        ]),
-      );
-      await expect(
-        new AuditService(store, mockServices.logger.mock(), healed).verify(),
-      ).resolves.toMatchObject({ ok: true, checkpoints: 2 });
-    });
+      describe('on a chain without checkpoints', () => {
+        let fresh: AuditStore;
+        let firstEvents: AuditService;
+        let latestCalls: jest.SpyInstance;
 
-    it('names the key of a checkpoint signed by a key that was never configured', async () => {
-      // (a forgery under a configured key id stays a signature mismatch, above)
-      const cp = (await store.latestCheckpoint())!;
-      const stranger = await CheckpointSigner.fromConfig(
-        signerConfig({ kid: 'k9', privateKey: keyPair().privateKey }),
-      );
-      await knex('audit_checkpoints').update({
-        jws: await stranger.sign({
+        beforeEach(async () => {
+          fresh = await AuditStore.create({
+            database: mockServices.database({
+              knex: await databases.init(databaseId),
+            }),
+          });
+          latestCalls = jest.spyOn(fresh, 'latestCheckpoint');
+          firstEvents = chainService(
+            fresh,
+            mockServices.logger.mock(),
+            await CheckpointSigner.fromConfig(
+              signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+            ),
+            500,
+            100,
+            { checkpointFirstEvents: true },
+          );
+        });
+
+        it('signs a first-events checkpoint right after its first events, and not again on later appends', async () => {
+          await expect(
+            firstEvents.checkpoint('startup'),
+          ).resolves.toBeUndefined(); // empty: nothing to sign
+          await firstEvents.record(event(1));
+          await firstEvents.checkpointsSettled();
+          const [first, ...more] = await fresh.checkpoints();
+          expect(more).toEqual([]);
+          expect(first).toMatchObject({
+            reason: 'first-events',
+            headSeq: 1,
+            kid: 'k1',
+          });
+          const asked = latestCalls.mock.calls.length;
+
+          for (let i = 2; i <= 40; i++) await firstEvents.record(event(i));
+          await firstEvents.checkpointsSettled();
+          expect(await fresh.checkpoints()).toHaveLength(1);
+          // not signed, nor even asked for, per append
+          expect(latestCalls).toHaveBeenCalledTimes(asked);
+          await expect(firstEvents.verify()).resolves.toMatchObject({
+            ok: true,
+            verified: 40,
+            checkpoints: 1,
+          });
+          // the threshold still counts from it: 100 events after seq 1
+          for (let i = 41; i <= 101; i++) await firstEvents.record(event(i));
+          await firstEvents.checkpointsSettled();
+          expect((await fresh.checkpoints()).map(c => c.reason)).toEqual([
+            'first-events',
+            'threshold',
+          ]);
+        });
+
+        it('signs none when another instance already signed one', async () => {
+          const other = chainService(
+            fresh,
+            mockServices.logger.mock(),
+            await CheckpointSigner.fromConfig(
+              signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+            ),
+          );
+          await other.record(event(1));
+          await other.checkpoint('manual');
+          latestCalls.mockClear();
+          await firstEvents.record(event(2));
+          await firstEvents.checkpointsSettled();
+          await firstEvents.record(event(3));
+          await firstEvents.checkpointsSettled();
+          expect((await fresh.checkpoints()).map(c => c.reason)).toEqual([
+            'manual',
+          ]);
+          expect(latestCalls).toHaveBeenCalledTimes(1);
+        });
+
+        it('signs nothing on its own without the option', async () => {
+          const plain = chainService(
+            fresh,
+            mockServices.logger.mock(),
+            await CheckpointSigner.fromConfig(
+              signerConfig({ kid: 'k1', privateKey: k1.privateKey }),
+            ),
+          );
+          await plain.record(event(1));
+          await plain.checkpointsSettled();
+          expect(await fresh.checkpoints()).toEqual([]);
+        });
+      });
+
+      it('detects a forged checkpoint signature', async () => {
+        const forger = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k1', privateKey: keyPair().privateKey }),
+        );
+        const cp = (await store.latestCheckpoint())!;
+        const forged = await forger.sign({
           headSeq: cp.headSeq,
           headHash: cp.headHash,
           at: cp.at,
           reason: cp.reason,
-        }),
+        });
+        await knex('audit_checkpoints').update({ jws: forged });
+        await expect(service.verify()).resolves.toMatchObject({
+          ok: false,
+          break: { kind: 'checkpoint-signature-mismatch', seq: 25 },
+        });
       });
-      await expect(service.verify()).resolves.toMatchObject({
-        break: {
-          kind: 'checkpoint-key-unknown',
-          seq: 25,
-          actual:
-            'checkpoint 25 signed with key k9, not in the configured keys',
+
+      it.each([
+        ['time', { at: '2020-01-01T00:00:00.000Z' }],
+        ['reason', { reason: 'tampered' }],
+        ['key id', { kid: 'someone-else' }],
+      ])(
+        'detects a stored checkpoint whose %s differs from what was signed',
+        async (_what, change) => {
+          await knex('audit_checkpoints').update(change);
+          await expect(service.verify()).resolves.toMatchObject({
+            ok: false,
+            break: { kind: 'checkpoint-signature-mismatch', seq: 25 },
+          });
         },
+      );
+
+      it('detects a rewritten chain that no longer ends where the checkpoint said', async () => {
+        // an attacker drops the last five events: the remaining chain is self-consistent
+        await knex('audit_events').where('seq', '>', 20).delete();
+        await expect(service.verify()).resolves.toMatchObject({
+          ok: false,
+          verified: 20,
+          break: {
+            kind: 'checkpoint-head-mismatch',
+            seq: 25,
+            actual: 'missing',
+          },
+        });
       });
-    });
-  },
-);
+
+      it('keeps old checkpoints verifiable after a key rotation', async () => {
+        const k2 = keyPair();
+        const rotated = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k2', privateKey: k2.privateKey }, [
+            { kid: 'k1', publicKey: k1.publicKey },
+          ]),
+        );
+        const after = chainService(store, mockServices.logger.mock(), rotated);
+        await after.record(event(99));
+        await after.checkpoint('manual');
+        expect((await store.checkpoints()).map(c => c.kid)).toEqual([
+          'k1',
+          'k2',
+        ]);
+        await expect(after.verify()).resolves.toMatchObject({
+          ok: true,
+          verified: 26,
+          checkpoints: 2,
+        });
+        // without the retired public key, the old checkpoint cannot be checked
+        const forgetful = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k2', privateKey: k2.privateKey }),
+        );
+        await expect(
+          chainService(store, mockServices.logger.mock(), forgetful).verify(),
+        ).resolves.toMatchObject({
+          break: { kind: 'checkpoint-key-unknown', seq: 25 },
+        });
+      });
+
+      it('says a checkpoint key is not configured, rather than reporting tampering, after a restart with another key', async () => {
+        // the instance restarts with a new signing key; the one that signed the
+        // stored checkpoint is configured neither as current nor as previous
+        const k3 = keyPair();
+        const restarted = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k3', privateKey: k3.privateKey }),
+        );
+        const after = chainService(
+          store,
+          mockServices.logger.mock(),
+          restarted,
+        );
+        await expect(after.verify()).resolves.toEqual({
+          ok: false,
+          verified: 25,
+          checkpoints: 0,
+          head: expect.objectContaining({ seq: 25 }),
+          break: {
+            kind: 'checkpoint-key-unknown',
+            seq: 25,
+            expected: expect.stringContaining('configured key (k3;'),
+            actual:
+              'checkpoint 25 signed with key k1, not in the configured keys',
+          },
+        });
+        // its own checkpoints are fine; adding k1 back as previous heals it
+        await after.checkpoint('manual');
+        const healed = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k3', privateKey: k3.privateKey }, [
+            { kid: 'k1', publicKey: k1.publicKey },
+          ]),
+        );
+        await expect(
+          chainService(store, mockServices.logger.mock(), healed).verify(),
+        ).resolves.toMatchObject({ ok: true, checkpoints: 2 });
+      });
+
+      it('names the key of a checkpoint signed by a key that was never configured', async () => {
+        // (a forgery under a configured key id stays a signature mismatch, above)
+        const cp = (await store.latestCheckpoint())!;
+        const stranger = await CheckpointSigner.fromConfig(
+          signerConfig({ kid: 'k9', privateKey: keyPair().privateKey }),
+        );
+        await knex('audit_checkpoints').update({
+          jws: await stranger.sign({
+            headSeq: cp.headSeq,
+            headHash: cp.headHash,
+            at: cp.at,
+            reason: cp.reason,
+          }),
+        });
+        await expect(service.verify()).resolves.toMatchObject({
+          break: {
+            kind: 'checkpoint-key-unknown',
+            seq: 25,
+            actual:
+              'checkpoint 25 signed with key k9, not in the configured keys',
+          },
+        });
+      });
+    },
+  );
+});
 
 describe('CheckpointSigner.fromConfig', () => {
   it('refuses production without a signing key, naming the variables', async () => {

@@ -4,6 +4,7 @@ import {
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
+import { Config } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   AuditTrailService,
@@ -17,6 +18,19 @@ import { AuditService } from './AuditService';
 import { ChainAuditor } from './ChainAuditor';
 import { CheckpointSigner } from './CheckpointSigner';
 import { CatalogTenantDirectory, TenantDirectory } from './TenantDirectory';
+import { availableParallelism } from 'os';
+
+/** `audit.verify.workers`, else the CPUs, at most 4 (config.d.ts). */
+export function verifyWorkers(config: Config): number {
+  const configured = config.getOptionalNumber('audit.verify.workers');
+  if (configured === undefined) return Math.min(4, availableParallelism());
+  if (!Number.isInteger(configured) || configured < 0) {
+    throw new Error(
+      `audit.verify.workers must be a whole number from 0, not ${configured}`,
+    );
+  }
+  return configured;
+}
 
 /**
  * The audit chain of this backend instance: one store and one group-commit
@@ -53,6 +67,7 @@ export const auditChainServiceFactory = createServiceFactory({
     // a fresh chain signs its first checkpoint right after its first events
     return new AuditService(store, auditLogger, signer, 500, 100, {
       checkpointFirstEvents: true,
+      verify: { workers: verifyWorkers(config) },
     }).useMerkle(new MerkleService(merkle, signer, transparencyOrigin(config)));
   },
 });

@@ -4,9 +4,6 @@ import type { WorkerConfig, WorkerMessage } from './appendWorker';
 export type { WorkerConfig } from './appendWorker';
 export type InstanceResult = Extract<WorkerMessage, { type: 'done' }>;
 
-// the .ts source: jest and the nodeTransform require hook both resolve it
-const WORKER = require.resolve('./appendWorker');
-
 /**
  * Runs one appendWorker process per config, all released at the same moment:
  * each opens its pool and reports ready, and only when every one is ready do
@@ -17,6 +14,9 @@ export async function runInstances(
   configs: WorkerConfig[],
   options: { timeoutMs?: number } = {},
 ): Promise<InstanceResult[]> {
+  // the .ts source (jest and the nodeTransform require hook both resolve
+  // it): this runs from the source tree, not from the built package
+  const worker = require.resolve('./appendWorker');
   const hook = require.resolve('@backstage/cli/config/nodeTransform.cjs');
   const timeoutMs = options.timeoutMs ?? 600_000;
   const children: ChildProcess[] = [];
@@ -25,7 +25,7 @@ export async function runInstances(
   };
   try {
     const results = configs.map(config => {
-      const child = fork(WORKER, [], {
+      const child = fork(worker, [], {
         execPath: process.execPath,
         execArgv: ['--require', hook],
         env: { ...process.env, AUDIT_APPEND_WORKER: JSON.stringify(config) },
