@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { dezkyTestDatabases, describeOnPostgres } from './databases';
+export { seededRandom } from './random';

@@ -1,25 +1,30 @@
 import { AuditArchiveBatch, AuditEvent } from '@internal/plugin-audit-common';
 import { Knex } from 'knex';
+import type { ArchiveManifestClaims } from '../archive/batchObjects';
 import { AuditRow } from './AuditStore';
 
-/** A batch as recorded in `audit_archive_batches`. */
-export interface ArchiveBatchRecord {
+/**
+ * A batch as recorded in `audit_archive_batches`: what its manifest says
+ * (range, count, chain ends, object), and where the manifest is.
+ */
+export interface ArchiveBatchRecord
+  extends Pick<
+    ArchiveManifestClaims,
+    | 'fromSeq'
+    | 'toSeq'
+    | 'count'
+    | 'firstPrevHash'
+    | 'lastHash'
+    | 'objectKey'
+    | 'objectSha256'
+    | 'objectBytes'
+    | 'archivedAt'
+  > {
   id: number;
-  fromSeq: number;
-  toSeq: number;
-  count: number;
-  /** `prevHash` of the batch's first event: the `hash` of the seq before it. */
-  firstPrevHash: string;
-  /** `hash` of the batch's last event. */
-  lastHash: string;
-  objectKey: string;
-  objectSha256: string;
-  objectBytes: number;
   uncompressedBytes: number;
   manifestKey: string;
   manifestSha256: string;
   kid: string;
-  archivedAt: string;
   restoredAt?: string;
 }
 

@@ -1,16 +1,6 @@
+import { seededRandom } from '@internal/dezky-test-utils';
 import { chainHash, chainText } from '@internal/plugin-audit-common';
 import { AuditRow, fromRow, rowChainHash, rowChainText, rowLink } from './rows';
-
-/** A reproducible PRNG (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 const TEXTS = [
   null,
@@ -46,7 +36,7 @@ const ODD = [5, 0, -1.5];
 
 describe('rowChainText', () => {
   it('is chainText(fromRow(row)), for random rows', () => {
-    const r = random(1905);
+    const r = seededRandom(1905);
     const pick = <T>(list: readonly T[]) => list[r(list.length)];
     const text = () => (r(20) === 0 ? pick(ODD) : pick(TEXTS));
     const differing: string[] = [];

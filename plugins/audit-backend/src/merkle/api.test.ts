@@ -10,6 +10,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { seededRandom } from '@internal/dezky-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   AuditEvent,
@@ -111,17 +112,6 @@ async function start(
 }
 
 const auth = mockCredentials.user.header();
-
-/** A reproducible PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  let a = seed;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 /** Runs `fn` over `items`, `width` at a time. */
 async function pool<T, R>(
@@ -227,7 +217,7 @@ describe('Merkle tree API', () => {
   });
 
   it('proves ≥ 1,000 random (event, tree size) inclusions against the signed checkpoint, offline', async () => {
-    const rand = random(9162);
+    const rand = seededRandom(9162);
     const pairs = Array.from({ length: 1_000 }, () => {
       const treeSize = 1 + rand(N);
       return { seq: 1 + rand(treeSize), treeSize };
@@ -315,7 +305,7 @@ describe('Merkle tree API', () => {
     // random (m, n) consistency proofs between the trees seen above, and
     // between every two signed checkpoints
     const sizes = [...roots.keys()];
-    const rand2 = random(6962);
+    const rand2 = seededRandom(6962);
     const consistencyPairs = Array.from({ length: 300 }, () => {
       const a = sizes[rand2(sizes.length)];
       const b = sizes[rand2(sizes.length)];
