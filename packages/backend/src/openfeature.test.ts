@@ -278,8 +278,7 @@ describe(`OpenFeature (OFREP) against the real portal on ${databaseName}`, () =>
     await waitForCatalog(
       portal.backendUrl,
       ['user', 'tenant', 'partner'],
-      seeded.filter(e => ['User', 'Tenant', 'Partner'].includes(e.kind))
-        .length,
+      seeded.filter(e => ['User', 'Tenant', 'Partner'].includes(e.kind)).length,
     );
     operator = await signIn(OPERATOR);
     staff = await signIn(STAFF);
@@ -304,7 +303,9 @@ describe(`OpenFeature (OFREP) against the real portal on ${databaseName}`, () =>
   it('runs on the seeded catalog this test was written for', () => {
     const tenants = seededEntities()
       .filter(e => e.kind === 'Tenant')
-      .map(t => [t.metadata.name, t.spec!.plan, t.spec!.partner].filter(Boolean))
+      .map(t =>
+        [t.metadata.name, t.spec!.plan, t.spec!.partner].filter(Boolean),
+      )
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(tenants).toEqual(TENANTS.map(t => t.filter(Boolean)));
   });
@@ -532,12 +533,9 @@ describe(`OpenFeature (OFREP) against the real portal on ${databaseName}`, () =>
     expect(
       await client.getBooleanDetails('maintenance_banner', false, ctx),
     ).toMatchObject({ value: true, reason: 'STATIC' });
-    const off = await flagsApi(
-      operator,
-      'PATCH',
-      '/flags/maintenance_banner',
-      { state: 'off' },
-    );
+    const off = await flagsApi(operator, 'PATCH', '/flags/maintenance_banner', {
+      state: 'off',
+    });
     expect(off.status).toBe(200);
     expect(await client.getBooleanValue('maintenance_banner', true, ctx)).toBe(
       false,
@@ -611,9 +609,14 @@ describe(`OpenFeature (OFREP) against the real portal on ${databaseName}`, () =>
         flags: KEYS.map(key => expectedAnswer(key, 'acme')),
       });
 
-      const patched = await flagsApi(operator, 'PATCH', '/flags/of_enterprise', {
-        scope: { ...none, plans: ['enterprise', 'business'] },
-      });
+      const patched = await flagsApi(
+        operator,
+        'PATCH',
+        '/flags/of_enterprise',
+        {
+          scope: { ...none, plans: ['enterprise', 'business'] },
+        },
+      );
       expect(patched.status).toBe(200);
       const changed = await ofrep.postBulkEvaluateFlags(request, {
         headers: [auth, ['If-None-Match', etag]],
