@@ -5,7 +5,7 @@
  * on SQLite and on PostgreSQL (portalDatabases()).
  */
 import { Entity } from '@backstage/catalog-model';
-import { seededEntities, refOf } from './testing/catalogFiles';
+import { refOf, seededCatalog } from './testing/catalogFiles';
 import { signInThroughOidc } from './testing/oidcSignIn';
 import {
   PortalServers,
@@ -16,16 +16,16 @@ import {
 
 jest.setTimeout(300_000);
 
-const seeded = seededEntities();
-const ofKind = (kind: string) => seeded.filter(e => e.kind === kind);
-const users = ofKind('User');
-const partners = ofKind('Partner');
-const tenants = ofKind('Tenant');
-const integrations = ofKind('Integration');
-const email = (u: Entity) => (u.spec as any).profile.email as string;
-const memberOf = (u: Entity, group: string) =>
-  ((u.spec as any).memberOf as string[]).includes(group);
-const groupName = (owner: string) => owner.replace(/^group:default\//, '');
+const {
+  entities: seeded,
+  users,
+  partners,
+  tenants,
+  integrations,
+  email,
+  memberOf,
+  groupName,
+} = seededCatalog();
 
 /** Everything that belongs to one partner: itself, its tenants, its staff group and users. */
 function partnerScope(partner: Entity): Set<string> {

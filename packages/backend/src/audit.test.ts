@@ -17,8 +17,8 @@ import http from 'http';
 import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
-import { refOf, seededEntities } from './testing/catalogFiles';
-import { signInThroughOidc } from './testing/oidcSignIn';
+import { pseudoRandom, refOf, seededCatalog } from './testing/catalogFiles';
+import { signInAll, signInThroughOidc } from './testing/oidcSignIn';
 import {
   PortalDatabaseConfig,
   PortalServers,
@@ -30,34 +30,10 @@ import {
 
 jest.setTimeout(300_000);
 
-const seeded = seededEntities();
-const ofKind = (kind: string) => seeded.filter(e => e.kind === kind);
-const users = ofKind('User');
-const partners = ofKind('Partner');
-const tenants = ofKind('Tenant');
-const email = (u: Entity) => (u.spec as any).profile.email as string;
+const { users, partners, tenants, operators, email, staffOf } = seededCatalog();
 const partnerRefOf = (t: Entity) =>
   t.spec!.partner ? `partner:default/${t.spec!.partner}` : undefined;
-const staffOf = (p: Entity) =>
-  users.filter(u =>
-    ((u.spec as any).memberOf as string[]).includes(
-      String(p.spec!.owner).replace(/^group:default\//, ''),
-    ),
-  );
-const operators = users.filter(u =>
-  ((u.spec as any).memberOf as string[]).includes('dezky-platform-admins'),
-);
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)];
-  return { next, pick };
-}
+const random = pseudoRandom;
 
 const actions = [
   'tenant.suspended',
@@ -250,14 +226,11 @@ describe.each(portalDatabases())('on $name', ({ database: engine }) => {
       ['user', 'tenant', 'partner'],
       users.length + tenants.length + partners.length,
     );
-    for (const user of [...operators, ...partners.flatMap(staffOf)]) {
-      const result = await signInThroughOidc({
-        backendUrl: portal.backendUrl,
-        appOrigin: portal.appOrigin,
-        email: email(user),
-      });
-      if (!result.ok) throw new Error(`${email(user)}: ${result.error}`);
-      tokens.set(email(user), result.token);
+    for (const [mail, token] of await signInAll(
+      portal,
+      [...operators, ...partners.flatMap(staffOf)].map(email),
+    )) {
+      tokens.set(mail, token);
     }
   });
 

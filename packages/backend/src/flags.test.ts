@@ -9,8 +9,8 @@
  * the partner whose tenant they concerned. On SQLite and on PostgreSQL.
  */
 import { Entity } from '@backstage/catalog-model';
-import { refOf, seededEntities } from './testing/catalogFiles';
-import { signInThroughOidc } from './testing/oidcSignIn';
+import { pseudoRandom, refOf, seededCatalog } from './testing/catalogFiles';
+import { signInAll } from './testing/oidcSignIn';
 import {
   PortalServers,
   portalDatabases,
@@ -20,33 +20,10 @@ import {
 
 jest.setTimeout(300_000);
 
-const seeded = seededEntities();
-const ofKind = (kind: string) => seeded.filter(e => e.kind === kind);
-const users = ofKind('User');
-const partners = ofKind('Partner');
-const tenants = ofKind('Tenant');
-const email = (u: Entity) => (u.spec as any).profile.email as string;
+const { users, partners, tenants, operators, email, staffOf } = seededCatalog();
 const partnerOf = (t: Entity) => t.spec!.partner as string | undefined;
-const staffOf = (p: Entity) =>
-  users.filter(u =>
-    ((u.spec as any).memberOf as string[]).includes(
-      String(p.spec!.owner).replace(/^group:default\//, ''),
-    ),
-  );
-const operator = users.find(u =>
-  ((u.spec as any).memberOf as string[]).includes('dezky-platform-admins'),
-)!;
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)];
-  return { next, pick };
-}
+const operator = operators[0];
+const random = pseudoRandom;
 
 /**
  * The names a staff member of `partner` must never read: the other
@@ -144,14 +121,11 @@ describe.each(portalDatabases())(
         ['user', 'tenant', 'partner'],
         users.length + tenants.length + partners.length,
       );
-      for (const user of [operator, ...partners.flatMap(staffOf)]) {
-        const result = await signInThroughOidc({
-          backendUrl: portal.backendUrl,
-          appOrigin: portal.appOrigin,
-          email: email(user),
-        });
-        if (!result.ok) throw new Error(`${email(user)}: ${result.error}`);
-        tokens.set(email(user), result.token);
+      for (const [mail, token] of await signInAll(
+        portal,
+        [operator, ...partners.flatMap(staffOf)].map(email),
+      )) {
+        tokens.set(mail, token);
       }
       // the flags plugin reads the catalog's tenants and partners (cached 30 s
       // from its first read, which may predate the ingest): wait until it
