@@ -44,7 +44,7 @@ backend.add(import('@internal/plugin-audit-backend'));
 
 // Feature flags: the flags, their evaluation per tenant (also over OFREP for
 // OpenFeature clients) and the audit of every change (docs/flags.md). Other
-// backend plugins ask flagsServiceRef from @internal/plugin-flags-node.
+// backend plugins ask flagsServiceRef from `plugin-flags-node`.
 backend.add(import('@internal/plugin-flags-backend'));
 
 // Integration health: probes from each Integration's spec.probe on the

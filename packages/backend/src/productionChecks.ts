@@ -1,6 +1,6 @@
 /*
  * The production checks of the sign-in module (assertProductionConfig in
- * @internal/plugin-auth-backend-module-dezky, docs/operations.md#production),
+ * `plugin-auth-backend-module-dezky`, docs/operations.md#production),
  * run once more as the first of the backend's own root services: a refused
  * configuration then stops the start before the start-up lock is taken and
  * before any database is created or migrated, within a few seconds. The

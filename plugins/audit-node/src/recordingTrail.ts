@@ -1,6 +1,6 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { AuditEventInput } from '@internal/plugin-audit-common';
-import { auditTrailServiceRef } from './index';
+import { auditTrailServiceRef } from './trail';
 
 /**
  * For tests of plugins that record into the audit trail without the audit

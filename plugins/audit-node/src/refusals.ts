@@ -1,7 +1,7 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { AuditActor } from '@internal/plugin-audit-common';
 import { RefusalRecorder } from '@internal/plugin-dezky-node';
-import { AuditTrailService } from './index';
+import { AuditTrailService } from './trail';
 
 /**
  * The audit actor of a request's credentials: a user by entity ref, a

@@ -1,7 +1,7 @@
 /**
  * Feature flags: the model and the permissions, shared by the backend, the
  * frontend and other plugins. The evaluation rules are in
- * @internal/plugin-flags-node (docs/flags.md).
+ * `plugin-flags-node` (docs/flags.md).
  *
  * @packageDocumentation
  */

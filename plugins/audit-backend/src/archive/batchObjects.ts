@@ -12,7 +12,7 @@ import { promisify } from 'util';
  * bucket:
  *
  *   <prefix><fromSeq 12 digits>-<toSeq 12 digits>.jsonl.gz
- *     gzip of an export file (exportFile.ts of @internal/plugin-audit-common,
+ *     gzip of an export file (exportFile.ts of `plugin-audit-common`,
  *     docs/audit.md): a
  *     header line with the public keys, one {"type":"event"} line per event
  *     in seq order, then the checkpoints whose head is in the range. So

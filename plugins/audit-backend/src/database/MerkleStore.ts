@@ -40,7 +40,7 @@ export function frontier(size: number): NodeId[] {
 }
 
 /**
- * The Merkle tree over the chain (RFC 9162, see @internal/plugin-audit-common's
+ * The Merkle tree over the chain (RFC 9162, see `plugin-audit-common`'s
  * merkle/rfc9162.ts), in table
  * `audit_merkle_nodes`: every complete perfect subtree — level 0 the leaf
  * hashes (idx = seq - 1), level L index i the leaves [i·2^L, (i+1)·2^L).

@@ -11,7 +11,7 @@ const line = (value: AuditExportLine) => `${JSON.stringify(value)}\n`;
 
 /**
  * Writes a range of the chain as NDJSON (the format and its verifier:
- * exportFile.ts of @internal/plugin-audit-common, docs/audit.md): a header with the public keys, the events from `fromSeq`
+ * exportFile.ts of `plugin-audit-common`, docs/audit.md): a header with the public keys, the events from `fromSeq`
  * to `toSeq` as stored (a tampered row is exported tampered), then the
  * checkpoints whose head is in the range. Pages through the store, one
  * `write` per page, so the chain is never held in memory; `write` may return

@@ -1,6 +1,6 @@
 /*
  * The audit API's types, as this plugin names them: all from
- * @internal/plugin-audit-common, the one contract the backend answers by.
+ * `plugin-audit-common`, the one contract the backend answers by.
  */
 export type {
   AuditArchiveBatch,

@@ -25,7 +25,7 @@ type Outcome =
 /**
  * "Prove inclusion" for an event: fetches the latest signed checkpoint note,
  * then the server's inclusion proof of the event in that tree, and checks
- * the proof in the browser (@internal/plugin-audit-common's RFC 9162
+ * the proof in the browser (`plugin-audit-common`'s RFC 9162
  * verifier) against the note's root.
  * Offered to users the permission API allows `audit.chain.verify`
  * (operators), when an audit API is at hand.

@@ -1,7 +1,7 @@
 /*
  * How the audit frontend shows the chain. The generic formats (times,
  * sizes, counts, values, actors) and an event's before/after changes come
- * from `@internal/plugin-dezky-react`.
+ * from `plugin-dezky-react`.
  */
 
 /** A hash cut to its first 12 hex digits (the full one goes in a title). */

@@ -6,7 +6,7 @@ import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
 import os from 'os';
 import path from 'path';
-import { migrateLatest } from './migrate';
+import { migrateLatest, takeMigrationLock } from './migrate';
 
 jest.setTimeout(60_000);
 
@@ -16,21 +16,13 @@ afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * A migrations folder with two migrations; the first holds its transaction
- * for `sleepMs` on PostgreSQL, so that instances started together overlap.
- */
-function migrationsDir(sleepMs: number): string {
+/** A migrations folder with two migrations. */
+function migrationsDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezky-migrate-'));
   dirs.push(dir);
   fs.writeFileSync(
     path.join(dir, '20260101000000_first.js'),
-    `exports.up = async knex => {
-  if (knex.client.config.client === 'pg') await knex.raw('SELECT pg_sleep(${
-    sleepMs / 1000
-  })');
-  await knex.schema.createTable('things', t => { t.increments('id'); });
-};
+    `exports.up = knex => knex.schema.createTable('things', t => { t.increments('id'); });
 exports.down = knex => knex.schema.dropTable('things');
 `,
   );
@@ -46,7 +38,7 @@ exports.down = knex => knex.schema.alterTable('things', t => { t.dropColumn('nam
 describe.each(databases.eachSupportedId())('migrateLatest on %p', id => {
   it('runs the migrations once; a second run finds nothing to do', async () => {
     const knex = await databases.init(id);
-    const directory = migrationsDir(0);
+    const directory = migrationsDir();
     await migrateLatest(knex, { directory });
     await migrateLatest(knex, { directory });
     await knex('things').insert({ name: 'a' });
@@ -60,54 +52,94 @@ describeOnPostgres(
   databases,
   'instances migrating one fresh PostgreSQL database at once',
   () => {
-    let instances: Knex[] = [];
-
-    /** `n` separate knex pools (as separate backends have) on one new database. */
-    async function startInstances(n: number): Promise<Knex[]> {
-      const first = await databases.init('POSTGRES_15');
-      const { connection } = first.client.config as Knex.Config;
-      instances = Array.from({ length: n }, () =>
-        knexFactory({ client: 'pg', connection, pool: { min: 0, max: 4 } }),
-      );
-      return instances;
-    }
+    let pools: Knex[] = [];
 
     afterEach(async () => {
-      await Promise.all(instances.map(k => k.destroy()));
-      instances = [];
+      await Promise.all(pools.map(k => k.destroy()));
+      pools = [];
     });
 
+    /**
+     * Three instances (separate knex pools, as separate backends have) on a
+     * new database, and a fourth — `creating` — caught half-way: it has
+     * created knex's migration table in a transaction it has not committed
+     * (holding migrateLatest's lock, as one would, when `holdingLock`).
+     */
+    async function instancesWithOneCreating(holdingLock: boolean) {
+      const { connection } = (await databases.init('POSTGRES_15')).client
+        .config as Knex.Config;
+      const pool = (max: number) => {
+        const knex = knexFactory({
+          client: 'pg',
+          connection,
+          pool: { min: 0, max },
+        });
+        pools.push(knex);
+        return knex;
+      };
+      const instances = [pool(4), pool(4), pool(4)];
+      const watcher = pool(1);
+      const creating = await pool(1).transaction();
+      if (holdingLock) await takeMigrationLock(creating, 'knex_migrations');
+      await creating.raw(
+        'CREATE TABLE knex_migrations (id serial primary key, name varchar(255), batch integer, migration_time timestamptz)',
+      );
+      return {
+        instances,
+        creating,
+        /** Until `n` sessions of the database wait for a lock. */
+        async waiting(n: number) {
+          for (;;) {
+            const { rows } = await watcher.raw(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            );
+            if (rows[0].n >= n) return;
+            await new Promise(r => setTimeout(r, 20));
+          }
+        },
+      };
+    }
+
     it('plain knex.migrate.latest does not survive it (what this guards against)', async () => {
-      const directory = migrationsDir(1_000);
-      const results = await Promise.allSettled(
-        (await startInstances(4)).map(k => k.migrate.latest({ directory })),
+      const directory = migrationsDir();
+      const { instances, creating, waiting } = await instancesWithOneCreating(
+        false,
       );
-      // at most one gets through; the others fail on the migration tables
-      // being created at once or on knex's lock
-      const failures = results.flatMap(r =>
-        r.status === 'rejected' ? [String(r.reason)] : [],
+      // the others do not see the uncommitted table, create it too and wait …
+      const results = Promise.allSettled(
+        instances.map(k => k.migrate.latest({ directory })),
       );
-      expect(failures.length).toBeGreaterThanOrEqual(3);
-      for (const failure of failures) {
-        expect(failure).toMatch(
-          /MigrationLocked|already locked|already exists|duplicate key/,
-        );
-      }
+      await waiting(3);
+      await creating.commit();
+      // … and fail once it is there
+      expect(
+        (await results).map(r =>
+          r.status === 'rejected' ? String(r.reason) : 'succeeded',
+        ),
+      ).toEqual(
+        Array(3).fill(expect.stringMatching(/already exists|duplicate key/)),
+      );
     });
 
     it('migrateLatest: every instance waits and succeeds, the migrations run once', async () => {
-      const directory = migrationsDir(1_000);
-      const knexes = await startInstances(4);
-      const results = await Promise.allSettled(
-        knexes.map(k => migrateLatest(k, { directory })),
+      const directory = migrationsDir();
+      const { instances, creating, waiting } = await instancesWithOneCreating(
+        true,
       );
-      expect(results).toEqual(
-        Array(4).fill({ status: 'fulfilled', value: undefined }),
+      const results = Promise.allSettled(
+        instances.map(k => migrateLatest(k, { directory })),
       );
-      expect(await knexes[0]('knex_migrations').count({ n: '*' })).toEqual([
-        { n: '2' },
-      ]);
-      await knexes[3]('things').insert({ name: 'b' });
+      // all three wait for the one creating the table
+      await waiting(3);
+      await creating.commit();
+      expect(await results).toEqual(
+        Array(3).fill({ status: 'fulfilled', value: undefined }),
+      );
+      expect(
+        (await instances[0]('knex_migrations').select('name')).map(r => r.name),
+      ).toEqual(['20260101000000_first.js', '20260101000001_second.js']);
+      await instances[2]('things').insert({ name: 'b' });
     });
   },
 );

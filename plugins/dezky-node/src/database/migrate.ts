@@ -37,23 +37,28 @@ export async function migrateLatest(
     await knex.migrate.latest(config);
     return;
   }
-  const table = options.tableName ?? 'knex_migrations';
-  const key = [
-    'dezky-migrations',
-    // per database and schema: the plugins' databases never wait for each other
-    knex.raw("current_database() || '.' || current_schema() || '.' || ?", [
-      table,
-    ]),
-  ];
   // a transaction-level lock: released when the transaction ends, also when
   // the migrations fail or the connection is lost. The migrations run on
   // other connections of the pool (so it needs at least two, as knex's
   // default pool of 2..10 has).
   await knex.transaction(async trx => {
-    await trx.raw(
-      'SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?))',
-      key,
-    );
+    await takeMigrationLock(trx, options.tableName ?? 'knex_migrations');
     await knex.migrate.latest(config);
   });
+}
+
+/**
+ * Waits for, and holds until `trx` ends, the PostgreSQL advisory lock that
+ * {@link migrateLatest} takes for migration table `table` of the
+ * transaction's database and schema (the plugins' databases never wait for
+ * each other).
+ */
+export async function takeMigrationLock(
+  trx: Knex.Transaction,
+  table: string,
+): Promise<void> {
+  await trx.raw(
+    "SELECT pg_advisory_xact_lock(hashtext('dezky-migrations'), hashtext(current_database() || '.' || current_schema() || '.' || ?))",
+    [table],
+  );
 }

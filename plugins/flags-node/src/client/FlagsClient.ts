@@ -44,7 +44,7 @@ export interface FlagsClientOptions {
   logger: LoggerService;
   /**
    * The catalog's tenants (their plans and partners): a
-   * `CatalogTenantDirectory` of `@internal/plugin-dezky-node`, which reads
+   * `CatalogTenantDirectory` of `plugin-dezky-node`, which reads
    * them with the plugin's own service credentials and keeps them 30 s.
    */
   tenants: DezkyTenantDirectory;

@@ -1,7 +1,7 @@
 /*
  * How the health frontend words a check, a chart point and an integration.
  * The generic formats (ratios, milliseconds, durations, times) come from
- * `@internal/plugin-dezky-react`.
+ * `plugin-dezky-react`.
  */
 import { formatDuration } from '@internal/plugin-dezky-react';
 
