@@ -18,6 +18,7 @@ export {
   equalBytes,
 } from './bytes';
 export { sha256, sha256Hex } from './sha256';
+export { isCanonicalJsonText } from './canonicalText';
 export {
   canonicalJson,
   chainHash,

@@ -1,6 +1,19 @@
 import { seededRandom } from '@internal/dezky-test-utils';
-import { chainHash, chainText } from '@internal/plugin-audit-common';
-import { AuditRow, fromRow, rowChainHash, rowChainText, rowLink } from './rows';
+import {
+  AUDIT_GENESIS_HASH,
+  AuditEvent,
+  chainHash,
+  chainText,
+} from '@internal/plugin-audit-common';
+import {
+  AuditRow,
+  fromRow,
+  keyOrderedJson,
+  rowChainHash,
+  rowChainText,
+  rowLink,
+  toRow,
+} from './rows';
 
 const TEXTS = [
   null,
@@ -30,6 +43,10 @@ const METADATA = [
   '{"__proto__":{"x":1},"a":1}',
   '{"__proto__":null,"a":1}',
   '{"a":"\\ud800"}',
+  // canonical as stored (rowLink takes them as they are)
+  '{"a":{"c":"x"},"b":1}',
+  '{"note":"ü \\"q\\"","seats":{"from":1,"to":2}}',
+  '{"10":1,"9":[1,null,true]}',
 ];
 // SQLite keeps what it is given: numbers where text belongs, too
 const ODD = [5, 0, -1.5];
@@ -93,5 +110,46 @@ describe('rowChainText', () => {
     expect(() => chainText(fromRow(row('{"a":1e999}')))).toThrow(
       'Infinity is not allowed',
     );
+  });
+});
+
+describe('toRow', () => {
+  const event = (metadata: Record<string, unknown>): AuditEvent => {
+    const unhashed = {
+      seq: 1,
+      at: '2026-12-07T00:00:00.000Z',
+      actor: { type: 'system' as const },
+      action: 'x.done',
+      outcome: 'success' as const,
+      source: 'portal',
+      metadata,
+      prevHash: AUDIT_GENESIS_HASH,
+    };
+    return { ...unhashed, hash: chainHash(unhashed) };
+  };
+
+  it('stores metadata with its members in key order, null members kept, and reads it back', () => {
+    const e = event({ seats: { to: 2, from: 1 }, reason: null, __proto__x: 1 });
+    const row = toRow(e);
+    expect(row.metadata).toBe(
+      '{"__proto__x":1,"reason":null,"seats":{"from":1,"to":2}}',
+    );
+    expect(fromRow(row)).toEqual(e);
+    expect(keyOrderedJson({ b: [{ d: 1, c: 2 }], a: undefined })).toBe(
+      '{"b":[{"c":2,"d":1}]}',
+    );
+    // a member named __proto__ stays a member
+    expect(keyOrderedJson(JSON.parse('{"b":1,"__proto__":{"x":1}}'))).toBe(
+      '{"__proto__":{"x":1},"b":1}',
+    );
+  });
+
+  it('metadata so stored without null members is taken as it is, and hashes as the event', () => {
+    const plain = toRow(event({ seats: { to: 2, from: 1 }, note: 'ü "q"' }));
+    expect(rowLink(plain).metadataText).toBe(plain.metadata);
+    expect(rowChainHash(rowLink(plain))).toBe(plain.hash);
+    const withNull = toRow(event({ reason: null, b: 1 }));
+    expect(rowLink(withNull).metadataText).toBeUndefined();
+    expect(rowChainHash(rowLink(withNull))).toBe(withNull.hash);
   });
 });

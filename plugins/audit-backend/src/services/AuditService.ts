@@ -74,7 +74,7 @@ export class AuditService {
       checkpointFirstEvents?: boolean;
       /**
        * How `verify` walks the chain (see verifyChain): pages of `pageSize`
-       * rows (default 5,000), checked on `workers` worker threads (default 0:
+       * rows (default 10,000), checked on `workers` worker threads (default 0:
        * in the calling thread) or on a `pool` started before.
        */
       verify?: Pick<VerifyOptions, 'workers' | 'pool'> & { pageSize?: number };
@@ -228,7 +228,7 @@ export class AuditService {
 
   async verify(options?: { stats?: VerifyStats }): Promise<AuditVerifyResult> {
     const signer = this.signer;
-    const { pageSize = 5_000, ...hashing } = this.options.verify ?? {};
+    const { pageSize = 10_000, ...hashing } = this.options.verify ?? {};
     return verifyChain(
       this.store,
       pageSize,

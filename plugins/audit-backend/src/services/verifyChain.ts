@@ -126,7 +126,7 @@ interface PageInFlight {
  */
 export async function verifyChain(
   source: ChainSource,
-  pageSize = 5_000,
+  pageSize = 10_000,
   checkpoints?: CheckpointCheck,
   archive?: ArchiveTier,
   options: VerifyOptions = {},

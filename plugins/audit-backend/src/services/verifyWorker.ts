@@ -7,7 +7,7 @@
  * module is bundled as a file of its own, since verifyChain imports it), from
  * the source tree this .ts file, through the TypeScript require hook of
  * @backstage/cli. So it imports only what a worker needs: the chain checks
- * and the row mapping; knex only when it reads from the database itself.
+ * and the row mapping; pg only when it reads from the database itself.
  */
 import {
   AuditBreak,
@@ -245,28 +245,60 @@ export function stitchRange(
   return { holding: summary.count, head: summary.last };
 }
 
+/** What the worker uses of pg's Client (the package has no types here). */
+interface PgClient {
+  connect(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): void;
+  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  end(): Promise<void>;
+}
+
+/**
+ * A connection of the worker's own to the store's database: pg's Client,
+ * opened as knex's PostgreSQL client opens one (the connection settings as
+ * given, then the search path). Not knex itself: loading knex took most of
+ * a worker's start, and a worker starts with every verify.
+ */
+async function openConnection(config: Knex.Config): Promise<PgClient> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('pg') as {
+    Client: new (settings: unknown) => PgClient;
+  };
+  const client = new Client(config.connection);
+  // a connection lost between jobs: the next query fails, and its job with it
+  client.on('error', () => {});
+  await client.connect();
+  if (config.searchPath) {
+    const path = [config.searchPath]
+      .flat()
+      .map(schema => `"${String(schema).replace(/"/g, '""')}"`)
+      .join(',');
+    await client.query(`set search_path to ${path}`);
+  }
+  return client;
+}
+
 /** The rows of seq lo < seq ≤ hi, in seq order, as AuditStore.rowsAfter reads them. */
 async function readRange(
-  knex: Knex,
+  client: PgClient,
   range: { lo: number; hi: number },
 ): Promise<AuditRow[]> {
-  return knex<AuditRow>('audit_events')
-    .where('seq', '>', range.lo)
-    .andWhere('seq', '<=', range.hi)
-    .orderBy('seq', 'asc');
+  const { rows } = await client.query<AuditRow>(
+    'SELECT * FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC',
+    [range.lo, range.hi],
+  );
+  return rows;
 }
 
 if (!isMainThread && workerData?.role === VERIFY_WORKER_ROLE) {
   const port = parentPort!;
   const data = workerData as VerifyWorkerData;
-  let database: Promise<Knex> | undefined;
-  const connect = () =>
-    (database ??= import('knex').then(({ default: knexFactory }) =>
-      knexFactory({ ...data.database, pool: { min: 0, max: 1 } }),
-    ));
+  // one connection: pg queues the queries of jobs that arrive together
+  let database: Promise<PgClient> | undefined;
+  const connect = () => (database ??= openConnection(data.database ?? {}));
   port.on('message', async (job: PageJob | RangeJob | { close: true }) => {
     if ('close' in job) {
-      await (await database)?.destroy().catch(() => {});
+      await (await database?.catch(() => undefined))?.end().catch(() => {});
       port.postMessage({ closed: true });
       return;
     }
