@@ -14,6 +14,7 @@ import {
   AuditEvent,
   ChainPosition,
   RunBreak,
+  checkLink,
   checkRun,
 } from '@internal/plugin-audit-common';
 import type { Knex } from 'knex';
@@ -84,7 +85,7 @@ export interface JobResult {
   error?: string;
   /** Time the job took on the worker (ms). */
   ms: number;
-  /** CPU time the worker spent on it (ms), where Node can tell (process.threadCpuUsage). */
+  /** CPU time the worker spent on it (ms), where Node can tell (process.threadCpuUsage): checking a page; reading and checking a range. */
   cpuMs?: number;
   /** The worker's CPU time so far, in all (ms): receiving pages and collecting garbage too. */
   threadCpuMs?: number;
@@ -119,59 +120,92 @@ export function checkPage(
 
 const message = (e: unknown) => String((e as Error)?.message ?? e);
 
+/**
+ * Summarizes a range's rows (see RangeSummary) as they come, in seq order,
+ * one at a time — so a worker reading a range keeps no row once checked —
+ * with the checks, and in the order, of a walk row by row: the first row
+ * read and hashed, every later one checked against the one before it
+ * (link, seq, hash) until one breaks or cannot be read back.
+ */
+export class RangeSummarizer {
+  readonly summary: RangeSummary = { count: 0, wanted: [] };
+  private readonly want: Set<number>;
+  /** Where the chain stands after the last row that held; undefined once stopped. */
+  private at?: ChainPosition;
+  private before?: { seq: number; hash: string };
+
+  constructor(wanted: readonly number[]) {
+    this.want = new Set(wanted);
+  }
+
+  add(row: AuditRow): void {
+    const index = this.summary.count++;
+    this.summary.last = { seq: Number(row.seq), hash: row.hash };
+    if (index === 0) {
+      this.first(row);
+      return;
+    }
+    const at = this.at;
+    if (!at) return; // stopped: the rows after a break are not read
+    let broken: Omit<AuditBreak, 'seq'> | undefined;
+    let link: RowLink;
+    try {
+      link = rowLink(row);
+      broken = checkLink(link, at.expectedSeq, at.prevHash, rowChainHash);
+    } catch (e) {
+      this.summary.error = { index, message: message(e) };
+      this.at = undefined;
+      return;
+    }
+    if (broken) {
+      this.summary.broken = {
+        index,
+        break: { ...broken, seq: link.seq },
+        before: this.before!,
+      };
+      this.at = undefined;
+      return;
+    }
+    this.holds(link);
+  }
+
+  private first(row: AuditRow): void {
+    let first: RowLink;
+    try {
+      first = rowLink(row);
+    } catch (e) {
+      this.summary.error = { index: 0, message: message(e) };
+      return;
+    }
+    this.summary.first = {
+      seq: first.seq,
+      prevHash: first.prevHash,
+      hash: first.hash,
+    };
+    try {
+      this.summary.first.recomputed = rowChainHash(first);
+    } catch (e) {
+      this.summary.first.hashError = message(e);
+    }
+    this.holds(first);
+  }
+
+  private holds(link: RowLink): void {
+    this.at = { expectedSeq: link.seq + 1, prevHash: link.hash };
+    this.before = { seq: link.seq, hash: link.hash };
+    if (this.want.has(link.seq))
+      this.summary.wanted.push([link.seq, link.hash]);
+  }
+}
+
 /** The summary of a range's rows (in seq order); see RangeSummary. */
 export function summarizeRange(
-  rows: readonly AuditRow[],
+  rows: Iterable<AuditRow>,
   wanted: readonly number[],
 ): RangeSummary {
-  const summary: RangeSummary = { count: rows.length, wanted: [] };
-  if (!rows.length) return summary;
-  let first: RowLink;
-  try {
-    first = rowLink(rows[0]);
-  } catch (e) {
-    return { ...summary, error: { index: 0, message: message(e) } };
-  }
-  summary.first = {
-    seq: first.seq,
-    prevHash: first.prevHash,
-    hash: first.hash,
-  };
-  try {
-    summary.first.recomputed = rowChainHash(first);
-  } catch (e) {
-    summary.first.hashError = message(e);
-  }
-  const last = rows[rows.length - 1];
-  summary.last = { seq: Number(last.seq), hash: last.hash };
-  let index = 1;
-  const rest = function* rest() {
-    for (; index < rows.length; index++) yield rowLink(rows[index]);
-  };
-  try {
-    const broken = checkRun(
-      rest(),
-      { expectedSeq: first.seq + 1, prevHash: first.hash },
-      rowChainHash,
-    );
-    if (broken) {
-      const i = broken.index + 1;
-      summary.broken = {
-        index: i,
-        break: broken.break,
-        before: { seq: Number(rows[i - 1].seq), hash: rows[i - 1].hash },
-      };
-    }
-  } catch (e) {
-    summary.error = { index, message: message(e) };
-  }
-  const holding = summary.broken?.index ?? summary.error?.index ?? rows.length;
-  const want = new Set(wanted);
-  for (let i = 0; i < holding; i++) {
-    const seq = Number(rows[i].seq);
-    if (want.has(seq)) summary.wanted.push([seq, rows[i].hash]);
-  }
-  return summary;
+  const summarizer = new RangeSummarizer(wanted);
+  for (const row of rows) summarizer.add(row);
+  return summarizer.summary;
 }
 
 /**
@@ -245,9 +279,25 @@ export function stitchRange(
   return { holding: summary.count, head: summary.last };
 }
 
-/** What the worker uses of pg's Client (the package has no types here). */
+/** What the worker uses of pg's Query: a query that emits its rows. */
+interface PgQuery {
+  on(event: 'row', listener: (row: AuditRow) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'end', listener: () => void): void;
+}
+
+/** pg, loaded when a worker first reads (the package has no types here). */
+let pg:
+  | {
+      Client: new (settings: unknown) => PgClient;
+      Query: new (text: string, values: unknown[]) => PgQuery;
+    }
+  | undefined;
+
+/** What the worker uses of pg's Client. */
 interface PgClient {
   connect(): Promise<void>;
+  query(query: PgQuery): void;
   on(event: 'error', listener: (error: Error) => void): void;
   query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
   end(): Promise<void>;
@@ -261,10 +311,8 @@ interface PgClient {
  */
 async function openConnection(config: Knex.Config): Promise<PgClient> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('pg') as {
-    Client: new (settings: unknown) => PgClient;
-  };
-  const client = new Client(config.connection);
+  pg ??= require('pg') as NonNullable<typeof pg>;
+  const client = new pg.Client(config.connection);
   // a connection lost between jobs: the next query fails, and its job with it
   client.on('error', () => {});
   await client.connect();
@@ -278,16 +326,51 @@ async function openConnection(config: Knex.Config): Promise<PgClient> {
   return client;
 }
 
-/** The rows of seq lo < seq ≤ hi, in seq order, as AuditStore.rowsAfter reads them. */
-async function readRange(
+/**
+ * Summarizes the rows of seq lo < seq ≤ hi (as AuditStore.rowsAfter reads
+ * them, in seq order) as pg parses them, one at a time: none is kept once
+ * checked, so a range never piles up in memory — 10,000 rows held across
+ * the read were most of a worker's garbage collection.
+ */
+function summarizeRangeOf(
   client: PgClient,
-  range: { lo: number; hi: number },
-): Promise<AuditRow[]> {
-  const { rows } = await client.query<AuditRow>(
+  job: RangeJob,
+): Promise<{ summary: RangeSummary; cpuMs?: number }> {
+  const summarizer = new RangeSummarizer(job.wanted);
+  // from its first row: the jobs of a worker wait their turn on its connection
+  let cpuStart: number | undefined;
+  const query = new pg!.Query(
     'SELECT * FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC',
-    [range.lo, range.hi],
+    [job.range.lo, job.range.hi],
   );
-  return rows;
+  return new Promise((resolve, reject) => {
+    // with a 'row' listener and no callback, pg keeps no rows of its own
+    let failed: unknown;
+    query.on('row', (row: AuditRow) => {
+      cpuStart ??= threadCpuMs();
+      try {
+        summarizer.add(row);
+      } catch (e) {
+        failed ??= e; // not into pg's parser: the job fails when the rows end
+      }
+    });
+    query.on('error', reject);
+    query.on('end', () => {
+      if (failed !== undefined) {
+        reject(failed);
+        return;
+      }
+      const cpuEnd = threadCpuMs();
+      resolve({
+        summary: summarizer.summary,
+        cpuMs:
+          cpuStart === undefined || cpuEnd === undefined
+            ? undefined
+            : cpuEnd - cpuStart,
+      });
+    });
+    client.query(query);
+  });
 }
 
 if (!isMainThread && workerData?.role === VERIFY_WORKER_ROLE) {
@@ -303,33 +386,31 @@ if (!isMainThread && workerData?.role === VERIFY_WORKER_ROLE) {
       return;
     }
     const started = performance.now();
-    let rows: AuditRow[] | undefined;
     let result: Omit<JobResult, 'ms'>;
     try {
       if ('range' in job) {
-        rows = await readRange(await connect(), job.range);
+        const { summary, cpuMs } = await summarizeRangeOf(await connect(), job);
+        result = { id: job.id, summary, cpuMs };
+      } else {
+        const cpu = threadCpuMs();
+        const broken = checkPage(job, job.start);
+        const cpuAfter = threadCpuMs();
+        result = {
+          id: job.id,
+          broken,
+          cpuMs:
+            cpu === undefined || cpuAfter === undefined
+              ? undefined
+              : cpuAfter - cpu,
+        };
       }
     } catch (e) {
       result = { id: job.id, error: String((e as Error)?.stack ?? e) };
     }
-    const cpu = threadCpuMs();
-    try {
-      result ??=
-        'range' in job
-          ? { id: job.id, summary: summarizeRange(rows!, job.wanted) }
-          : { id: job.id, broken: checkPage(job, job.start) };
-    } catch (e) {
-      result = { id: job.id, error: String((e as Error)?.stack ?? e) };
-    }
-    const cpuAfter = threadCpuMs();
     port.postMessage({
       ...result,
       ms: performance.now() - started,
-      cpuMs:
-        cpu === undefined || cpuAfter === undefined
-          ? undefined
-          : cpuAfter - cpu,
-      threadCpuMs: cpuAfter,
+      threadCpuMs: threadCpuMs(),
     });
   });
 }
