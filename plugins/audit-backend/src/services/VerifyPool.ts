@@ -23,10 +23,11 @@ import {
  * hook of @backstage/cli, which is there in development only.
  */
 const resourceLimits = {
-  // A worker holds a page (10,000 rows and their chain texts) while it checks
-  // it, and V8's default young generation (a few MB) collects it many times
-  // over. 16 MB: 1,000,000 rows on PostgreSQL took 9.3 s of CPU instead of
-  // 11.9 s (scripts/bench/audit, 2 workers; docs/audit.md).
+  // A worker checking a page it was sent (SQLite, the archive) holds its
+  // 10,000 rows, and V8's default young generation (a few MB) collected
+  // them many times over; with 16 MB, 1,000,000 rows on PostgreSQL took 9.3 s
+  // of CPU instead of 11.9 s, when the workers still held their ranges too
+  // (scripts/bench/audit, 2 workers; docs/audit.md).
   maxYoungGenerationSizeMb: 16,
 };
 
