@@ -704,6 +704,14 @@ interface PageView {
   page?: number;
 }
 
+/** The Tenants page filtered to active business tenants, sorted by plan, descending. */
+const BUSINESS_BY_PLAN: PageView = {
+  plan: 'business',
+  active: true,
+  sort: 'spec.plan',
+  order: 'desc',
+};
+
 function pageRequest(v: PageView = {}) {
   const all: object[] = [ALL_TENANTS];
   if (v.plan) all.push({ 'spec.plan': v.plan });
@@ -885,22 +893,9 @@ function tenantScenarios(
     clientScenario(
       'staff: active, business, by plan desc',
       who.staff,
-      short({
-        plan: 'business',
-        active: true,
-        sort: 'spec.plan',
-        order: 'desc',
-      }),
+      short(BUSINESS_BY_PLAN),
       Math.min(20, staffBusiness),
-      c =>
-        c.queryEntities(
-          pageRequest({
-            plan: 'business',
-            active: true,
-            sort: 'spec.plan',
-            order: 'desc',
-          }),
-        ),
+      c => c.queryEntities(pageRequest(BUSINESS_BY_PLAN)),
       pageCheck(staffBusiness, Math.min(20, staffBusiness), own),
     ),
     getScenario(
@@ -948,22 +943,9 @@ function tenantScenarios(
     clientScenario(
       'operator: active, business, by plan desc',
       who.operator,
-      short({
-        plan: 'business',
-        active: true,
-        sort: 'spec.plan',
-        order: 'desc',
-      }),
+      short(BUSINESS_BY_PLAN),
       Math.min(20, opBusiness),
-      c =>
-        c.queryEntities(
-          pageRequest({
-            plan: 'business',
-            active: true,
-            sort: 'spec.plan',
-            order: 'desc',
-          }),
-        ),
+      c => c.queryEntities(pageRequest(BUSINESS_BY_PLAN)),
       pageCheck(opBusiness, Math.min(20, opBusiness), undefined),
     ),
     clientScenario(
