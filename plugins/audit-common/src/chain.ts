@@ -57,8 +57,12 @@ class NotPlainJson extends Error {}
 // eslint-disable-next-line no-control-regex
 const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
-/** JSON.stringify(text), without the call for the usual text. */
-function quote(text: string): string {
+/**
+ * JSON.stringify(text), without the call for the usual text: a string as
+ * canonicalJson writes it (for a writer that puts a text together from its
+ * pieces, as the backend's rowChainText).
+ */
+export function quote(text: string): string {
   return PLAIN_STRING.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 

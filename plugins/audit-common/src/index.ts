@@ -26,6 +26,7 @@ export {
   checkEvent,
   checkLink,
   checkRun,
+  quote as jsonString,
 } from './chain';
 export type { ChainLink, ChainPosition, RunBreak } from './chain';
 export { checkCheckpoint, jwksCheckpointVerifier, jwsKid } from './checkpoints';

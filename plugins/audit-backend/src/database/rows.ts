@@ -7,6 +7,7 @@ import {
   AuditEvent,
   canonicalJson,
   isCanonicalJsonText,
+  jsonString,
   sha256Hex,
 } from '@internal/plugin-audit-common';
 
@@ -149,15 +150,9 @@ export function rowLink(row: AuditRow): RowLink {
   };
 }
 
-/** A string canonicalJson writes as it is, between quotes (see audit-common's chain.ts). */
-// eslint-disable-next-line no-control-regex
-const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-
 /** canonicalJson of a column's value (a string, but SQLite keeps numbers where text belongs too). */
 function json(value: unknown): string {
-  return typeof value === 'string' && PLAIN_STRING.test(value)
-    ? `"${value}"`
-    : canonicalJson(value);
+  return typeof value === 'string' ? jsonString(value) : canonicalJson(value);
 }
 
 const empty = (value: unknown) => value === null || value === undefined;

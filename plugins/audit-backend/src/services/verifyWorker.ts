@@ -198,16 +198,6 @@ export class RangeSummarizer {
   }
 }
 
-/** The summary of a range's rows (in seq order); see RangeSummary. */
-export function summarizeRange(
-  rows: Iterable<AuditRow>,
-  wanted: readonly number[],
-): RangeSummary {
-  const summarizer = new RangeSummarizer(wanted);
-  for (const row of rows) summarizer.add(row);
-  return summarizer.summary;
-}
-
 /**
  * Takes a range's summary into the walk, standing at `at` before it, as the
  * walk row by row would: the first row's link, seq and hash (in that order),
