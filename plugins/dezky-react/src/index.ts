@@ -1,7 +1,8 @@
 /**
  * The pieces every Dezky portal page shares: the confirmation dialog before
- * a change, the status chip, the loading/error/empty states, the table and
- * the formats of times, sizes, counts and durations.
+ * a change, the status chip, the loading/error/empty states, the table, the
+ * formats of times, sizes, counts and durations, and the ticking clock behind
+ * "3 min ago".
  *
  * @packageDocumentation
  */
@@ -15,4 +16,6 @@ export {
   type StatusTone,
 } from './components/StatusChip';
 export { metadataChanges, type FieldChange } from './changes';
+export { useNow } from './useNow';
+export { errorMessage, hasStatus } from './responseErrors';
 export * from './format';

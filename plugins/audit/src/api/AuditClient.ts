@@ -1,3 +1,4 @@
+import { hasStatus } from '@internal/plugin-dezky-react';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
@@ -149,18 +150,8 @@ export class AuditClient implements AuditApi {
   }
 }
 
-/**
- * What to show for a failed call: the server's own message when it sent one
- * (e.g. "limit: Number must be less than or equal to 500"), else the error's.
- */
-export function errorMessage(error: unknown): string {
-  if (ResponseError.is(error)) {
-    return error.cause.message || error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** True when the server refused the call for lack of permission (403). */
-export function isNotAllowed(error: unknown): boolean {
-  return ResponseError.is(error) && error.statusCode === 403;
-}
+export const isNotAllowed = (error: unknown): boolean => hasStatus(error, 403);
+
+/** What to show for a failed call (the server's own message when it sent one). */
+export { errorMessage } from '@internal/plugin-dezky-react';

@@ -102,6 +102,40 @@ describe('PageState', () => {
     rerender(<PageState loading={false}>{content}</PageState>);
     expect(screen.getByText('the content')).toBeInTheDocument();
   });
+
+  it('inline, renders each state without a page content around it', async () => {
+    const content = () => <p>the content</p>;
+    const { rerender } = await renderInTestApp(
+      <PageState inline loading={false} error={new Error('catalog down')}>
+        {content}
+      </PageState>,
+    );
+    expect(screen.getByText('Error: catalog down')).toBeInTheDocument();
+    expect(document.querySelector('article')).toBeNull();
+    rerender(
+      <PageState
+        inline
+        loading={false}
+        empty={{ title: 'No tenants', description: 'Add one in catalog/' }}
+      >
+        {content}
+      </PageState>,
+    );
+    expect(screen.getByText('No tenants')).toBeInTheDocument();
+    expect(document.querySelector('article')).toBeNull();
+    rerender(
+      <PageState inline loading={false}>
+        {content}
+      </PageState>,
+    );
+    expect(screen.getByText('the content').parentElement?.tagName).not.toBe(
+      'ARTICLE',
+    );
+    rerender(<PageState loading={false}>{content}</PageState>);
+    expect(screen.getByText('the content').parentElement?.tagName).toBe(
+      'ARTICLE',
+    );
+  });
 });
 
 describe('DezkyTable', () => {

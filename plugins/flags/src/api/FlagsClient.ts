@@ -1,3 +1,4 @@
+import { hasStatus } from '@internal/plugin-dezky-react';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { Flag } from '@internal/plugin-flags-common';
@@ -131,23 +132,13 @@ async function toResponseError(res: Response): Promise<ResponseError> {
   });
 }
 
-/**
- * What to show for a failed call: the server's own message when it sent one
- * (e.g. "key: must be lower case letters, digits, _ and -"), else the error's.
- */
-export function errorMessage(error: unknown): string {
-  if (ResponseError.is(error)) {
-    return error.cause.message || error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** True when the server refused the call for lack of permission (403). */
-export function isNotAllowed(error: unknown): boolean {
-  return ResponseError.is(error) && error.statusCode === 403;
-}
+export const isNotAllowed = (error: unknown): boolean => hasStatus(error, 403);
 
 /** True when the server refused because the key is taken (409). */
 export function isConflict(error: unknown): boolean {
   return ResponseError.is(error) && error.statusCode === 409;
 }
+
+/** What to show for a failed call (the server's own message when it sent one). */
+export { errorMessage } from '@internal/plugin-dezky-react';

@@ -62,10 +62,5 @@ export class HealthClient implements HealthApi {
   }
 }
 
-/** What to show for a failed call: the server's own message when it sent one. */
-export function errorMessage(error: unknown): string {
-  if (ResponseError.is(error)) {
-    return error.cause.message || error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+/** What to show for a failed call (the server's own message when it sent one). */
+export { errorMessage } from '@internal/plugin-dezky-react';
