@@ -1,0 +1,260 @@
+/*
+ * The control endpoint: JSON, no auth, loopback clients only.
+ *
+ *   GET    /state                  DevPlatform.state()
+ *   GET    /calls?system=<s>       DevPlatform.calls(system)
+ *   GET    /faults                 the current fault of every system (counts still to consume)
+ *   PUT    /faults/:system         DevPlatform.setFault (body: DevFault, replaces)
+ *   DELETE /faults/:system         DevPlatform.clearFaults(system)
+ *   DELETE /faults                 DevPlatform.clearFaults()
+ *   POST   /reset                  DevPlatform.reset()
+ * Extensions:
+ *   GET    /settings, PUT /settings                 DevPlatform.configure
+ *   POST   /seed/authentik/sessions {username, lastIp?, userAgent?}
+ *   POST   /seed/authentik/devices  {userPk, name?, type?, confirmed?}
+ *   PUT    /seed/ocis/drives/:id/used {usedBytes}
+ * Errors: {"error": message}; 400 for an invalid body (the message names the
+ * key) or an unknown ?system=, 404 for an unknown route or :system.
+ */
+import http, { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { FaultValidationError } from './faults';
+import { isObject, listen, Obj } from './http';
+import {
+  DEV_SYSTEMS,
+  DevCall,
+  DevFault,
+  DevPlatformSettings,
+  DevPlatformState,
+  DevSystem,
+} from './types';
+
+export interface ControlTarget {
+  setFault(system: DevSystem, fault: DevFault): void;
+  clearFaults(system?: DevSystem): void;
+  state(): DevPlatformState;
+  calls(system?: DevSystem): DevCall[];
+  reset(): void;
+  configure(settings: Partial<DevPlatformSettings>): void;
+  settings(): DevPlatformSettings;
+  faults(): Record<DevSystem, DevFault>;
+  whenListening(system: DevSystem): Promise<unknown>;
+  seed: {
+    authentikSession(username: string, details?: Obj): object;
+    authentikDevice(userPk: number, details?: Obj): object;
+    ocisDriveUsage(driveId: string, usedBytes: number): void;
+  };
+}
+
+class ControlError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return (
+    address === '::1' ||
+    address.startsWith('127.') ||
+    address.startsWith('::ffff:127.')
+  );
+}
+
+function send(res: ServerResponse, status: number, body?: unknown) {
+  res.statusCode = status;
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') {
+        resolve(undefined);
+        return;
+      }
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new ControlError(400, 'the body is not valid JSON'));
+      }
+    });
+  });
+}
+
+/** A system named in the query (400 when unknown) or in the path (404: no such resource). */
+function systemParam(
+  value: string | null | undefined,
+  unknownStatus: 400 | 404 = 400,
+): DevSystem {
+  if (!DEV_SYSTEMS.includes(value as DevSystem)) {
+    throw new ControlError(
+      unknownStatus,
+      `unknown system "${value}" (systems: ${DEV_SYSTEMS.join(', ')})`,
+    );
+  }
+  return value as DevSystem;
+}
+
+async function route(
+  target: ControlTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  const url = new URL(req.url ?? '/', 'http://control');
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const method = req.method ?? 'GET';
+  const [a, b, c, d, e] = parts;
+
+  if (a === 'state' && parts.length === 1 && method === 'GET') {
+    return send(res, 200, target.state());
+  }
+  if (a === 'calls' && parts.length === 1 && method === 'GET') {
+    const system = url.searchParams.get('system');
+    return send(
+      res,
+      200,
+      target.calls(system === null ? undefined : systemParam(system)),
+    );
+  }
+  if (a === 'faults' && parts.length === 1) {
+    if (method === 'GET') return send(res, 200, target.faults());
+    if (method === 'DELETE') {
+      target.clearFaults();
+      await Promise.all(DEV_SYSTEMS.map(s => target.whenListening(s)));
+      return send(res, 204);
+    }
+  }
+  if (a === 'faults' && parts.length === 2) {
+    const system = systemParam(b, 404);
+    if (method === 'PUT') {
+      const body = await readJson(req);
+      try {
+        target.setFault(system, body as DevFault);
+      } catch (err) {
+        if (err instanceof FaultValidationError) {
+          throw new ControlError(400, err.message);
+        }
+        throw err;
+      }
+      await target.whenListening(system);
+      return send(res, 200, target.faults()[system]);
+    }
+    if (method === 'DELETE') {
+      target.clearFaults(system);
+      await target.whenListening(system);
+      return send(res, 204);
+    }
+  }
+  if (a === 'reset' && parts.length === 1 && method === 'POST') {
+    target.reset();
+    await Promise.all(DEV_SYSTEMS.map(s => target.whenListening(s)));
+    return send(res, 204);
+  }
+  if (a === 'settings' && parts.length === 1) {
+    if (method === 'GET') return send(res, 200, target.settings());
+    if (method === 'PUT') {
+      const body = await readJson(req);
+      if (!isObject(body))
+        throw new ControlError(400, 'the body must be a JSON object');
+      try {
+        target.configure(body as Partial<DevPlatformSettings>);
+      } catch (err) {
+        throw new ControlError(400, (err as Error).message);
+      }
+      return send(res, 200, target.settings());
+    }
+  }
+  if (
+    a === 'seed' &&
+    method === 'POST' &&
+    parts.length === 3 &&
+    b === 'authentik'
+  ) {
+    const body = await readJson(req);
+    if (!isObject(body))
+      throw new ControlError(400, 'the body must be a JSON object');
+    try {
+      if (c === 'sessions') {
+        if (typeof body.username !== 'string')
+          throw new Error('"username" is required');
+        return send(
+          res,
+          201,
+          target.seed.authentikSession(body.username, body),
+        );
+      }
+      if (c === 'devices') {
+        if (typeof body.userPk !== 'number')
+          throw new Error('"userPk" (number) is required');
+        return send(res, 201, target.seed.authentikDevice(body.userPk, body));
+      }
+    } catch (err) {
+      throw new ControlError(400, (err as Error).message);
+    }
+  }
+  if (
+    a === 'seed' &&
+    b === 'ocis' &&
+    c === 'drives' &&
+    e === 'used' &&
+    parts.length === 5 &&
+    method === 'PUT'
+  ) {
+    const body = await readJson(req);
+    if (!isObject(body) || typeof body.usedBytes !== 'number')
+      throw new ControlError(400, 'the body must be {"usedBytes": <number>}');
+    try {
+      target.seed.ocisDriveUsage(d, body.usedBytes);
+    } catch (err) {
+      throw new ControlError(400, (err as Error).message);
+    }
+    return send(res, 204);
+  }
+  throw new ControlError(404, `no control endpoint ${method} ${url.pathname}`);
+}
+
+export async function startControlServer(
+  target: ControlTarget,
+  host: string,
+  port: number,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    if (!isLoopback(req.socket.remoteAddress)) {
+      send(res, 403, {
+        error: 'the control endpoint answers loopback clients only',
+      });
+      return;
+    }
+    route(target, req, res).catch(err => {
+      if (err instanceof ControlError)
+        send(res, err.status, { error: err.message });
+      else send(res, 500, { error: String(err) });
+    });
+  });
+  server.on('connection', socket => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const actual = await listen(server, port, host);
+  return {
+    port: actual,
+    stop: () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

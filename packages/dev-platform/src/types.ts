@@ -1,0 +1,146 @@
+/*
+ * Public types of @internal/dev-platform.
+ */
+
+/** The three products the platform stands in for. */
+export type DevSystem = 'authentik' | 'stalwart' | 'ocis';
+
+/** The systems, in the order they are started and listed. */
+export const DEV_SYSTEMS: readonly DevSystem[] = [
+  'authentik',
+  'stalwart',
+  'ocis',
+] as const;
+
+/**
+ * A fault injected into one system. Replaces the system's previous fault as a
+ * whole (setFault / PUT /faults/:system).
+ */
+export interface DevFault {
+  /** The system's port stops accepting connections (ECONNREFUSED); false/absent: listening again on the same port. */
+  down?: boolean;
+  /** Every answer of that system delayed by N ms. */
+  slowMs?: number;
+  /** 429 with Retry-After to the next `count` calls (default: every call until cleared), in the product's 429 shape. */
+  tooManyRequests?: { retryAfterSeconds: number; count?: number };
+  /** 500 (product's error shape) to the next N calls. */
+  failNext?: number;
+  /** At most N requests per second (sliding 1 s window); excess: 429 with an honest Retry-After. */
+  rateLimit?: number;
+}
+
+export interface DevPlatformOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port) for every system and the control endpoint. */
+  ports?: Partial<Record<DevSystem | 'control', number>>;
+  /** Every answer of every system delayed by N ms. */
+  latencyMs?: number;
+  /** Default 1000: delay before the automatic DKIM signatures of a new Stalwart domain appear. */
+  dkimDelayMs?: number;
+  /** Default 300: lifetime of the OCIS access tokens issued by the Authentik token endpoint. */
+  accessTokenTtlSeconds?: number;
+  /**
+   * Extension (not in the original brief): whether the Authentik stand-in's
+   * brand has a recovery flow (default true). Also switchable at run time with
+   * DevPlatform.configure / PUT /settings on the control endpoint.
+   */
+  authentikRecoveryFlow?: boolean;
+}
+
+/** Run-time settings (extension): DevPlatform.configure, PUT /settings. */
+export interface DevPlatformSettings {
+  /** The Authentik brand has a recovery flow: POST /core/users/{id}/recovery/ answers a link (true) or 400 "No recovery flow set." (false). */
+  authentikRecoveryFlow: boolean;
+}
+
+export interface DevCall {
+  system: DevSystem;
+  method: string;
+  /** Path with query string. */
+  path: string;
+  /** 0 while the answer is not yet decided. */
+  status: number;
+  /** ISO time of arrival. */
+  at: string;
+}
+
+export interface DevPlatformState {
+  authentik: {
+    groups: object[];
+    users: object[];
+    /** Extension: authenticated sessions as GET /core/authenticated_sessions/ renders them. */
+    sessions: object[];
+    /** Token endpoint counters: successful grants and rejected requests. */
+    tokens: { grants: number; rejected: number };
+  };
+  stalwart: {
+    domains: object[];
+    dkimSignatures: object[];
+    accounts: object[];
+    /** Extension: x:MailingList objects. */
+    mailingLists: object[];
+  };
+  ocis: {
+    drives: object[];
+    /** Extension: users created through the API (the service user excluded). */
+    users: object[];
+    /** Extension. */
+    groups: object[];
+  };
+}
+
+export interface DevPlatform {
+  /** e.g. http://127.0.0.1:7020 (no trailing slash). */
+  urls: Record<DevSystem | 'control', string>;
+  /** Replaces that system's fault; throws on unknown keys or bad values. */
+  setFault(system: DevSystem, fault: DevFault): void;
+  clearFaults(system?: DevSystem): void;
+  /** What exists, as each product's own GET would render it. */
+  state(): DevPlatformState;
+  /** Every request received, in order of arrival, including refused/faulted ones. */
+  calls(system?: DevSystem): DevCall[];
+  /** Empty state, faults and call log (settings are kept). */
+  reset(): void;
+  stop(): Promise<void>;
+  /** Extension: change run-time settings (see DevPlatformSettings). */
+  configure(settings: Partial<DevPlatformSettings>): void;
+  /** Extension: test seeding that has no product API (sessions, devices, space usage). */
+  seed: DevPlatformSeed;
+}
+
+/** Extension: state the products create on their own (user logins, MFA enrolment, files), for tests. */
+export interface DevPlatformSeed {
+  /** An Authentik authenticated session of that user (as after an interactive login); returns the session as the API renders it. */
+  authentikSession(
+    username: string,
+    details?: { lastIp?: string; userAgent?: string },
+  ): object;
+  /** An Authentik MFA device of that user; returns it as /authenticators/admin/all/ renders it. */
+  authentikDevice(
+    userPk: number,
+    details?: { name?: string; type?: string; confirmed?: boolean },
+  ): object;
+  /** Bytes used in an OCIS space (drives the computed quota remaining/state). */
+  ocisDriveUsage(driveId: string, usedBytes: number): void;
+}
+
+export const DEV_PLATFORM_CREDENTIALS = {
+  authentik: {
+    apiToken: 'dev-authentik-api-token',
+    /** Extension: a valid token of a user without permissions (403 on create, empty lists, 404 on detail). */
+    unprivilegedApiToken: 'dev-authentik-unprivileged-token',
+  },
+  stalwart: {
+    username: 'admin',
+    password: 'dev-stalwart-admin',
+    /** A Bearer API key (API_ + base64url of "dev-stalwart-api-key"). */
+    apiKey: 'API_ZGV2LXN0YWx3YXJ0LWFwaS1rZXk',
+  },
+  ocis: {
+    /** On the authentik stand-in. */
+    tokenPath: '/application/o/token/',
+    clientId: 'dezky-portal-ocis',
+    bootstrapRefreshToken: 'dev-ocis-bootstrap-refresh-token',
+  },
+} as const;
