@@ -23,6 +23,23 @@ const catalogLocations = [
   },
 ];
 
+/*
+ * scripts/dev-platform on its default ports, and the portal pointed at it
+ * with the stand-ins' development credentials (as scripts/start does).
+ */
+const DEV_PLATFORM_CONTROL = 'http://127.0.0.1:7023';
+const DEV_PLATFORM_ENV = {
+  PROVISIONING_AUTHENTIK_URL: 'http://127.0.0.1:7020',
+  PROVISIONING_AUTHENTIK_TOKEN: 'dev-authentik-api-token',
+  PROVISIONING_STALWART_URL: 'http://127.0.0.1:7021',
+  PROVISIONING_STALWART_USERNAME: 'admin',
+  PROVISIONING_STALWART_PASSWORD: 'dev-stalwart-admin',
+  PROVISIONING_OCIS_URL: 'http://127.0.0.1:7022',
+  PROVISIONING_OCIS_TOKEN_URL: 'http://127.0.0.1:7020/application/o/token/',
+  PROVISIONING_OCIS_CLIENT_ID: 'dezky-portal-ocis',
+  PROVISIONING_OCIS_REFRESH_TOKEN: 'dev-ocis-bootstrap-refresh-token',
+};
+
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
   timeout: 90_000,
@@ -44,6 +61,17 @@ export default defineConfig({
       env: { DEV_IDP_REDIRECT_URIS: `${baseURL}/api/auth/oidc/handler/frame` },
     },
     {
+      // the development stand-ins of Authentik, Stalwart and OCIS the seeded
+      // tenants are provisioned into; provisioning.test.ts injects faults
+      // through its control endpoint
+      command: 'scripts/dev-platform',
+      url: `${DEV_PLATFORM_CONTROL}/faults`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       command: 'yarn workspace backend start',
       url: `${baseURL}/.backstage/health/v1/readiness`,
       reuseExistingServer: !process.env.CI,
@@ -56,6 +84,7 @@ export default defineConfig({
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_cors_origin: baseURL,
         APP_CONFIG_catalog_locations: JSON.stringify(catalogLocations),
+        ...DEV_PLATFORM_ENV,
       },
     },
   ],

@@ -4,6 +4,7 @@ import auditPlugin from '@internal/plugin-audit';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import flagsPlugin from '@internal/plugin-flags';
 import healthPlugin from '@internal/plugin-health';
+import provisioningPlugin from '@internal/plugin-provisioning';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 
@@ -14,6 +15,7 @@ export default createApp({
     auditPlugin,
     flagsPlugin,
     healthPlugin,
+    provisioningPlugin,
     navModule,
     signInModule,
   ],

@@ -51,6 +51,11 @@ backend.add(import('@internal/plugin-flags-backend'));
 // scheduler, with history (GET /api/health/status, docs/health.md).
 backend.add(import('@internal/plugin-health-backend'));
 
+// Provisioning: makes Authentik, Stalwart and OCIS match the catalog, tenant
+// by tenant, like a controller (docs/provisioning.md); the API under
+// /api/provisioning. In development scripts/dev-platform stands in for them.
+backend.add(import('@internal/plugin-provisioning-backend'));
+
 // A start that fails (a refused production configuration, an unreachable
 // database, a failed migration) ends the process with the reason on one line
 // of stderr, so an orchestrator sees it and restarts or reports it; the

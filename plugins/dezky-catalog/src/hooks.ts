@@ -4,6 +4,7 @@ import {
   fetchApiRef,
   useApi,
 } from '@backstage/frontend-plugin-api';
+import { ProvisioningApi, TenantPhase } from './provisioning';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { useRef } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -132,4 +133,27 @@ export function useCatalogProblems() {
         messages: (e.errors ?? []).map(x => x.message),
       }));
   }, [discoveryApi, fetchApi]);
+}
+
+/**
+ * The provisioning phase of each of the tenants `names` (a page of the
+ * tenants table), in one call; a tenant the engine has not seen has none,
+ * and so has every tenant without the provisioning plugin (`provisioning`
+ * undefined).
+ */
+export function useTenantPhases(
+  provisioning: ProvisioningApi | undefined,
+  names: string[],
+) {
+  // without the plugin, nothing to read again when the page changes
+  const key = provisioning ? names.join(',') : '';
+  return useAsync(async (): Promise<Map<string, TenantPhase>> => {
+    if (!provisioning || !key) return new Map();
+    const tenants = key.split(',');
+    const { items } = await provisioning.listTenants({
+      tenants,
+      limit: tenants.length,
+    });
+    return new Map(items.map(t => [t.tenant, t.phase]));
+  }, [provisioning, key]);
 }

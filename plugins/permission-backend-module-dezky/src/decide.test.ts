@@ -1,4 +1,8 @@
 import {
+  provisioningTenantReadPermission,
+  provisioningTenantReconcilePermission,
+} from '@internal/plugin-provisioning-common';
+import {
   catalogEntityCreatePermission,
   catalogEntityDeletePermission,
   catalogEntityReadPermission,
@@ -163,6 +167,30 @@ describe('decide', () => {
         params: { partnerRefs: ['partner:default/nord'] },
       },
     });
+  });
+
+  it("lets partner staff read and reconcile their partners' tenants' provisioning only, as a condition; others nothing", () => {
+    for (const permission of [
+      provisioningTenantReadPermission,
+      provisioningTenantReconcilePermission,
+    ]) {
+      expect(decide(permission, staff)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'provisioning',
+        resourceType: 'provisioning-tenant',
+        conditions: {
+          rule: 'IS_TENANT_OF_PARTNER',
+          resourceType: 'provisioning-tenant',
+          params: { partnerRefs: ['partner:default/nord'] },
+        },
+      });
+      expect(decide(permission, outsider)).toEqual({
+        result: AuthorizeResult.DENY,
+      });
+      expect(decide(permission, operator)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
   });
 
   it('lets only operators (and services) run the portal as operators', () => {

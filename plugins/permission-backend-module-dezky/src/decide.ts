@@ -30,6 +30,14 @@ import {
   flagTenantResourceRef,
 } from '@internal/plugin-flags-node';
 import {
+  provisioningTenantReadPermission,
+  provisioningTenantReconcilePermission,
+} from '@internal/plugin-provisioning-common';
+import {
+  provisioningTenantPermissionRules,
+  provisioningTenantResourceRef,
+} from '@internal/plugin-provisioning-node';
+import {
   DezkyAccess,
   isMemberOfGroupCatalogRule,
   isTenantOfPartnerCatalogRule,
@@ -46,6 +54,11 @@ const auditEvents = createConditionExports({
 const flagTenants = createConditionExports({
   resourceRef: flagTenantResourceRef,
   rules: flagTenantPermissionRules,
+});
+
+const provisioningTenants = createConditionExports({
+  resourceRef: provisioningTenantResourceRef,
+  rules: provisioningTenantPermissionRules,
 });
 
 const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
@@ -96,7 +109,8 @@ export function catalogReadConditions(
  * Operators and backend services: everything. Partner staff: reading the
  * catalog entities above, the audit events of their partners (which
  * include their tenants' events), the feature flags, and the flags'
- * effect on their partners' tenants. Other users: their own catalog
+ * effect on their partners' tenants, and their partners' tenants'
+ * provisioning (read, reconcile). Other users: their own catalog
  * entity. Anything not named here — catalog mutations (locations, refresh,
  * unregister), verifying the audit chain, changing flags, unknown
  * permissions — is denied.
@@ -128,6 +142,17 @@ export function decide(
   if (access.role === 'partner-staff') {
     if (isPermission(permission, flagReadPermission)) {
       return ALLOW;
+    }
+    if (
+      isPermission(permission, provisioningTenantReadPermission) ||
+      isPermission(permission, provisioningTenantReconcilePermission)
+    ) {
+      return provisioningTenants.createConditionalDecision(
+        permission,
+        provisioningTenants.conditions.isTenantOfPartner({
+          partnerRefs: access.partnerRefs,
+        }),
+      );
     }
     if (isPermission(permission, flagEvaluatePermission)) {
       return flagTenants.createConditionalDecision(

@@ -2,7 +2,7 @@
  * Provisioning: what the reconcile engine keeps per tenant and step (the
  * conditions), a tenant's phase, the shapes of the provisioning API, and
  * the permissions — shared by the backend, the node library and the
- * frontend. The engine itself is not built yet (issue [3/7]).
+ * frontend (docs/provisioning.md).
  *
  * @packageDocumentation
  */

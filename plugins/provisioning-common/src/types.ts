@@ -66,10 +66,77 @@ export const TENANT_PHASES: readonly TenantPhase[] = [
 export interface TenantProvisioning {
   /** The Tenant entity's `metadata.name`. */
   tenant: string;
-  /** The tenant's partner entity ref, if it has one. */
+  /** The Tenant entity's `metadata.title`, if any. */
+  title?: string;
+  /** The tenant's partner entity ref (`partner:default/nordlicht-it`), if it has one. */
   partner?: string;
   phase: TenantPhase;
+  /** One per step of {@link PROVISIONING_STEPS}, in that order. */
   steps: StepCondition[];
+}
+
+/** `GET /api/provisioning/tenants`: one page, ordered by tenant name. */
+export interface TenantProvisioningList {
+  items: TenantProvisioning[];
+  /** How many tenants match the filters (all pages). */
+  total: number;
+}
+
+/** A record a mail domain's DNS zone should hold, as Stalwart's zone file lists it. */
+export interface DnsRecord {
+  /** Fully qualified, without the trailing dot, e.g. `v1-rsa-20261207._domainkey.acme.example`. */
+  name: string;
+  /** `MX`, `TXT`, `CNAME`, `SRV` … */
+  type: string;
+  /** The record data as in the zone file (TXT chunks joined). */
+  value: string;
+}
+
+/** A step in detail: its condition and the difference between what is asked and what is there. */
+export interface StepDetail extends StepCondition {
+  /** What the catalog asks of this system for the tenant (absent when skipped). */
+  desired?: Record<string, unknown>;
+  /** What was last seen in the system (absent before the first observation). */
+  observed?: Record<string, unknown>;
+  /** The fields where observed differs from desired (empty when converged). */
+  differences: string[];
+}
+
+/** Why a step was worked. */
+export type ProvisioningTrigger =
+  | 'catalog'
+  | 'drift'
+  | 'reconcile'
+  | 'retry'
+  | 'start';
+
+/** One attempt at a step: `GET /api/provisioning/tenants/:name` lists the recent ones. */
+export interface ProvisioningAttempt {
+  step: ProvisioningStep;
+  trigger: ProvisioningTrigger;
+  startedAt: string;
+  finishedAt: string;
+  /** The step's status after the attempt. */
+  status: StepStatus;
+  message?: string;
+  /** What was changed outside, e.g. `created group acme (1f0c…)`. */
+  changes: string[];
+}
+
+/** `GET /api/provisioning/tenants/:name`. */
+export interface TenantProvisioningDetail extends TenantProvisioning {
+  steps: StepDetail[];
+  /** Newest first, at most 20 per step. */
+  attempts: ProvisioningAttempt[];
+  /** Per mail domain, the records Stalwart asks to publish (read from its zone file). */
+  dnsRecords: Array<{ domain: string; records: DnsRecord[]; readAt: string }>;
+}
+
+/** `POST /api/provisioning/tenants/:name/reconcile`. */
+export interface ReconcileResult {
+  /** `done` when the steps were worked before the answer; `queued` when another instance holds the tenant. */
+  outcome: 'done' | 'queued';
+  tenant: TenantProvisioningDetail;
 }
 
 /** `GET /api/provisioning/summary`: counts by phase and by step and status. */

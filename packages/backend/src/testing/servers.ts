@@ -140,6 +140,15 @@ export function portalDatabaseConfig(
   };
 }
 
+/** Drops what a PostgreSQL config's backends created (after `keepDatabases` stops). */
+export async function dropPortalDatabases(
+  database: PortalDatabaseConfig,
+): Promise<void> {
+  if (database.client === 'pg' && database.prefix) {
+    await dropDatabases(database.connection, database.prefix);
+  }
+}
+
 /** Drops the databases Backstage created under `prefix` (after the backend stopped). */
 async function dropDatabases(connection: string, prefix: string) {
   const admin = knexFactory({ client: 'pg', connection });
@@ -175,6 +184,11 @@ export interface StartPortalOptions {
    * wins over app-config.yaml and `configFiles` for the keys it sets.
    */
   database?: PortalDatabase | PortalDatabaseConfig;
+  /**
+   * Leave the PostgreSQL databases in place on `stop()`, for a restart on
+   * the same `database` config (the test drops them with the last stop).
+   */
+  keepDatabases?: boolean;
 }
 
 /**
@@ -276,7 +290,7 @@ export async function startPortal(
     backendLog,
     stop: async () => {
       await Promise.all([stopChild(backend), stopChild(idp)]);
-      await dropOwnDatabases();
+      if (!options.keepDatabases) await dropOwnDatabases();
     },
   };
 }

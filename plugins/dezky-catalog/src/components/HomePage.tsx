@@ -1,4 +1,5 @@
 import { InfoCard } from '@backstage/core-components';
+import { useApiHolder } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   IntegrationEntityV1alpha1,
@@ -7,6 +8,7 @@ import {
 } from '@internal/plugin-dezky-catalog-common';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
+import { provisioningApiRef } from '../provisioning';
 import { useCatalogProblems, useDezkyEntities } from '../hooks';
 import {
   DIRECT,
@@ -18,6 +20,7 @@ import {
 } from '../summaries';
 import { CountTable } from './CountTable';
 import { CatalogProblemsCard } from './CatalogProblemsCard';
+import { ProvisioningPhasesCard } from './ProvisioningPhasesCard';
 import { PageState } from '@internal/plugin-dezky-react';
 import { RoleLine } from './RoleLine';
 
@@ -34,7 +37,10 @@ function Figure(props: { label: string; value: number; testId: string }) {
   );
 }
 
-/** The operators' overview: what the catalog holds, counted. */
+/**
+ * The operators' overview: what the catalog holds, counted; with the
+ * provisioning plugin installed, the tenants by provisioning phase too.
+ */
 export function HomePage() {
   const tenants = useDezkyEntities<TenantEntityV1alpha1>('Tenant');
   const partners = useDezkyEntities<PartnerEntityV1alpha1>('Partner');
@@ -66,6 +72,8 @@ function Overview(props: {
   problems: ReturnType<typeof useCatalogProblems>;
 }) {
   const { tenants: t, partners: p, integrations: i, problems } = props;
+  // absent when the provisioning plugin is not installed: no card then
+  const provisioning = useApiHolder().get(provisioningApiRef);
   const partnerLink = (name: string) =>
     name === DIRECT ? (
       'Sold directly'
@@ -133,6 +141,11 @@ function Overview(props: {
           />
         </InfoCard>
       </Grid>
+      {provisioning && (
+        <Grid item xs={12} md={6}>
+          <ProvisioningPhasesCard provisioning={provisioning} />
+        </Grid>
+      )}
       {problems.value !== undefined || problems.error ? (
         <Grid item xs={12}>
           <CatalogProblemsCard

@@ -6,10 +6,15 @@ import {
   within,
 } from '@testing-library/react';
 import { coreApis } from '@backstage/frontend-plugin-api';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { renderInTestApp, TestApiPair } from '@backstage/frontend-test-utils';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { TenantEntityV1alpha1 } from '@internal/plugin-dezky-catalog-common';
+import {
+  ProvisioningApi,
+  TenantPhase,
+  provisioningApiRef,
+} from '../provisioning';
 import { TenantsPage } from './TenantsPage';
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
@@ -99,9 +104,36 @@ function fakeCatalog(items: TenantEntityV1alpha1[]) {
   });
 }
 
-function render(url: string, catalog = fakeCatalog(tenants)) {
+/**
+ * A provisioning API knowing the phases of `phases` (the others: not seen
+ * yet), answering only the list, as the server does (ordered by name).
+ */
+function fakeProvisioning(
+  phases: Record<string, TenantPhase>,
+): jest.Mocked<ProvisioningApi> {
+  return {
+    listTenants: jest.fn(async (filters = {}) => {
+      const items = Object.keys(phases)
+        .filter(name => filters.tenants?.includes(name))
+        .sort()
+        .map(tenant => ({ tenant, phase: phases[tenant], steps: [] }));
+      return { items, total: items.length };
+    }),
+    getTenant: jest.fn(),
+    reconcile: jest.fn(),
+    summary: jest.fn(),
+  };
+}
+
+function render(
+  url: string,
+  catalog = fakeCatalog(tenants),
+  provisioning?: ProvisioningApi,
+) {
+  const apis: TestApiPair<any>[] = [[catalogApiRef, catalog]];
+  if (provisioning) apis.push([provisioningApiRef, provisioning]);
   const result = renderInTestApp(<TenantsPage />, {
-    apis: [[catalogApiRef, catalog]],
+    apis,
     mountedRoutes,
     initialRouteEntries: [url],
   });
@@ -429,6 +461,87 @@ describe('TenantsPage', () => {
       (await screen.findAllByText(/catalog is down/)).length,
     ).toBeGreaterThan(0);
     expect(screen.getByTestId('filter-plan')).toBeInTheDocument();
+  });
+
+  it('shows the provisioning phase of the page’s tenants, read in one call per page', async () => {
+    const provisioning = fakeProvisioning({
+      t01: 'active',
+      t02: 'degraded',
+      t03: 'pending',
+      t21: 'active',
+    });
+    render('/tenants', fakeCatalog(tenants), provisioning);
+    await screen.findByText('Tenants (45 of 45)');
+    const cell = (name: string) =>
+      screen
+        .getByRole('link', { name: `Tenant ${name} GmbH` })
+        .closest('tr')!
+        .querySelectorAll('td')[6];
+    await waitFor(() =>
+      expect(within(cell('t02')).getByTestId('phase-chip')).toHaveTextContent(
+        'degraded',
+      ),
+    );
+    expect(
+      screen.getByRole('columnheader', { name: 'Provisioning' }),
+    ).toBeInTheDocument();
+    expect(within(cell('t01')).getByTestId('phase-chip')).toHaveTextContent(
+      'active',
+    );
+    expect(within(cell('t03')).getByTestId('phase-chip')).toHaveTextContent(
+      'pending',
+    );
+    // a tenant the engine has not seen yet
+    expect(cell('t04')).toHaveTextContent(/^—$/);
+    expect(within(cell('t04')).getByLabelText('Not provisioned yet')).toBe(
+      within(cell('t04')).getByTestId('no-phase'),
+    );
+    expect(provisioning.listTenants).toHaveBeenCalledTimes(1);
+    expect(provisioning.listTenants).toHaveBeenCalledWith({
+      tenants: tenants.slice(0, 20).map(t => t.metadata.name),
+      limit: 20,
+    });
+
+    // the next page: its own tenants, in one call
+    fireEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    await waitFor(() =>
+      expect(within(cell('t21')).getByTestId('phase-chip')).toHaveTextContent(
+        'active',
+      ),
+    );
+    expect(provisioning.listTenants).toHaveBeenCalledTimes(2);
+    expect(provisioning.listTenants).toHaveBeenLastCalledWith({
+      tenants: tenants.slice(20, 40).map(t => t.metadata.name),
+      limit: 20,
+    });
+  });
+
+  it('shows "—" with the error in its tooltip when the phases cannot be read', async () => {
+    const provisioning = fakeProvisioning({});
+    provisioning.listTenants.mockRejectedValue(
+      new Error('provisioning backend down'),
+    );
+    render('/tenants', fakeCatalog(tenants), provisioning);
+    await screen.findByText('Tenants (45 of 45)');
+    const dashes = await screen.findAllByTestId('no-phase');
+    expect(dashes).toHaveLength(20);
+    expect(dashes[0]).toHaveTextContent(/^—$/);
+    fireEvent.mouseOver(dashes[0]);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'Could not read the provisioning phases: provisioning backend down',
+    );
+    // the rest of the table is there
+    expect(rowNames()).toHaveLength(20);
+  });
+
+  it('has no Provisioning column without the provisioning plugin', async () => {
+    render('/tenants');
+    await screen.findByText('Tenants (45 of 45)');
+    expect(screen.getAllByRole('columnheader')).toHaveLength(6);
+    expect(
+      screen.queryByRole('columnheader', { name: 'Provisioning' }),
+    ).toBeNull();
+    expect(screen.queryByTestId('no-phase')).toBeNull();
   });
 
   it('keeps every column header on one line', async () => {

@@ -1,19 +1,40 @@
-import { useEffect, useMemo, useState } from 'react';
+import {
+  ReactNode,
+  createContext,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+} from 'react';
 import {
   ResponseErrorPanel,
   Table,
   TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
-import { useAppSearchParams } from '@backstage/frontend-plugin-api';
+import {
+  useApiHolder,
+  useAppSearchParams,
+} from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   TENANT_STATUSES,
   TenantEntityV1alpha1,
   tenantPartnerRef,
 } from '@internal/plugin-dezky-catalog-common';
+import {
+  PhaseChip,
+  ProvisioningApi,
+  provisioningApiRef,
+  provisioningErrorMessage,
+} from '../provisioning';
+import Tooltip from '@material-ui/core/Tooltip';
 import useDebounce from 'react-use/esm/useDebounce';
-import { useTenantFilterOptions, useTenantsPage } from '../hooks';
+import {
+  useTenantFilterOptions,
+  useTenantPhases,
+  useTenantsPage,
+} from '../hooks';
 import { DIRECT, tenantStatus } from '../summaries';
 import {
   FilterOption,
@@ -33,7 +54,63 @@ const nowrap = () => ({ whiteSpace: 'nowrap' as const });
 /** Keeps the catalog's order: the rows of a page arrive sorted. */
 const serverOrder = () => 0;
 
-function columnsFor(view: TenantsView): TableColumn<TenantEntityV1alpha1>[] {
+/** The provisioning phases of the page's tenants, as the Provisioning column reads them. */
+const PhasesContext = createContext<ReturnType<typeof useTenantPhases>>({
+  loading: true,
+});
+
+/** "—", saying why in its tooltip. */
+function NoPhase(props: { why: string }) {
+  return (
+    <Tooltip title={props.why}>
+      <span data-testid="no-phase" aria-label={props.why}>
+        —
+      </span>
+    </Tooltip>
+  );
+}
+
+/**
+ * Reads the phases of the page's tenants for the Provisioning column (none
+ * without the provisioning plugin). Their answer re-renders the column's
+ * cells only, not the table around them.
+ */
+function PhasesProvider(props: {
+  provisioning?: ProvisioningApi;
+  names: string[];
+  children: ReactNode;
+}) {
+  const phases = useTenantPhases(props.provisioning, props.names);
+  return (
+    <PhasesContext.Provider value={phases}>
+      {props.children}
+    </PhasesContext.Provider>
+  );
+}
+
+/** A tenant's provisioning phase; "—" when it has none or they cannot be read. */
+function PhaseCell(props: { name: string }) {
+  const phases = useContext(PhasesContext);
+  if (phases.error) {
+    return (
+      <NoPhase
+        why={`Could not read the provisioning phases: ${provisioningErrorMessage(
+          phases.error,
+        )}`}
+      />
+    );
+  }
+  const phase = phases.value?.get(props.name);
+  if (phase) return <PhaseChip phase={phase} />;
+  // another page's phases, while this page's are read
+  if (phases.loading || !phases.value) return null;
+  return <NoPhase why="Not provisioned yet" />;
+}
+
+function columnsFor(
+  view: TenantsView,
+  withPhase: boolean,
+): TableColumn<TenantEntityV1alpha1>[] {
   const sortable = (sort: TenantSort) => ({
     customSort: serverOrder,
     ...(view.sort === sort ? { defaultSort: view.order } : {}),
@@ -89,6 +166,18 @@ function columnsFor(view: TenantsView): TableColumn<TenantEntityV1alpha1>[] {
       headerStyle: nowrap(),
       render: t => <StatusChip status={tenantStatus(t)} />,
     },
+    ...(withPhase
+      ? [
+          {
+            title: 'Provisioning',
+            sorting: false,
+            headerStyle: nowrap(),
+            render: (t: TenantEntityV1alpha1) => (
+              <PhaseCell name={t.metadata.name} />
+            ),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -121,7 +210,8 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * status filters, sorting, paging and the count are answered by the catalog
  * (partner staff get only their partners' tenants from it). Everything the
  * page shows is kept in the URL, so a view can be linked and Back returns to
- * the previous one.
+ * the previous one. With the provisioning plugin installed, a Provisioning
+ * column shows each tenant's phase, read for the whole page in one call.
  */
 export function TenantsPage() {
   const [params, setParams] = useAppSearchParams();
@@ -133,6 +223,12 @@ export function TenantsPage() {
   };
 
   const page = useTenantsPage(view);
+  // absent when the provisioning plugin is not installed: no column then
+  const provisioning = useApiHolder().get(provisioningApiRef);
+  const names = useMemo(
+    () => page.value?.items.map(t => t.metadata.name) ?? [],
+    [page.value],
+  );
   // the filter choices are asked for once the first page is there
   const [firstPageDone, setFirstPageDone] = useState(false);
   useEffect(() => {
@@ -169,10 +265,11 @@ export function TenantsPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [page.loading, result]);
 
+  const withPhase = provisioning !== undefined;
   const columns = useMemo(
-    () => columnsFor(view),
+    () => columnsFor(view, withPhase),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [view.sort, view.order],
+    [view.sort, view.order, withPhase],
   );
 
   const total = options.value?.total;
@@ -242,44 +339,46 @@ export function TenantsPage() {
           {page.error ? (
             <ResponseErrorPanel error={page.error} />
           ) : (
-            <Table<TenantEntityV1alpha1>
-              // the header's sort and the rows per page are read when the
-              // table mounts: a new one when the URL changes them (Back)
-              key={`${view.sort}:${view.order}:${view.pageSize}`}
-              title={title}
-              isLoading={page.loading}
-              columns={columns}
-              data={result?.items ?? []}
-              page={view.page}
-              totalCount={result?.totalItems ?? 0}
-              onPageChange={(p, pageSize) =>
-                change({ page: pageSize === view.pageSize ? p : 0, pageSize })
-              }
-              onOrderChange={(index, order) => {
-                const sort = sortOfField(columns[index]?.field);
-                change(
-                  sort && order
-                    ? { sort, order }
-                    : { sort: 'name', order: 'asc' },
-                );
-              }}
-              options={{
-                search: false,
-                paging: true,
-                pageSize: view.pageSize,
-                pageSizeOptions: [...TENANT_PAGE_SIZES],
-                emptyRowsWhenPaging: false,
-                thirdSortClick: false,
-                keepSortDirectionOnColumnSwitch: false,
-                draggable: false,
-                padding: 'dense',
-              }}
-              emptyContent={
-                <div style={{ padding: 16 }}>
-                  No tenant matches these filters.
-                </div>
-              }
-            />
+            <PhasesProvider provisioning={provisioning} names={names}>
+              <Table<TenantEntityV1alpha1>
+                // the header's sort and the rows per page are read when the
+                // table mounts: a new one when the URL changes them (Back)
+                key={`${view.sort}:${view.order}:${view.pageSize}`}
+                title={title}
+                isLoading={page.loading}
+                columns={columns}
+                data={result?.items ?? []}
+                page={view.page}
+                totalCount={result?.totalItems ?? 0}
+                onPageChange={(p, pageSize) =>
+                  change({ page: pageSize === view.pageSize ? p : 0, pageSize })
+                }
+                onOrderChange={(index, order) => {
+                  const sort = sortOfField(columns[index]?.field);
+                  change(
+                    sort && order
+                      ? { sort, order }
+                      : { sort: 'name', order: 'asc' },
+                  );
+                }}
+                options={{
+                  search: false,
+                  paging: true,
+                  pageSize: view.pageSize,
+                  pageSizeOptions: [...TENANT_PAGE_SIZES],
+                  emptyRowsWhenPaging: false,
+                  thirdSortClick: false,
+                  keepSortDirectionOnColumnSwitch: false,
+                  draggable: false,
+                  padding: 'dense',
+                }}
+                emptyContent={
+                  <div style={{ padding: 16 }}>
+                    No tenant matches these filters.
+                  </div>
+                }
+              />
+            </PhasesProvider>
           )}
         </>
       )}

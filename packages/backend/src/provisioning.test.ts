@@ -1,0 +1,427 @@
+/*
+ * Provisioning end to end: the real backend (packages/backend, the Dezky
+ * policy) against the development stand-ins of Authentik, Stalwart and OCIS
+ * (@internal/dev-platform), on a copy of the seeded catalog, on SQLite and on
+ * PostgreSQL. Every seeded tenant converges; the stand-ins hold exactly one
+ * group, one space and one domain object per domain — still after forced
+ * reconciles and two restarts; a YAML edit converges within the catalog's
+ * processing interval + 10 s; partner staff list and reconcile only their
+ * own tenants (random requests, 0 leaks).
+ */
+import { Entity } from '@backstage/catalog-model';
+import {
+  DevPlatform,
+  devPlatformProvisioningConfig,
+  startDevPlatform,
+} from '@internal/dev-platform';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { pseudoRandom, seededCatalog } from './testing/catalogFiles';
+import { signInAll } from './testing/oidcSignIn';
+import {
+  PortalDatabaseConfig,
+  PortalServers,
+  dropPortalDatabases,
+  portalDatabaseConfig,
+  portalDatabases,
+  startPortal,
+  waitForCatalog,
+} from './testing/servers';
+
+jest.setTimeout(600_000);
+
+const { users, partners, tenants, operators, email, staffOf } = seededCatalog();
+const catalogDir = path.resolve(__dirname, '../../../catalog');
+/** The catalog's processing interval in app-config.yaml (seconds). */
+const PROCESSING_INTERVAL_S = 10;
+/** The tenant whose YAML the edit test changes (ocis left out of its copy at first). */
+const EDITED = 'werkbank-coop';
+
+const spec = (t: Entity) =>
+  t.spec as {
+    partner?: string;
+    status?: string;
+    domains: string[];
+    integrations?: string[];
+  };
+const provisioned = tenants.filter(t => spec(t).status !== 'cancelled');
+
+function copyCatalog(dir: string) {
+  fs.cpSync(catalogDir, dir, { recursive: true });
+  const file = path.join(dir, 'tenants', `${EDITED}.yaml`);
+  const text = fs.readFileSync(file, 'utf8');
+  const edited = text.replace(
+    /integrations: \[authentik, stalwart, ocis\]/,
+    'integrations: [authentik, stalwart]',
+  );
+  if (edited === text) throw new Error(`${file}: integrations not as expected`);
+  fs.writeFileSync(file, edited);
+}
+
+async function api(
+  portal: PortalServers,
+  auth: string,
+  method: string,
+  url: string,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${portal.backendUrl}/api/provisioning${url}`, {
+    method,
+    headers: { authorization: auth },
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Polls the list (as an operator) until `done` holds for it. */
+async function until(
+  portal: PortalServers,
+  auth: string,
+  done: (items: any[]) => boolean,
+  timeoutMs: number,
+): Promise<any[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await api(
+      portal,
+      auth,
+      'GET',
+      '/tenants?limit=200',
+    );
+    if (status !== 200)
+      throw new Error(`GET /tenants: ${status} ${JSON.stringify(body)}`);
+    if (done(body.items)) return body.items;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `not reached within ${timeoutMs} ms: ${JSON.stringify(
+          body.items.map((i: any) => [
+            i.tenant,
+            i.phase,
+            i.steps.map((s: any) => [s.step, s.status, s.message]),
+          ]),
+        ).slice(0, 3000)}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+/** Exactly one group and space per provisioned tenant, one domain object per domain. */
+function expectExactlyOneEach(
+  platform: DevPlatform,
+  expectOcis: (t: Entity) => boolean,
+) {
+  const s = platform.state();
+  const names = (list: object[]) =>
+    (list as Array<{ name: string }>).map(x => x.name).sort();
+  expect(names(s.authentik.groups)).toEqual(
+    provisioned.map(t => t.metadata.name).sort(),
+  );
+  expect(
+    names(
+      (s.ocis.drives as Array<{ driveType: string }>).filter(
+        d => d.driveType === 'project',
+      ),
+    ),
+  ).toEqual(
+    provisioned
+      .filter(expectOcis)
+      .map(t => t.metadata.name)
+      .sort(),
+  );
+  expect(names(s.stalwart.domains)).toEqual(
+    provisioned.flatMap(t => spec(t).domains).sort(),
+  );
+}
+
+describe.each(portalDatabases())(
+  'provisioning end to end on $name',
+  ({ database: engine }) => {
+    let platform: DevPlatform;
+    let portal: PortalServers | undefined;
+    let dir: string;
+    let configFile: string;
+    let database: PortalDatabaseConfig;
+    /** An operator's sign-in, renewed on every start. */
+    let operator: string;
+
+    const start = async () => {
+      portal = await startPortal(
+        {},
+        { configFiles: [configFile], database, keepDatabases: true },
+      );
+      await waitForCatalog(
+        portal.backendUrl,
+        ['user', 'tenant', 'partner'],
+        users.length + tenants.length + partners.length,
+      );
+      const [token] = (await signInAll(portal, [email(operators[0])])).values();
+      operator = `Bearer ${token}`;
+      return portal;
+    };
+
+    beforeAll(async () => {
+      platform = await startDevPlatform({ dkimDelayMs: 300 });
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezky-provisioning-'));
+      copyCatalog(path.join(dir, 'catalog'));
+      configFile = path.join(dir, 'app-config.provisioning.yaml');
+      fs.writeFileSync(
+        configFile,
+        JSON.stringify({
+          catalog: {
+            locations: [
+              { type: 'file', target: path.join(dir, 'catalog/**/*.yaml') },
+            ],
+          },
+          provisioning: devPlatformProvisioningConfig(platform.urls),
+        }),
+      );
+      // the provisioning database outlives a restart: on SQLite a file, on
+      // PostgreSQL the backend's own databases (kept until the last stop)
+      database =
+        engine === 'sqlite'
+          ? {
+              ...portalDatabaseConfig('sqlite'),
+              plugin: {
+                provisioning: {
+                  connection: {
+                    directory: dir,
+                    filename: 'provisioning.sqlite',
+                  },
+                },
+              },
+            }
+          : portalDatabaseConfig('postgres');
+      await start();
+    });
+
+    afterAll(async () => {
+      try {
+        await portal?.stop();
+      } finally {
+        await platform?.stop();
+        // what the restarts kept
+        await dropPortalDatabases(database);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('provisions every seeded tenant within a minute, once each, also after forced reconciles and two restarts', async () => {
+      const started = Date.now();
+      const items = await until(
+        portal!,
+        operator,
+        list =>
+          list.length === tenants.length &&
+          list.every(
+            i =>
+              i.phase === 'active' ||
+              i.steps.every((s: any) => s.status === 'skipped'),
+          ),
+        60_000,
+      );
+      expect(Date.now() - started).toBeLessThan(60_000);
+      const cancelled = items.find(i => i.tenant === 'riga-design');
+      expect(cancelled.steps.map((s: any) => [s.status, s.reason])).toEqual(
+        Array(3).fill(['skipped', 'TenantCancelled']),
+      );
+      expectExactlyOneEach(platform, t => t.metadata.name !== EDITED);
+      const detail = await api(portal!, operator, 'GET', '/tenants/acme');
+      expect(detail.body.dnsRecords.map((d: any) => d.domain)).toEqual(
+        spec(tenants.find(t => t.metadata.name === 'acme')!).domains.sort(),
+      );
+      expect(detail.body.steps.map((s: any) => s.differences)).toEqual([
+        [],
+        [],
+        [],
+      ]);
+
+      for (let round = 0; round < 3; round++) {
+        for (const t of provisioned) {
+          const res = await api(
+            portal!,
+            operator,
+            'POST',
+            `/tenants/${t.metadata.name}/reconcile`,
+          );
+          expect([t.metadata.name, res.status, res.body.outcome]).toEqual([
+            t.metadata.name,
+            200,
+            'done',
+          ]);
+        }
+      }
+      for (let restart = 0; restart < 2; restart++) {
+        await portal!.stop();
+        portal = undefined;
+        await start();
+        for (const t of provisioned) {
+          await api(
+            portal!,
+            operator,
+            'POST',
+            `/tenants/${t.metadata.name}/reconcile`,
+          );
+        }
+        await until(
+          portal!,
+          operator,
+          list =>
+            provisioned.every(
+              t =>
+                list.find(i => i.tenant === t.metadata.name)?.phase ===
+                'active',
+            ),
+          60_000,
+        );
+      }
+      expectExactlyOneEach(platform, t => t.metadata.name !== EDITED);
+    });
+
+    it('converges a YAML edit (a domain added, ocis added to integrations) within the processing interval + 10 s', async () => {
+      const file = path.join(dir, 'catalog/tenants', `${EDITED}.yaml`);
+      const text = fs.readFileSync(file, 'utf8');
+      const edited = text
+        .replace(
+          'integrations: [authentik, stalwart]',
+          'integrations: [authentik, stalwart, ocis]',
+        )
+        .replace(
+          /domains:\n(\s+)- (\S+)/,
+          (_m, indent, d) => `domains:\n${indent}- ${d}\n${indent}- extra.${d}`,
+        );
+      expect(edited).toContain('- extra.');
+      const written = Date.now();
+      fs.writeFileSync(file, edited);
+      await until(
+        portal!,
+        operator,
+        list => {
+          const t = list.find(i => i.tenant === EDITED);
+          return (
+            t?.phase === 'active' &&
+            t.steps.every((s: any) => s.status === 'ok') &&
+            platform
+              .state()
+              .stalwart.domains.some(
+                (d: any) => d.name === `extra.${EDITED}.example`,
+              )
+          );
+        },
+        (PROCESSING_INTERVAL_S + 10) * 1000,
+      );
+      expect(Date.now() - written).toBeLessThanOrEqual(
+        (PROCESSING_INTERVAL_S + 10) * 1000,
+      );
+    });
+
+    it('lets partner staff list, read and reconcile only their own tenants (random requests, 0 leaks)', async () => {
+      const staff = partners.flatMap(p =>
+        staffOf(p).map(u => ({ partner: p, user: u })),
+      );
+      const tokens = await signInAll(
+        portal!,
+        staff.map(s => email(s.user)),
+      );
+      const r = pseudoRandom(2026);
+      const leaks: string[] = [];
+      /** Answers other than expected (a status, a total). */
+      const wrong: string[] = [];
+      const tried = {
+        list: 0,
+        readOwn: 0,
+        readOther: 0,
+        reconcileOwn: 0,
+        reconcileOther: 0,
+        summary: 0,
+      };
+      const phases = ['pending', 'active', 'degraded'];
+      const statuses = ['pending', 'ok', 'error', 'skipped', 'paused'];
+      for (let i = 0; i < 240; i++) {
+        const { partner, user } = r.pick(staff);
+        const auth = `Bearer ${tokens.get(email(user))}`;
+        const own = tenants.filter(
+          t => spec(t).partner === partner.metadata.name,
+        );
+        const ownNames = new Set(own.map(t => t.metadata.name));
+        const target = r.pick(tenants);
+        const mine = ownNames.has(target.metadata.name);
+        const kind = r.next();
+        const who = `${email(user)} #${i}`;
+        if (kind < 0.35) {
+          const q = [
+            r.next() < 0.5 ? `phase=${r.pick(phases)}` : '',
+            r.next() < 0.5 ? `status=${r.pick(statuses)}` : '',
+            r.next() < 0.3
+              ? `tenants=${target.metadata.name},${
+                  r.pick(tenants).metadata.name
+                }`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('&');
+          const res = await api(
+            portal!,
+            auth,
+            'GET',
+            `/tenants?limit=200&${q}`,
+          );
+          tried.list += 1;
+          if (res.status !== 200) wrong.push(`${who} list: ${res.status}`);
+          for (const item of res.body.items ?? []) {
+            if (!ownNames.has(item.tenant))
+              leaks.push(`${who} listed ${item.tenant}`);
+          }
+        } else if (kind < 0.65) {
+          const res = await api(
+            portal!,
+            auth,
+            'GET',
+            `/tenants/${target.metadata.name}`,
+          );
+          tried[mine ? 'readOwn' : 'readOther'] += 1;
+          if (res.status !== (mine ? 200 : 404)) {
+            wrong.push(`${who} read ${target.metadata.name}: ${res.status}`);
+          }
+          if (
+            !mine &&
+            JSON.stringify(res.body).includes(`"${target.metadata.name}"`)
+          ) {
+            leaks.push(`${who} read ${target.metadata.name}`);
+          }
+        } else if (kind < 0.85) {
+          const res = await api(
+            portal!,
+            auth,
+            'POST',
+            `/tenants/${target.metadata.name}/reconcile`,
+          );
+          tried[mine ? 'reconcileOwn' : 'reconcileOther'] += 1;
+          if (mine ? res.status >= 300 : res.status !== 404) {
+            wrong.push(
+              `${who} reconcile ${target.metadata.name}: ${res.status}`,
+            );
+          }
+        } else {
+          const res = await api(portal!, auth, 'GET', '/summary');
+          const total = Object.values(
+            res.body.phases as Record<string, number>,
+          ).reduce((a, b) => a + b, 0);
+          tried.summary += 1;
+          if (total !== own.length) {
+            wrong.push(`${who} summary: ${total} tenants, owns ${own.length}`);
+          }
+        }
+      }
+      expect(leaks).toEqual([]);
+      expect(wrong).toEqual([]);
+      // every kind of request was tried, on own and other tenants
+      for (const [kind, n] of Object.entries(tried)) {
+        expect([kind, n > 0]).toEqual([kind, true]);
+      }
+      // an operator sees every tenant
+      const all = await api(portal!, operator, 'GET', '/tenants?limit=200');
+      expect(all.body.total).toBe(tenants.length);
+    });
+  },
+);

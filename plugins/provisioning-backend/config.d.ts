@@ -1,0 +1,71 @@
+/** How one external system is called. */
+interface SystemCallLimits {
+  /** Per request (ms). Default 10000. */
+  timeoutMs?: number;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number;
+  /** Requests started per second. Default: no limit. */
+  requestsPerSecond?: number;
+  /** A 429/503 with Retry-After is waited out while the total wait stays within this (ms). Default 30000. */
+  maxRetryAfterWaitMs?: number;
+}
+
+export interface Config {
+  /** Provisioning (docs/provisioning.md). */
+  provisioning?: {
+    /** How often the catalog is read for changed tenants (seconds). Default 5. */
+    catalogSyncInterval?: number;
+    /** How often each system is listed in bulk for drift (seconds). Default 600. */
+    driftResyncInterval?: number;
+    /** The work loop of each instance. */
+    engine?: {
+      /** Tenants worked at once. Default 16. */
+      concurrency?: number;
+      /** How long a claimed tenant is held without renewal (seconds). Default 120. */
+      leaseSeconds?: number;
+    };
+    /** Authentik `/api/v3` (one group per tenant). */
+    authentik?: SystemCallLimits & {
+      /** e.g. https://auth.dezky.example (without /api/v3). */
+      baseUrl?: string;
+      /**
+       * An API token (intent `api`) of a user allowed to manage groups.
+       * @visibility secret
+       */
+      apiToken?: string;
+    };
+    /** Stalwart 0.16+ JMAP management (one domain per entry of spec.domains). */
+    stalwart?: SystemCallLimits & {
+      /** e.g. https://mail.dezky.example (the JMAP session is read at /jmap/session). */
+      baseUrl?: string;
+      /** Basic auth: an admin account (name or name@domain). */
+      username?: string;
+      /** @visibility secret */
+      password?: string;
+      /**
+       * Or an API key (`API_…`), sent as Bearer.
+       * @visibility secret
+       */
+      apiKey?: string;
+    };
+    /** OCIS libregraph (one project space per tenant). */
+    ocis?: SystemCallLimits & {
+      /** e.g. https://files.dezky.example (without /graph). */
+      baseUrl?: string;
+      /** The service user's tokens, from the issuer OCIS trusts (a refresh-token grant that rotates). */
+      auth?: {
+        /** The issuer's token endpoint, e.g. https://auth.dezky.example/application/o/token/. */
+        tokenUrl?: string;
+        /** The public OAuth client the service user signed in with. */
+        clientId?: string;
+        /**
+         * The refresh token of the service user's sign-in; used until the database holds a newer one.
+         * @visibility secret
+         */
+        refreshToken?: string;
+        /** Default `openid offline_access`. */
+        scope?: string;
+      };
+    };
+  };
+}

@@ -1,0 +1,367 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { AuditEventInput } from '@internal/plugin-audit-common';
+import { AuditTrailService } from '@internal/plugin-audit-node';
+import {
+  PROVISIONING_STEPS,
+  ProvisioningStep,
+  ProvisioningTrigger,
+  StepStatus,
+  TenantPhase,
+  tenantPhase,
+} from '@internal/plugin-provisioning-common';
+import { SystemError } from '../clients/SystemHttp';
+import {
+  ClaimedTenant,
+  ProvisioningStore,
+  StoredCondition,
+} from '../database/ProvisioningStore';
+import { Change, describeChange, StepDriver, StepResult } from '../steps/types';
+import { backoffMs } from './backoff';
+import { DesiredTenant, stepNeed } from './desired';
+
+/** The flag that switches provisioning off for a tenant (a kill switch, on by default). */
+export const PROVISIONING_FLAG = 'tenant_provisioning';
+
+/** The longest wait between two looks at a step that is on its way (ms). */
+const RECHECK_MAX_MS = 5 * 60_000;
+
+/** Whether the kill switch lets provisioning run for a tenant. */
+export type ProvisioningSwitch = (tenantRef: string) => Promise<boolean>;
+
+/** Who asked for the work, for the audit trail. */
+export interface WorkRequester {
+  /** A user's entity ref, for a reconcile on demand. */
+  userRef?: string;
+}
+
+/** The outcome of working one tenant. */
+export interface WorkOutcome {
+  phase: TenantPhase;
+  /** When the tenant is due again (a retry, a recheck); absent: when something changes. */
+  dueAt?: string;
+  conditions: StoredCondition[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `SystemUnavailable` (down, 5xx, 429: it may pass) or `Refused` (another 4xx: it needs a fix). */
+function systemReason(error: SystemError): string {
+  const s = error.status;
+  return s === undefined || s >= 500 || s === 429
+    ? 'SystemUnavailable'
+    : 'Refused';
+}
+
+/**
+ * Works one claimed tenant: each step on its own (one failing never stops
+ * or undoes another), deciding per step whether to call the system at all,
+ * then storing the step's condition and attempt and auditing every change
+ * made outside.
+ */
+export class Reconciler {
+  private readonly drivers: Map<ProvisioningStep, StepDriver>;
+
+  constructor(
+    private readonly deps: {
+      store: ProvisioningStore;
+      drivers: StepDriver[];
+      enabled: ProvisioningSwitch;
+      trail: AuditTrailService;
+      logger: LoggerService;
+      now?: () => number;
+      random?: () => number;
+    },
+  ) {
+    this.drivers = new Map(deps.drivers.map(d => [d.step, d]));
+  }
+
+  private now() {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  async work(
+    claimed: ClaimedTenant,
+    requester: WorkRequester = {},
+  ): Promise<WorkOutcome> {
+    const tenant = claimed.desired as DesiredTenant;
+    const trigger: ProvisioningTrigger = claimed.trigger ?? 'retry';
+    const previous =
+      (await this.deps.store.conditions([tenant.tenantRef])).get(
+        tenant.tenantRef,
+      ) ?? [];
+    // the switch is read once per tenant; unreadable, nothing is called
+    const enabled = await this.deps.enabled(tenant.tenantRef);
+    const conditions = await Promise.all(
+      PROVISIONING_STEPS.map(step =>
+        this.workStep(
+          tenant,
+          step,
+          previous.find(c => c.step === step),
+          trigger,
+          enabled,
+          requester,
+        ),
+      ),
+    );
+    const due = conditions
+      .filter(c => c.nextAttemptAt)
+      .map(c => c.nextAttemptAt!)
+      .sort()[0];
+    return {
+      phase: tenantPhase(conditions),
+      ...(due ? { dueAt: due } : {}),
+      conditions,
+    };
+  }
+
+  private async workStep(
+    tenant: DesiredTenant,
+    step: ProvisioningStep,
+    prev: StoredCondition | undefined,
+    trigger: ProvisioningTrigger,
+    enabled: boolean,
+    requester: WorkRequester,
+  ): Promise<StoredCondition> {
+    const { store } = this.deps;
+    const now = this.now();
+    const need = stepNeed(tenant, step);
+    const kept = {
+      ...(prev?.external ? { external: prev.external } : {}),
+      ...(prev?.observed ? { observed: prev.observed } : {}),
+      ...(prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
+      ...(prev?.lastAttemptAt ? { lastAttemptAt: prev.lastAttemptAt } : {}),
+      ...(prev?.observedGeneration
+        ? { observedGeneration: prev.observedGeneration }
+        : {}),
+    };
+    const settle = async (
+      status: StepStatus,
+      reason: string,
+      message: string,
+    ) => {
+      if (
+        prev?.status === status &&
+        prev.reason === reason &&
+        prev.message === message
+      ) {
+        return prev;
+      }
+      const condition: StoredCondition = {
+        step,
+        status,
+        reason,
+        message,
+        lastTransitionTime:
+          prev?.status === status ? prev.lastTransitionTime : iso(now),
+        attempts: 0,
+        ...kept,
+      };
+      await store.saveCondition(tenant.tenantRef, condition);
+      return condition;
+    };
+
+    if (!need.needed) return settle('skipped', need.reason, need.message);
+    if (!enabled) {
+      return settle(
+        'paused',
+        'ProvisioningOff',
+        `the ${PROVISIONING_FLAG} flag is off for this tenant: nothing is called`,
+      );
+    }
+
+    // a change of the desired state or a reconcile on demand resets the backoff
+    const reset = trigger === 'reconcile' || trigger === 'catalog';
+    if (prev && trigger !== 'reconcile') {
+      const current = prev.observedGeneration === need.generation;
+      if (prev.status === 'ok' && current) return prev;
+      const waiting =
+        !reset &&
+        (prev.status === 'error' || prev.status === 'pending') &&
+        prev.nextAttemptAt !== undefined &&
+        Date.parse(prev.nextAttemptAt) > now &&
+        prev.reason !== 'DriftDetected';
+      if (waiting) return prev;
+    }
+
+    const driver = this.drivers.get(step)!;
+    const attempts = (reset ? 0 : prev?.attempts ?? 0) + 1;
+    const startedAt = iso(now);
+    let condition: StoredCondition;
+    let changes: Change[] = [];
+    try {
+      const result = await driver.converge({
+        tenant,
+        desired: need.desired,
+        ...(prev ? { condition: prev } : {}),
+        trigger,
+        beforeCreate: () => this.beforeCreate(tenant.tenantRef, step, prev),
+      });
+      changes = result.changes;
+      await this.audit(tenant, step, prev, trigger, requester, result);
+      condition = this.converged(step, prev, result, attempts, need.generation);
+      if (result.dnsRecords) {
+        await store.saveDnsRecords(
+          tenant.tenantRef,
+          result.dnsRecords,
+          iso(this.now()),
+        );
+      }
+    } catch (error) {
+      condition = this.failed(step, prev, error, attempts, kept);
+      if (!(error instanceof SystemError)) {
+        this.deps.logger.error(
+          `provisioning ${tenant.name} ${step}: ${String(error)}`,
+          error as Error,
+        );
+      }
+    }
+    condition.lastAttemptAt = startedAt;
+    await store.saveCondition(tenant.tenantRef, condition, {
+      step,
+      trigger,
+      startedAt,
+      finishedAt: iso(this.now()),
+      status: condition.status,
+      ...(condition.message ? { message: condition.message } : {}),
+      changes: changes.map(describeChange),
+    });
+    return condition;
+  }
+
+  /** The condition after a successful (ok or still pending) attempt. */
+  private converged(
+    step: ProvisioningStep,
+    prev: StoredCondition | undefined,
+    result: StepResult,
+    attempts: number,
+    generation: string,
+  ): StoredCondition {
+    const now = this.now();
+    const base = {
+      step,
+      status: result.status,
+      lastTransitionTime:
+        prev?.status === result.status ? prev.lastTransitionTime : iso(now),
+      external: result.external,
+      observed: result.observed,
+    };
+    if (result.status === 'ok') {
+      return {
+        ...base,
+        reason: 'Converged',
+        lastOkAt: iso(now),
+        attempts: 0,
+        observedGeneration: generation,
+      };
+    }
+    const wait = Math.min(
+      RECHECK_MAX_MS,
+      (result.recheckMs ?? 1_000) * 2 ** Math.min(attempts - 1, 20),
+    );
+    return {
+      ...base,
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.message ? { message: result.message } : {}),
+      ...(prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
+      ...(prev?.observedGeneration
+        ? { observedGeneration: prev.observedGeneration }
+        : {}),
+      attempts,
+      nextAttemptAt: iso(now + wait),
+    };
+  }
+
+  /** The condition after a failed attempt: retried with backoff, not before a Retry-After. */
+  private failed(
+    step: ProvisioningStep,
+    prev: StoredCondition | undefined,
+    error: unknown,
+    attempts: number,
+    kept: Partial<StoredCondition>,
+  ): StoredCondition {
+    const now = this.now();
+    const system = error instanceof SystemError ? error : undefined;
+    const wait = Math.max(
+      backoffMs(attempts, this.deps.random),
+      system?.retryAt ? system.retryAt - now : 0,
+    );
+    const reason = system ? systemReason(system) : 'InternalError';
+    return {
+      ...kept,
+      step,
+      status: 'error',
+      reason,
+      message: error instanceof Error ? error.message : String(error),
+      lastTransitionTime:
+        prev?.status === 'error' ? prev.lastTransitionTime : iso(now),
+      attempts,
+      nextAttemptAt: iso(now + wait),
+      ...(prev?.createStartedAt
+        ? { createStartedAt: prev.createStartedAt }
+        : {}),
+    };
+  }
+
+  /** Marks (in the database, before the call) that a create is about to be made. */
+  private async beforeCreate(
+    tenantRef: string,
+    step: ProvisioningStep,
+    prev: StoredCondition | undefined,
+  ) {
+    const at = iso(this.now());
+    if (prev) {
+      prev.createStartedAt = at;
+      await this.deps.store.markCreateStarted(tenantRef, step, at);
+      return;
+    }
+    await this.deps.store.saveCondition(tenantRef, {
+      step,
+      status: 'pending',
+      reason: 'Creating',
+      lastTransitionTime: at,
+      attempts: 0,
+      createStartedAt: at,
+    });
+  }
+
+  /** Every change made outside, in the audit chain (before the condition is stored). */
+  private async audit(
+    tenant: DesiredTenant,
+    step: ProvisioningStep,
+    prev: StoredCondition | undefined,
+    trigger: ProvisioningTrigger,
+    requester: WorkRequester,
+    result: StepResult,
+  ) {
+    if (result.changes.length === 0) return;
+    const at = iso(this.now());
+    const drift = prev?.reason === 'DriftDetected' ? prev.message : undefined;
+    const events: AuditEventInput[] = result.changes.map((change, i) => ({
+      at,
+      actor: requester.userRef
+        ? { type: 'user', ref: requester.userRef }
+        : { type: 'service', ref: 'plugin:provisioning' },
+      action: drift
+        ? 'provisioning.drift.repaired'
+        : `provisioning.${change.object}.${change.verb}`,
+      outcome: 'success',
+      resource: {
+        type: `${step}-${change.object}`,
+        ref: change.id,
+        name: change.name,
+      },
+      tenant: tenant.tenantRef,
+      ...(tenant.partnerRef ? { partner: tenant.partnerRef } : {}),
+      source: 'provisioning',
+      externalId: `${tenant.tenantRef}:${step}:${at}:${i}`,
+      metadata: {
+        step,
+        trigger,
+        change: describeChange(change),
+        ids: result.external,
+        ...(drift ? { drift } : {}),
+      },
+    }));
+    await this.deps.trail.record(events);
+  }
+}

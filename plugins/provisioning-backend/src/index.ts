@@ -1,0 +1,13 @@
+/**
+ * Provisioning backend: makes Authentik, Stalwart and OCIS match the
+ * catalog, tenant by tenant (docs/provisioning.md). Besides the plugin, the
+ * engine's parts are exported for scripts/bench/provisioning.
+ *
+ * @packageDocumentation
+ */
+export { provisioningPlugin as default } from './plugin';
+export { ProvisioningStore } from './database/ProvisioningStore';
+export { ProvisioningEngine } from './engine/ProvisioningEngine';
+export { Reconciler } from './engine/Reconciler';
+export type { DesiredTenant } from './engine/desired';
+export { createSystems, type Systems } from './systems';

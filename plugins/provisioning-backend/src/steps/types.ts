@@ -1,0 +1,73 @@
+import {
+  DnsRecord,
+  ProvisioningStep,
+  ProvisioningTrigger,
+} from '@internal/plugin-provisioning-common';
+import { StoredCondition } from '../database/ProvisioningStore';
+import { DesiredTenant } from '../engine/desired';
+
+/** Something provisioning changed outside (audited as `provisioning.<object>.<verb>`). */
+export interface Change {
+  verb: 'created' | 'updated' | 'adopted' | 'restored';
+  object: 'group' | 'domain' | 'space';
+  id: string;
+  name: string;
+  /** e.g. `renamed from acme-old`, `attributes.dezkyTenant set`. */
+  detail?: string;
+}
+
+/** Says how a change reads in an attempt's list, e.g. `created group acme (1f0c…)`. */
+export const describeChange = (c: Change) =>
+  `${c.verb} ${c.object} ${c.name} (${c.id})${c.detail ? `: ${c.detail}` : ''}`;
+
+/** One step's work on one tenant. */
+export interface StepWork {
+  tenant: DesiredTenant;
+  desired: Record<string, unknown>;
+  /** The step's stored condition (absent the first time). */
+  condition?: StoredCondition;
+  trigger: ProvisioningTrigger;
+  /** Stores that a create call is about to be made (before making it). */
+  beforeCreate(): Promise<void>;
+}
+
+/** What a step's work found and did. */
+export interface StepResult {
+  /** `ok`: converged; `pending`: on its way (e.g. Stalwart's DKIM keys not generated yet). */
+  status: 'ok' | 'pending';
+  reason?: string;
+  message?: string;
+  /** For `pending`: look again after this long (ms). */
+  recheckMs?: number;
+  external: Record<string, string>;
+  observed: Record<string, unknown>;
+  changes: Change[];
+  /** Stalwart: the records each domain asks to publish. */
+  dnsRecords?: Array<{
+    domain: string;
+    records: DnsRecord[];
+    zoneFile: string;
+  }>;
+}
+
+/** A tenant whose observed state differs from its stored condition. */
+export interface Drift {
+  tenantRef: string;
+  /** For people: what was found, e.g. `group acme (1f0c…) no longer exists`. */
+  message: string;
+}
+
+/** One system's part of provisioning. */
+export interface StepDriver {
+  readonly step: ProvisioningStep;
+  /** Makes the system hold what `work.desired` asks (create only if missing). */
+  converge(work: StepWork): Promise<StepResult>;
+  /**
+   * Lists the system in bulk (a few calls, whatever the number of tenants)
+   * and returns the tenants, among those whose step is `ok`, whose objects
+   * are gone or changed.
+   */
+  drift(
+    converged: Array<{ tenant: DesiredTenant; condition: StoredCondition }>,
+  ): Promise<Drift[]>;
+}

@@ -1,0 +1,106 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ResponseError } from '@backstage/errors';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ProvisioningClient } from './client';
+
+const DETAIL = {
+  tenantRef: 'tenant:default/acme',
+  name: 'acme',
+  title: 'ACME',
+  phase: 'active',
+  steps: [
+    {
+      step: 'authentik',
+      status: 'ok',
+      lastTransitionTime: '2026-12-07T10:00:00.000Z',
+      attempts: 0,
+      external: { groupId: 'g-1' },
+      desired: { name: 'acme' },
+      observed: { name: 'acme' },
+      differences: [],
+    },
+  ],
+  attempts: [],
+  dnsRecords: [],
+};
+
+/** A local HTTP server in the provisioning backend's place: records what it was asked. */
+async function backend(answer: (path: string) => [number, unknown]) {
+  const requests: Array<{ path: string; authorization?: string }> = [];
+  const server = http.createServer((req, res) => {
+    requests.push({
+      path: req.url ?? '',
+      authorization: req.headers.authorization,
+    });
+    const [status, body] = answer(req.url ?? '');
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>(resolve =>
+    server.listen(0, '127.0.0.1', () => resolve()),
+  );
+  const { port } = server.address() as AddressInfo;
+  const client = new ProvisioningClient({
+    discovery: {
+      getBaseUrl: async id => `http://127.0.0.1:${port}/api/${id}`,
+      getExternalBaseUrl: async id => `http://127.0.0.1:${port}/api/${id}`,
+    },
+    auth: mockServices.auth(),
+  });
+  return {
+    client,
+    requests,
+    close: () => new Promise(resolve => server.close(resolve)),
+  };
+}
+
+describe('ProvisioningClient', () => {
+  it('reads a tenant by name or entity ref with a service token, and keeps phase and conditions only', async () => {
+    const b = await backend(() => [200, DETAIL]);
+    try {
+      for (const key of ['acme', 'tenant:default/acme', 'tenant:acme']) {
+        expect(await b.client.tenant(key)).toEqual({
+          phase: 'active',
+          steps: [
+            {
+              step: 'authentik',
+              status: 'ok',
+              lastTransitionTime: '2026-12-07T10:00:00.000Z',
+              attempts: 0,
+              external: { groupId: 'g-1' },
+            },
+          ],
+        });
+      }
+      expect(b.requests.map(r => r.path)).toEqual([
+        '/api/provisioning/tenants/acme',
+        '/api/provisioning/tenants/acme',
+        '/api/provisioning/tenants/acme',
+      ]);
+      for (const r of b.requests) {
+        expect(r.authorization).toMatch(/^Bearer .+/);
+      }
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('answers undefined for a tenant the backend does not know, and throws on other errors', async () => {
+    const b = await backend(path =>
+      path.endsWith('/ghost')
+        ? [404, { error: { name: 'NotFoundError', message: 'no tenant' } }]
+        : [500, { error: { name: 'Error', message: 'database gone' } }],
+    );
+    try {
+      expect(await b.client.tenant('ghost')).toBeUndefined();
+      await expect(b.client.tenant('acme')).rejects.toBeInstanceOf(
+        ResponseError,
+      );
+      await expect(b.client.tenant('acme')).rejects.toThrow(/500/);
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import {
+  AuthService,
+  coreServices,
+  createServiceFactory,
+  createServiceRef,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  StepCondition,
+  TenantPhase,
+  TenantProvisioningDetail,
+} from '@internal/plugin-provisioning-common';
+
+/**
+ * A tenant's provisioning for other backend plugins.
+ *
+ * @public
+ */
+export interface ProvisioningService {
+  /**
+   * The tenant's phase and step conditions, by name (`acme`) or entity ref
+   * (`tenant:default/acme`); undefined for a tenant provisioning does not
+   * know (not in the catalog, or not read yet).
+   */
+  tenant(
+    nameOrRef: string,
+  ): Promise<{ phase: TenantPhase; steps: StepCondition[] } | undefined>;
+}
+
+/**
+ * Reads from the provisioning backend (`GET /api/provisioning/tenants/:name`)
+ * with the calling plugin's service credentials.
+ *
+ * @public
+ */
+export class ProvisioningClient implements ProvisioningService {
+  constructor(
+    private readonly deps: {
+      discovery: DiscoveryService;
+      auth: AuthService;
+      fetch?: typeof fetch;
+    },
+  ) {}
+
+  async tenant(nameOrRef: string) {
+    const name = nameOrRef.replace(/^tenant:(default\/)?/i, '');
+    const base = await this.deps.discovery.getBaseUrl('provisioning');
+    const { token } = await this.deps.auth.getPluginRequestToken({
+      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
+      targetPluginId: 'provisioning',
+    });
+    const res = await (this.deps.fetch ?? fetch)(
+      `${base}/tenants/${encodeURIComponent(name)}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    const detail = (await res.json()) as TenantProvisioningDetail;
+    return {
+      phase: detail.phase,
+      steps: detail.steps.map(
+        ({ desired, observed, differences, ...condition }) => condition,
+      ),
+    };
+  }
+}
+
+/**
+ * `deps: { provisioning: provisioningServiceRef }`, then
+ * `await provisioning.tenant('acme')`.
+ *
+ * @public
+ */
+export const provisioningServiceRef = createServiceRef<ProvisioningService>({
+  id: 'dezky.provisioning',
+  scope: 'plugin',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: { discovery: coreServices.discovery, auth: coreServices.auth },
+      factory: ({ discovery, auth }) =>
+        new ProvisioningClient({ discovery, auth }),
+    }),
+});

@@ -1,0 +1,45 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+import {
+  ProvisioningStep,
+  ProvisioningSummary,
+  ReconcileResult,
+  StepStatus,
+  TenantPhase,
+  TenantProvisioningDetail,
+  TenantProvisioningList,
+} from '@internal/plugin-provisioning-common';
+
+/** What `GET /tenants` narrows the list to, and which page of it. */
+export interface ListTenantsFilters {
+  phase?: TenantPhase;
+  /** With `status`: tenants whose step is in that status. */
+  step?: ProvisioningStep;
+  /** Tenants with a step (`step`, else any) in this status. */
+  status?: StepStatus;
+  /** Only these tenants, by name (at most 100). */
+  tenants?: string[];
+  /** 1 to 200; the server's default is 50. */
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The provisioning backend as the portal uses it. Every method rejects with
+ * a `ResponseError` (from `@backstage/errors`) when the server refuses.
+ */
+export interface ProvisioningApi {
+  /** One page of the tenants' provisioning, by name (GET /tenants). */
+  listTenants(filters?: ListTenantsFilters): Promise<TenantProvisioningList>;
+  /** One tenant's steps in detail, attempts and DNS records (GET /tenants/:name); 404 when unknown. */
+  getTenant(name: string): Promise<TenantProvisioningDetail>;
+  /** Works the tenant's steps now (POST /tenants/:name/reconcile); 403 when not allowed. */
+  reconcile(name: string): Promise<ReconcileResult>;
+  /** Counts by phase and by step and status (GET /summary). */
+  summary(): Promise<ProvisioningSummary>;
+}
+
+/** The provisioning API, implemented by {@link ProvisioningClient}. */
+export const provisioningApiRef = createApiRef<ProvisioningApi>().with({
+  id: 'plugin.provisioning.client',
+  pluginId: 'provisioning',
+});

@@ -1,0 +1,153 @@
+import { ResponseError } from '@backstage/errors';
+import {
+  errorMessage,
+  isNotFound,
+  ProvisioningClient,
+} from './ProvisioningClient';
+
+describe('ProvisioningClient', () => {
+  const discoveryApi = {
+    getBaseUrl: jest.fn(async (id: string) => `http://backend/api/${id}`),
+  };
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
+  const refusal = (status: number, name: string, message: string) =>
+    json(status, {
+      error: { name, message },
+      response: { statusCode: status },
+    });
+
+  it('lists tenants without a query when no filter is given', async () => {
+    const list = { items: [{ tenant: 'acme' }], total: 1 };
+    const fetch = jest.fn(async () => json(200, list));
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+
+    await expect(client.listTenants()).resolves.toEqual(list);
+    expect(discoveryApi.getBaseUrl).toHaveBeenCalledWith('provisioning');
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants',
+      undefined,
+    );
+  });
+
+  it('puts every filter and the page in the query, names joined by commas', async () => {
+    const fetch = jest.fn(async () => json(200, { items: [], total: 0 }));
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+
+    await client.listTenants({
+      phase: 'degraded',
+      step: 'stalwart',
+      status: 'error',
+      limit: 20,
+      offset: 40,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants?phase=degraded&step=stalwart&status=error&limit=20&offset=40',
+      undefined,
+    );
+    await client.listTenants({ tenants: ['acme', 'b&c', 'x y'], limit: 3 });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants?tenants=acme%2Cb%26c%2Cx+y&limit=3',
+      undefined,
+    );
+    // offset 0 is a value, not an absent one
+    await client.listTenants({ offset: 0 });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants?offset=0',
+      undefined,
+    );
+  });
+
+  it('asks nothing for an empty list of names', async () => {
+    const fetch = jest.fn(async () => json(200, { items: [{}], total: 1 }));
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    await expect(client.listTenants({ tenants: [] })).resolves.toEqual({
+      items: [],
+      total: 0,
+    });
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('reads a tenant, reconciles it and reads the summary', async () => {
+    const detail = { tenant: 'a/b c', phase: 'active' };
+    const summary = { phases: { pending: 1, active: 2, degraded: 0 } };
+    const fetch = jest.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      if (url.endsWith('/reconcile')) {
+        return json(200, { outcome: 'queued', tenant: detail });
+      }
+      return json(200, url.endsWith('/summary') ? summary : detail);
+    });
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+
+    await expect(client.getTenant('a/b c')).resolves.toEqual(detail);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/a%2Fb%20c',
+      undefined,
+    );
+    await expect(client.reconcile('acme')).resolves.toEqual({
+      outcome: 'queued',
+      tenant: detail,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/acme/reconcile',
+      { method: 'POST' },
+    );
+    await expect(client.summary()).resolves.toEqual(summary);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/summary',
+      undefined,
+    );
+  });
+
+  it('turns a refusal into a ResponseError with the server message', async () => {
+    const fetch = jest.fn(async () =>
+      refusal(
+        403,
+        'NotAllowedError',
+        'Not allowed: provisioning.tenant.reconcile',
+      ),
+    );
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    const error = await client.reconcile('acme').catch(e => e);
+    expect(ResponseError.is(error)).toBe(true);
+    expect(error.statusCode).toBe(403);
+    expect(errorMessage(error)).toBe(
+      'Not allowed: provisioning.tenant.reconcile',
+    );
+    expect(isNotFound(error)).toBe(false);
+  });
+
+  it('tells a 404 apart', async () => {
+    const fetch = jest.fn(async () =>
+      refusal(404, 'NotFoundError', 'No tenant nobody'),
+    );
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    const error = await client.getTenant('nobody').catch(e => e);
+    expect(isNotFound(error)).toBe(true);
+    expect(errorMessage(error)).toBe('No tenant nobody');
+    expect(errorMessage(new Error('network down'))).toBe('network down');
+    expect(isNotFound(new Error('x'))).toBe(false);
+  });
+});

@@ -1,0 +1,75 @@
+import { hasStatus } from '@internal/plugin-dezky-react';
+import { ResponseError } from '@backstage/errors';
+import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
+import {
+  ProvisioningSummary,
+  ReconcileResult,
+  TenantProvisioningDetail,
+  TenantProvisioningList,
+} from '@internal/plugin-provisioning-common';
+import { ListTenantsFilters, ProvisioningApi } from './ProvisioningApi';
+
+/** Talks to the provisioning backend with the signed-in user's token. */
+export class ProvisioningClient implements ProvisioningApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async listTenants(
+    filters: ListTenantsFilters = {},
+  ): Promise<TenantProvisioningList> {
+    // no names, no tenants: the server would read an empty list as no filter
+    if (filters.tenants?.length === 0) {
+      return { items: [], total: 0 };
+    }
+    const query = new URLSearchParams();
+    if (filters.phase) query.set('phase', filters.phase);
+    if (filters.step) query.set('step', filters.step);
+    if (filters.status) query.set('status', filters.status);
+    if (filters.tenants) query.set('tenants', filters.tenants.join(','));
+    if (filters.limit !== undefined) query.set('limit', String(filters.limit));
+    if (filters.offset !== undefined) {
+      query.set('offset', String(filters.offset));
+    }
+    const search = query.toString();
+    const res = await this.request(`/tenants${search ? `?${search}` : ''}`);
+    return (await res.json()) as TenantProvisioningList;
+  }
+
+  async getTenant(name: string): Promise<TenantProvisioningDetail> {
+    const res = await this.request(`/tenants/${encodeURIComponent(name)}`);
+    return (await res.json()) as TenantProvisioningDetail;
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/reconcile`,
+      { method: 'POST' },
+    );
+    return (await res.json()) as ReconcileResult;
+  }
+
+  async summary(): Promise<ProvisioningSummary> {
+    const res = await this.request('/summary');
+    return (await res.json()) as ProvisioningSummary;
+  }
+
+  private async request(path: string, init?: RequestInit): Promise<Response> {
+    const base = await this.discoveryApi.getBaseUrl('provisioning');
+    const res = await this.fetchApi.fetch(`${base}${path}`, init);
+    if (!res.ok) {
+      throw await ResponseError.fromResponse(res);
+    }
+    return res;
+  }
+}
+
+/** True for the server's 404: the tenant is unknown, or not the caller's to see. */
+export const isNotFound = (error: unknown): boolean => hasStatus(error, 404);
+
+/** What to show for a failed call (the server's own message when it sent one). */
+export { errorMessage } from '@internal/plugin-dezky-react';

@@ -1,0 +1,18 @@
+import { formatTime, useNow } from '@internal/plugin-dezky-react';
+import { ago, nextRetry } from './provisioningText';
+
+/** "3 min ago", kept current; the local time in its title. */
+export function Ago(props: { at?: string }) {
+  const now = useNow(1000);
+  return <span title={formatTime(props.at)}>{ago(props.at, now)}</span>;
+}
+
+/** "next retry in 2 min 10 s", counting down; the local time in its title. */
+export function RetryCountdown(props: { at: string }) {
+  const now = useNow(1000);
+  return (
+    <span title={formatTime(props.at)} data-testid="step-retry">
+      {nextRetry(props.at, now)}
+    </span>
+  );
+}

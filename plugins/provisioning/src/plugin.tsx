@@ -1,0 +1,55 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { isTenantEntity } from '@internal/plugin-dezky-catalog-common';
+import AccountTreeIcon from '@material-ui/icons/AccountTree';
+import { ProvisioningClient, provisioningApiRef } from './api';
+import { provisioningRouteRef } from './routes';
+
+const provisioningApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: provisioningApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ProvisioningClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+const provisioningPage = PageBlueprint.make({
+  params: {
+    path: '/provisioning',
+    title: 'Provisioning',
+    icon: <AccountTreeIcon />,
+    routeRef: provisioningRouteRef,
+    loader: () =>
+      import('./components/ProvisioningPage').then(m => <m.ProvisioningPage />),
+  },
+});
+
+const entityProvisioning = EntityContentBlueprint.make({
+  name: 'tenant',
+  params: {
+    path: 'provisioning',
+    title: 'Provisioning',
+    filter: isTenantEntity,
+    loader: () =>
+      import('./components/EntityProvisioningContent').then(m => (
+        <m.EntityProvisioningContent />
+      )),
+  },
+});
+
+/** Tenant provisioning in the portal: the Provisioning page and the tab on Tenant pages. */
+export const provisioningPlugin = createFrontendPlugin({
+  pluginId: 'provisioning',
+  title: 'Provisioning',
+  icon: <AccountTreeIcon />,
+  routes: { provisioning: provisioningRouteRef },
+  extensions: [provisioningApi, provisioningPage, entityProvisioning],
+});
