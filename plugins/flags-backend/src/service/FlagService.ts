@@ -195,9 +195,14 @@ export class FlagService {
     patch: PatchFlagInput,
     actor: AuditActor,
   ): Promise<Flag> {
+    // The catalog is read before the transaction, never inside it: on SQLite
+    // the catalog, verifying this plugin's token, reads its keys from this
+    // plugin's database, whose one connection the transaction holds (a
+    // deadlock until the pool's 60 s timeout, then 401).
+    const known = patch.scope ? await this.catalogNames() : undefined;
     return this.change(async tx => {
       const before = await this.existing(key, tx);
-      if (patch.scope) await this.checkScope(patch.scope, before.scope);
+      if (patch.scope) await this.checkScope(patch.scope, before.scope, known);
       const state = patch.state ?? before.state;
       let pct = patch.pct ?? before.pct;
       if (patch.pct === undefined && state !== 'rollout') {
@@ -313,6 +318,8 @@ export class FlagService {
   async checkScope(
     scope: Partial<FlagScope>,
     before?: FlagScope,
+    /** The catalog's names, when read already (outside a transaction). */
+    catalog?: Record<'tenants' | 'partners' | 'plans', Set<string>>,
   ): Promise<void> {
     const added = CHECKED_AXES.map(([axis, kind]) => ({
       axis,
@@ -320,7 +327,7 @@ export class FlagService {
       values: (scope[axis] ?? []).filter(v => !before?.[axis].includes(v)),
     })).filter(a => a.values.length);
     if (!added.length) return;
-    const known = await this.catalogNames();
+    const known = catalog ?? (await this.catalogNames());
     const problems = added
       .map(({ axis, kind, values }) => {
         const unknown = [...new Set(values)].filter(v => !known[axis].has(v));

@@ -353,6 +353,52 @@ describe('EntityProvisioningContent', () => {
     }
   });
 
+  it('re-reads while a step in error has a retry due, so the retry shows without a click; not for an error without one', async () => {
+    jest.useFakeTimers();
+    try {
+      const failing = aDetail({
+        phase: 'degraded',
+        stepsBy: {
+          stalwart: {
+            status: 'error',
+            message:
+              'stalwart: read the JMAP session: cannot reach http://x (ECONNREFUSED)',
+            nextAttemptAt: '2026-12-07T10:00:05.000Z',
+          },
+        },
+      });
+      const api = fakeProvisioningApi({
+        getTenant: jest.fn(async () => failing),
+      });
+      renderTab(api);
+      await screen.findAllByTestId('step-card');
+      api.getTenant.mockImplementation(async () => aDetail());
+      act(() => jest.advanceTimersByTime(POLL_MS));
+      await waitFor(() =>
+        expect(
+          within(card('stalwart')).getByTestId('step-status'),
+        ).toHaveTextContent('ok'),
+      );
+      expect(api.getTenant).toHaveBeenCalledTimes(2);
+
+      // an error with no retry scheduled (e.g. refused): nothing to wait for
+      const stuck = aDetail({
+        phase: 'degraded',
+        stepsBy: { stalwart: { status: 'error', nextAttemptAt: undefined } },
+      });
+      const other = fakeProvisioningApi({
+        getTenant: jest.fn(async () => stuck),
+      });
+      renderTab(other);
+      await waitFor(() => expect(other.getTenant).toHaveBeenCalledTimes(1));
+      act(() => jest.advanceTimersByTime(5 * POLL_MS));
+      await act(async () => undefined);
+      expect(other.getTenant).toHaveBeenCalledTimes(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('waits for a tenant the engine has not picked up yet, and shows other errors', async () => {
     jest.useFakeTimers();
     try {

@@ -35,7 +35,7 @@ import { ReconcileButton } from './ReconcileButton';
 import { Ago, RetryCountdown } from './RelativeTime';
 import { useReconcile } from './useReconcile';
 
-/** How often the tab re-reads while a step is pending (or the tenant is not known yet). */
+/** How often the tab re-reads while a step is pending or has a retry due (or the tenant is not known yet). */
 export const POLL_MS = 3_000;
 
 const PHASE_MEANING: Record<TenantPhase, string> = {
@@ -431,7 +431,8 @@ function Attempts(props: { attempts: ProvisioningAttempt[] }) {
  * exists outside (the ids) and desired vs observed with the differences
  * highlighted — Stalwart's with the DNS records to publish per domain; the
  * recent attempts; Reconcile for those the server allows. Re-read every 3 s
- * while a step is pending.
+ * while a step is pending or in error with a retry due, so a retry's outcome
+ * shows without a click.
  */
 export function EntityProvisioningContent() {
   const { entity } = useEntity();
@@ -445,14 +446,19 @@ export function EntityProvisioningContent() {
   const { states, reconcile } = useReconcile(onResult);
 
   const notFound = isNotFound(detail.error);
-  const pending = Boolean(
-    detail.value?.steps.some(s => s.status === 'pending'),
+  // the engine is still at work: a step pending, or in error with a retry
+  const working = Boolean(
+    detail.value?.steps.some(
+      s =>
+        s.status === 'pending' ||
+        (s.status === 'error' && s.nextAttemptAt !== undefined),
+    ),
   );
   useEffect(() => {
-    if (!pending && !notFound) return undefined;
+    if (!working && !notFound) return undefined;
     const id = setInterval(refresh, POLL_MS);
     return () => clearInterval(id);
-  }, [pending, notFound, refresh]);
+  }, [working, notFound, refresh]);
 
   return (
     <PageState
@@ -488,10 +494,10 @@ export function EntityProvisioningContent() {
                   <Typography variant="body2" data-testid="phase-meaning">
                     {PHASE_MEANING[tenant.phase]}
                   </Typography>
-                  {pending && (
+                  {working && (
                     <Typography variant="caption" color="textSecondary">
                       Checking again every {POLL_MS / 1000} s while a step is
-                      pending.
+                      pending or a retry is due.
                     </Typography>
                   )}
                 </Box>
