@@ -19,19 +19,7 @@ import {
   ProbeSpec,
   runProbes,
 } from '@internal/plugin-health-backend';
-import { gitCommit, machineLine, table } from './report';
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(
-      `--${name} needs a whole number, got ${process.argv[i + 1]}`,
-    );
-  }
-  return value;
-}
+import { gitCommit, intOption, machineLine, table } from './report';
 
 async function main() {
   if (process.argv.includes('--help')) {
@@ -41,11 +29,11 @@ async function main() {
     );
     return;
   }
-  const probes = option('probes', 100);
-  const rounds = option('rounds', 3);
-  const timeoutMs = option('timeout', 1500);
+  const probes = intOption('probes', 100);
+  const rounds = intOption('rounds', 3);
+  const timeoutMs = intOption('timeout', 1500);
   const bound = timeoutMs + 200;
-  const days = option('days', 30);
+  const days = intOption('days', 30);
   const pgIndex = process.argv.indexOf('--pg');
   const pg = pgIndex >= 0 ? process.argv[pgIndex + 1] : undefined;
 

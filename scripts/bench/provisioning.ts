@@ -30,21 +30,9 @@ import {
 } from '@internal/plugin-provisioning-backend';
 import knexFactory from 'knex';
 import { performance } from 'perf_hooks';
-import { gitCommit, machineLine, table } from './report';
+import { gitCommit, intOption, machineLine, table } from './report';
 
 const SYSTEMS: DevSystem[] = ['authentik', 'stalwart', 'ocis'];
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(
-      `--${name} needs a whole number, got ${process.argv[i + 1]}`,
-    );
-  }
-  return value;
-}
 
 const tenant = (i: number): DesiredTenant => {
   const name = `bench-${String(i).padStart(5, '0')}`;
@@ -128,10 +116,10 @@ async function main() {
     );
     return;
   }
-  const first = option('first', 1000);
-  const resyncN = option('resync', 10_000);
-  const rate = option('rate', 100);
-  const latency = option('latency', 20);
+  const first = intOption('first', 1000);
+  const resyncN = intOption('resync', 10_000);
+  const rate = intOption('rate', 100);
+  const latency = intOption('latency', 20);
   const pgIndex = process.argv.indexOf('--pg');
   const pg = pgIndex >= 0 ? process.argv[pgIndex + 1] : undefined;
 

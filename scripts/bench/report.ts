@@ -68,3 +68,16 @@ export function log(message: string): void {
 /** A whole number with thousands separators, e.g. 1,000,000. */
 export const fmtInt = (n: number): string =>
   Math.round(n).toLocaleString('en-US');
+
+/** A whole-number option `--name N` (at least 1) from the command line, else `fallback`. */
+export function intOption(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `--${name} needs a whole number, got ${process.argv[i + 1]}`,
+    );
+  }
+  return value;
+}
