@@ -8,6 +8,7 @@
  */
 export { ConfirmDialog } from './components/ConfirmDialog';
 export { DezkyTable, type DezkyRowAttributes } from './components/DezkyTable';
+export { FilterSelect } from './components/FilterSelect';
 export { FreshPermissions } from './components/FreshPermissions';
 export { PageState } from './components/PageState';
 export {

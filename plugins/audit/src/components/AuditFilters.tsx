@@ -2,11 +2,7 @@ import { useEffect, useState } from 'react';
 import { useAppSearchParams } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
-import FormControl from '@material-ui/core/FormControl';
 import Grid from '@material-ui/core/Grid';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import useDebounce from 'react-use/esm/useDebounce';
@@ -17,6 +13,7 @@ import {
   isoToLocalInput,
   localInputToIso,
 } from './filters';
+import { FilterSelect } from '@internal/plugin-dezky-react';
 
 /** The quick picks for the action filter (exact, or a prefix ending in `*`). */
 export const ACTION_PICKS: Array<{ label: string; value: string }> = [
@@ -95,36 +92,6 @@ function DebouncedField(props: {
       onChange={e => setText(e.target.value)}
       inputProps={{ 'aria-label': label, 'data-testid': testId }}
     />
-  );
-}
-
-function SelectField(props: {
-  param: string;
-  label: string;
-  value: string;
-  options: Array<{ label: string; value: string }>;
-  onChange: (value: string) => void;
-}) {
-  const { param, label, value, options, onChange } = props;
-  return (
-    <FormControl fullWidth>
-      <InputLabel id={`audit-filter-${param}-label`}>{label}</InputLabel>
-      <Select
-        labelId={`audit-filter-${param}-label`}
-        value={value}
-        onChange={e => onChange(String(e.target.value))}
-        data-testid={`audit-filter-${param}`}
-      >
-        <MenuItem value="">
-          <em>All</em>
-        </MenuItem>
-        {options.map(o => (
-          <MenuItem key={o.value} value={o.value}>
-            {o.label}
-          </MenuItem>
-        ))}
-      </Select>
-    </FormControl>
   );
 }
 
@@ -234,8 +201,8 @@ export function AuditFilterBar(props: {
           />
         </Grid>
         <Grid item xs={6} sm={3} md={2}>
-          <SelectField
-            param="outcome"
+          <FilterSelect
+            id="audit-filter-outcome"
             label="Outcome"
             value={values.outcome}
             options={[
@@ -246,8 +213,8 @@ export function AuditFilterBar(props: {
           />
         </Grid>
         <Grid item xs={6} sm={3} md={2}>
-          <SelectField
-            param="source"
+          <FilterSelect
+            id="audit-filter-source"
             label="Source"
             value={values.source}
             options={SOURCES}

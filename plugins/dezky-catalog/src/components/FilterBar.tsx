@@ -1,10 +1,7 @@
-import FormControl from '@material-ui/core/FormControl';
 import Grid from '@material-ui/core/Grid';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import TextField from '@material-ui/core/TextField';
 import { useSearchParams } from 'react-router-dom';
+import { FilterSelect } from '@internal/plugin-dezky-react';
 
 /** A select filter: its URL parameter, label and choices. */
 export interface SelectFilter {
@@ -59,24 +56,13 @@ export function FilterBar(props: {
       </Grid>
       {filters.map(f => (
         <Grid item xs={12} sm={4} md={2} key={f.param}>
-          <FormControl fullWidth>
-            <InputLabel id={`filter-${f.param}-label`}>{f.label}</InputLabel>
-            <Select
-              labelId={`filter-${f.param}-label`}
-              value={values[f.param]}
-              onChange={e => set(f.param, String(e.target.value))}
-              data-testid={`filter-${f.param}`}
-            >
-              <MenuItem value="">
-                <em>All</em>
-              </MenuItem>
-              {f.options.map(o => (
-                <MenuItem key={o.value} value={o.value}>
-                  {o.label}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
+          <FilterSelect
+            id={`filter-${f.param}`}
+            label={f.label}
+            value={values[f.param]}
+            options={f.options}
+            onChange={value => set(f.param, value)}
+          />
         </Grid>
       ))}
     </Grid>

@@ -20,12 +20,7 @@ import {
 } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import FormControl from '@material-ui/core/FormControl';
-import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
@@ -42,9 +37,10 @@ import {
 } from '@internal/plugin-provisioning-common';
 import {
   DezkyTable,
+  FilterSelect,
+  formatCount,
   PageState,
   StatusChip,
-  formatCount,
 } from '@internal/plugin-dezky-react';
 import { errorMessage, ListTenantsFilters, provisioningApiRef } from '../api';
 import {
@@ -318,38 +314,6 @@ function SummaryStrip(props: {
   );
 }
 
-function FilterSelect(props: {
-  param: string;
-  label: string;
-  value: string;
-  options: readonly string[];
-  onChange: (value: string) => void;
-  help?: string;
-}) {
-  const { param, label, value, options, onChange, help } = props;
-  return (
-    <FormControl fullWidth>
-      <InputLabel id={`provisioning-filter-${param}-label`}>{label}</InputLabel>
-      <Select
-        labelId={`provisioning-filter-${param}-label`}
-        value={value}
-        onChange={e => onChange(String(e.target.value))}
-        data-testid={`filter-${param}`}
-      >
-        <MenuItem value="">
-          <em>All</em>
-        </MenuItem>
-        {options.map(o => (
-          <MenuItem key={o} value={o}>
-            {o}
-          </MenuItem>
-        ))}
-      </Select>
-      {help && <FormHelperText>{help}</FormHelperText>}
-    </FormControl>
-  );
-}
-
 /**
  * The Provisioning page: every tenant the user may see with its phase and,
  * per step (Authentik, Stalwart, OCIS), its status, error and next retry;
@@ -428,7 +392,7 @@ export function ProvisioningPage() {
       <Grid container spacing={2} style={{ marginBottom: 16 }}>
         <Grid item xs={12} sm={4} md={2}>
           <FilterSelect
-            param="phase"
+            id="filter-phase"
             label="Phase"
             value={view.phase}
             options={TENANT_PHASES}
@@ -437,7 +401,7 @@ export function ProvisioningPage() {
         </Grid>
         <Grid item xs={12} sm={4} md={2}>
           <FilterSelect
-            param="step"
+            id="filter-step"
             label="Step"
             value={view.step}
             options={PROVISIONING_STEPS}
@@ -451,7 +415,7 @@ export function ProvisioningPage() {
         </Grid>
         <Grid item xs={12} sm={4} md={2}>
           <FilterSelect
-            param="status"
+            id="filter-status"
             label="Status"
             value={view.status}
             options={STEP_STATUSES}
