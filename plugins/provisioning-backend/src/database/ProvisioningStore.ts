@@ -441,14 +441,6 @@ export class ProvisioningStore {
     });
   }
 
-  /** Whether a tenant is due at `now` or held by an instance. */
-  async busy(now: string): Promise<boolean> {
-    const row = await this.knex('provisioning_tenants')
-      .where(q => q.where('due_at', '<=', now).orWhereNotNull('lease_owner'))
-      .first('tenant_ref');
-    return Boolean(row);
-  }
-
   async tenant(tenantRef: string): Promise<StoredTenant | undefined> {
     const row = await this.knex<TenantRow>('provisioning_tenants')
       .where({ tenant_ref: tenantRef })

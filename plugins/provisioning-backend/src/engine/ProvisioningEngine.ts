@@ -35,7 +35,6 @@ export interface ResyncReport {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /**
  * The reconcile loop of one backend instance: takes the catalog's desired
@@ -313,19 +312,5 @@ export class ProvisioningEngine {
       ...(outcome.dueAt ? { dueAt: outcome.dueAt } : {}),
       now: iso(this.now()),
     });
-  }
-
-  /** Waits until no tenant is due or leased (tests, benches). */
-  async settled(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const busy = await this.deps.store.busy(iso(this.now()));
-      if (!busy) return;
-      if (Date.now() > deadline) {
-        throw new Error(`provisioning did not settle within ${timeoutMs} ms`);
-      }
-      await this.drain();
-      await sleep(50);
-    }
   }
 }
