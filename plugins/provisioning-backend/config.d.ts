@@ -17,6 +17,16 @@ export interface Config {
     catalogSyncInterval?: number;
     /** How often each system is listed in bulk for drift (seconds). Default 600. */
     driftResyncInterval?: number;
+    /** The tenant lifecycle (docs/provisioning.md#lifecycle). */
+    lifecycle?: {
+      /**
+       * Between Terminate (or spec.status: cancelled) and the teardown:
+       * a duration object ({ days: 30 }) or an ISO 8601 duration. Default 30 days.
+       */
+      gracePeriod?: { [unit: string]: number } | string;
+      /** Whether partner staff may terminate their partner's tenants. Default false. */
+      partnersMayTerminate?: boolean;
+    };
     /** The work loop of each instance. */
     engine?: {
       /** Tenants worked at once. Default 16. */

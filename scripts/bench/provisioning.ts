@@ -41,6 +41,8 @@ const tenant = (i: number): DesiredTenant => {
     name,
     partnerRef: `partner:default/p${i % 7}`,
     status: 'active',
+    plan: 'business',
+    seats: 10,
     domains: [`${name}.example`, ...(i % 2 ? [`mail.${name}.example`] : [])],
     integrations: ['authentik', 'stalwart', 'ocis'],
     planned: [],

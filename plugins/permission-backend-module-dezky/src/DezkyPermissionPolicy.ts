@@ -5,7 +5,7 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { DezkyAccessService } from '@internal/plugin-dezky-node';
-import { decide } from './decide';
+import { decide, DecideOptions } from './decide';
 
 /**
  * Backstage's permission policy for the portal: asks dezky-node who the
@@ -14,7 +14,10 @@ import { decide } from './decide';
  * token) and are decided as such.
  */
 export class DezkyPermissionPolicy implements PermissionPolicy {
-  constructor(private readonly access: DezkyAccessService) {}
+  constructor(
+    private readonly access: DezkyAccessService,
+    private readonly options: DecideOptions = {},
+  ) {}
 
   async handle(
     request: PolicyQuery,
@@ -28,6 +31,6 @@ export class DezkyPermissionPolicy implements PermissionPolicy {
           partnerRefs: [],
           staffGroupRefs: [],
         };
-    return decide(request.permission, access);
+    return decide(request.permission, access, this.options);
   }
 }

@@ -1,6 +1,8 @@
 import {
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
+  provisioningTenantSuspendPermission,
+  provisioningTenantTerminatePermission,
 } from '@internal/plugin-provisioning-common';
 import {
   catalogEntityCreatePermission,
@@ -169,10 +171,38 @@ describe('decide', () => {
     });
   });
 
-  it("lets partner staff read and reconcile their partners' tenants' provisioning only, as a condition; others nothing", () => {
+  it('lets partner staff terminate tenants only where the configuration allows it, and then their own', () => {
+    const partnerScoped = {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'provisioning',
+      resourceType: 'provisioning-tenant',
+      conditions: {
+        rule: 'IS_TENANT_OF_PARTNER',
+        resourceType: 'provisioning-tenant',
+        params: { partnerRefs: ['partner:default/nord'] },
+      },
+    };
+    const terminate = provisioningTenantTerminatePermission;
+    expect(decide(terminate, staff)).toEqual({ result: AuthorizeResult.DENY });
+    expect(
+      decide(terminate, staff, { partnersMayTerminate: false }),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(decide(terminate, staff, { partnersMayTerminate: true })).toEqual(
+      partnerScoped,
+    );
+    expect(
+      decide(terminate, outsider, { partnersMayTerminate: true }),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(decide(terminate, operator)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+  });
+
+  it("lets partner staff read, reconcile, suspend and resume their partners' tenants only, as a condition; others nothing", () => {
     for (const permission of [
       provisioningTenantReadPermission,
       provisioningTenantReconcilePermission,
+      provisioningTenantSuspendPermission,
     ]) {
       expect(decide(permission, staff)).toEqual({
         result: AuthorizeResult.CONDITIONAL,

@@ -32,6 +32,8 @@ import {
 import {
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
+  provisioningTenantSuspendPermission,
+  provisioningTenantTerminatePermission,
 } from '@internal/plugin-provisioning-common';
 import {
   provisioningTenantPermissionRules,
@@ -104,13 +106,20 @@ export function catalogReadConditions(
   return { anyOf: visible };
 }
 
+/** What the configuration changes in the policy. */
+export interface DecideOptions {
+  /** `provisioning.lifecycle.partnersMayTerminate` (default false). */
+  partnersMayTerminate?: boolean;
+}
+
 /**
  * The one place that decides who may do what in the Dezky portal.
  * Operators and backend services: everything. Partner staff: reading the
  * catalog entities above, the audit events of their partners (which
  * include their tenants' events), the feature flags, and the flags'
  * effect on their partners' tenants, and their partners' tenants'
- * provisioning (read, reconcile). Other users: their own catalog
+ * provisioning (read, reconcile, suspend and resume; terminate only where
+ * `options.partnersMayTerminate`). Other users: their own catalog
  * entity. Anything not named here — catalog mutations (locations, refresh,
  * unregister), verifying the audit chain, changing flags, unknown
  * permissions — is denied.
@@ -118,6 +127,7 @@ export function catalogReadConditions(
 export function decide(
   permission: Permission,
   access: DezkyAccess,
+  options: DecideOptions = {},
 ): PolicyDecision {
   if (access.role === 'operator' || access.role === 'service') {
     return ALLOW;
@@ -145,7 +155,10 @@ export function decide(
     }
     if (
       isPermission(permission, provisioningTenantReadPermission) ||
-      isPermission(permission, provisioningTenantReconcilePermission)
+      isPermission(permission, provisioningTenantReconcilePermission) ||
+      isPermission(permission, provisioningTenantSuspendPermission) ||
+      (options.partnersMayTerminate === true &&
+        isPermission(permission, provisioningTenantTerminatePermission))
     ) {
       return provisioningTenants.createConditionalDecision(
         permission,

@@ -1,4 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { dezkyAccessServiceRef } from '@internal/plugin-dezky-node';
 import { DezkyPermissionPolicy } from './DezkyPermissionPolicy';
@@ -9,9 +12,20 @@ export const permissionModuleDezkyPolicy = createBackendModule({
   moduleId: 'dezky-policy',
   register(env) {
     env.registerInit({
-      deps: { policy: policyExtensionPoint, access: dezkyAccessServiceRef },
-      async init({ policy, access }) {
-        policy.setPolicy(new DezkyPermissionPolicy(access));
+      deps: {
+        policy: policyExtensionPoint,
+        access: dezkyAccessServiceRef,
+        config: coreServices.rootConfig,
+      },
+      async init({ policy, access, config }) {
+        policy.setPolicy(
+          new DezkyPermissionPolicy(access, {
+            partnersMayTerminate:
+              config.getOptionalBoolean(
+                'provisioning.lifecycle.partnersMayTerminate',
+              ) ?? false,
+          }),
+        );
       },
     });
   },

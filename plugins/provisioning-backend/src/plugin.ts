@@ -14,11 +14,14 @@ import {
   provisioningTenantPermissionRules,
   provisioningTenantResourceRef,
 } from '@internal/plugin-provisioning-node';
+import { readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import { ProvisioningStore } from './database/ProvisioningStore';
 import { readDesiredTenants } from './engine/catalogTenants';
 import { ProvisioningEngine } from './engine/ProvisioningEngine';
 import { PROVISIONING_FLAG, Reconciler } from './engine/Reconciler';
 import { createRouter } from './router';
+import { LifecycleService } from './service/LifecycleService';
 import { ProvisioningService } from './service/ProvisioningService';
 import { createSystems } from './systems';
 
@@ -49,7 +52,17 @@ export const provisioningPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { config, logger, scheduler, permissionsRegistry } = deps;
-        const store = await ProvisioningStore.create(deps);
+        const grace = config.has('provisioning.lifecycle.gracePeriod')
+          ? durationToMilliseconds(
+              readDurationFromConfig(config, {
+                key: 'provisioning.lifecycle.gracePeriod',
+              }),
+            )
+          : undefined;
+        const store = await ProvisioningStore.create({
+          database: deps.database,
+          ...(grace !== undefined ? { graceMs: grace } : {}),
+        });
         permissionsRegistry.addPermissions(provisioningPermissions);
         permissionsRegistry.addResourceType({
           resourceRef: provisioningTenantResourceRef,
@@ -122,15 +135,32 @@ export const provisioningPlugin = createBackendPlugin({
           },
         });
 
+        const service = new ProvisioningService({ store, engine });
         deps.httpRouter.use(
           await createRouter({
+            store,
+            lifecycle: new LifecycleService({
+              store,
+              engine,
+              provisioning: service,
+              trail: deps.trail,
+              userName: async userRef => {
+                const user = await deps.catalog.getEntityByRef(userRef, {
+                  credentials: await deps.auth.getOwnServiceCredentials(),
+                });
+                const email = (
+                  user?.spec as { profile?: { email?: string } } | undefined
+                )?.profile?.email;
+                return email ?? userRef.replace(/^user:(default\/)?/, '');
+              },
+            }),
             kit: createRouterKit({
               httpAuth: deps.httpAuth,
               permissions: deps.permissions,
               permissionsRegistry,
               refusals: auditRefusals(deps.trail),
             }),
-            service: new ProvisioningService({ store, engine }),
+            service,
           }),
         );
       },

@@ -5,150 +5,28 @@
  * exactly one object per tenant (and per domain), faults, Retry-After,
  * drift, the kill switch, and two instances sharing one PostgreSQL.
  */
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
 import {
   DEV_PLATFORM_CREDENTIALS,
   DevPlatform,
-  devPlatformProvisioningConfig,
   startDevPlatform,
 } from '@internal/dev-platform';
 import {
   describeOnPostgres,
   dezkyTestDatabases,
 } from '@internal/dezky-test-utils';
-import { AuditEventInput } from '@internal/plugin-audit-common';
 import { Knex } from 'knex';
-import { ProvisioningStore } from './database/ProvisioningStore';
 import { DesiredTenant } from './engine/desired';
-import { ProvisioningEngine } from './engine/ProvisioningEngine';
-import { Reconciler } from './engine/Reconciler';
-import { createSystems } from './systems';
 import { StepDriver } from './steps/types';
+import {
+  converge,
+  holdings,
+  instance,
+  tenant,
+} from './__testUtils__/devPlatformHarness';
 
 jest.setTimeout(180_000);
 
 const databases = dezkyTestDatabases();
-
-const tenant = (
-  i: number,
-  extra: Partial<DesiredTenant> = {},
-): DesiredTenant => {
-  const name = `tenant-${String(i).padStart(4, '0')}`;
-  return {
-    tenantRef: `tenant:default/${name}`,
-    name,
-    title: `Tenant ${i}`,
-    partnerRef: `partner:default/p${i % 3}`,
-    status: 'active',
-    domains: [`${name}.example`, ...(i % 2 ? [`mail.${name}.example`] : [])],
-    integrations: ['authentik', 'stalwart', 'ocis'],
-    planned: [],
-    ...extra,
-  };
-};
-
-function platformConfig(
-  platform: DevPlatform,
-  limits: Record<string, number> = {},
-) {
-  return new ConfigReader({
-    provisioning: devPlatformProvisioningConfig(platform.urls, limits),
-  });
-}
-
-/** One portal instance: store, engine, real clients; its audit events and a clock it may run ahead. */
-async function instance(
-  knex: Knex,
-  platform: DevPlatform,
-  options: {
-    enabled?: (ref: string) => boolean;
-    wrap?: (d: StepDriver) => StepDriver;
-  } = {},
-) {
-  const store = await ProvisioningStore.create({
-    database: mockServices.database({ knex }),
-  });
-  const systems = createSystems(
-    platformConfig(platform, { timeoutMs: 3000 }),
-    store,
-  );
-  const drivers = systems.drivers.map(options.wrap ?? (d => d));
-  const audited: AuditEventInput[] = [];
-  const clock = { offset: 0 };
-  const now = () => Date.now() + clock.offset;
-  const logger = mockServices.logger.mock();
-  const engine = new ProvisioningEngine({
-    store,
-    drivers,
-    logger,
-    now,
-    reconciler: new Reconciler({
-      store,
-      drivers,
-      logger,
-      now,
-      enabled: async ref => options.enabled?.(ref) ?? true,
-      trail: {
-        record: async events => {
-          audited.push(...events);
-          return [];
-        },
-      },
-    }),
-  });
-  return { store, engine, audited, clock, systems };
-}
-
-type Instance = Awaited<ReturnType<typeof instance>>;
-
-/** Works until every given tenant's needed steps are ok (DKIM keys arrive after a while). */
-async function converge(p: Instance, refs: string[], timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await p.engine.drain();
-    const all = await p.store.conditions(refs);
-    const done = refs.every(ref => {
-      const cs = all.get(ref) ?? [];
-      return (
-        cs.length === 3 &&
-        cs.every(c => c.status === 'ok' || c.status === 'skipped')
-      );
-    });
-    if (done) return all;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `not converged: ${JSON.stringify(
-          [...all.entries()].map(([r, cs]) => [
-            r,
-            cs.map(c => [c.step, c.status, c.message]),
-          ]),
-        ).slice(0, 2000)}`,
-      );
-    }
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
-
-/** What the stand-ins hold, by tenant name. */
-function holdings(platform: DevPlatform) {
-  const s = platform.state();
-  const groups = s.authentik.groups as Array<{ name: string }>;
-  const drives = (
-    s.ocis.drives as Array<{ name: string; driveType: string }>
-  ).filter(d => d.driveType === 'project');
-  const domains = s.stalwart.domains as Array<{ name: string }>;
-  const count = <T extends { name: string }>(list: T[]) => {
-    const m = new Map<string, number>();
-    for (const x of list) m.set(x.name, (m.get(x.name) ?? 0) + 1);
-    return m;
-  };
-  return {
-    groups: count(groups),
-    drives: count(drives),
-    domains: count(domains),
-  };
-}
 
 function expectExactlyOneEach(platform: DevPlatform, tenants: DesiredTenant[]) {
   const h = holdings(platform);
@@ -397,6 +275,8 @@ describeOnPostgres(databases, 'two instances on one PostgreSQL', () => {
         (d: StepDriver): StepDriver => ({
           step: d.step,
           drift: x => d.drift(x),
+          teardownMembers: w => d.teardownMembers(w),
+          teardownResources: w => d.teardownResources(w),
           converge: async work => {
             const ref = work.tenant.tenantRef;
             const holder = working.get(ref);

@@ -1,16 +1,29 @@
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { RouterKit } from '@internal/plugin-dezky-node';
 import {
   PROVISIONING_STEPS,
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
+  provisioningTenantSuspendPermission,
+  provisioningTenantTerminatePermission,
   STEP_STATUSES,
   TENANT_PHASES,
+  TENANT_STATUSES,
 } from '@internal/plugin-provisioning-common';
 import { provisioningTenantResourceRef } from '@internal/plugin-provisioning-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { ProvisioningStore } from './database/ProvisioningStore';
+import {
+  LifecycleAction,
+  LifecycleService,
+} from './service/LifecycleService';
 import {
   ProvisioningScope,
   ProvisioningService,
@@ -19,7 +32,54 @@ import {
 export interface RouterOptions {
   kit: RouterKit;
   service: ProvisioningService;
+  lifecycle: LifecycleService;
+  /** The lifecycle events' outbox (read by backend services only). */
+  store: Pick<ProvisioningStore, 'lifecycleEvents' | 'ackLifecycleEvents'>;
 }
+
+const reason = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'is required')
+  .max(500, 'must be at most 500 characters');
+
+const lifecycleBodies: Record<
+  LifecycleAction,
+  z.ZodType<{ reason?: string; confirm?: string }>
+> = {
+  suspend: z.object({ reason }).strict(),
+  resume: z.object({ reason: reason.optional() }).strict(),
+  terminate: z
+    .object({ reason, confirm: z.string({ error: 'is required' }) })
+    .strict(),
+};
+
+const subscriber = z
+  .string({ error: 'is required' })
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,99}$/,
+    'must be a subscriber id: lower-case letters, digits, ".", "_" and "-"',
+  );
+
+const eventsQuery = z.object({
+  subscriber,
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(500, 'must be at most 500')
+    .default(100),
+});
+
+const ackBody = z
+  .object({
+    subscriber,
+    seq: z
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(0, 'must be at least 0'),
+  })
+  .strict();
 
 const name = z
   .string()
@@ -39,6 +99,7 @@ const tenantsQuery = z.object({
   phase: oneOf(TENANT_PHASES),
   step: oneOf(PROVISIONING_STEPS),
   status: oneOf(STEP_STATUSES),
+  lifecycle: oneOf(TENANT_STATUSES),
   tenants: z
     .string()
     .transform(s =>
@@ -70,9 +131,10 @@ const tenantsQuery = z.object({
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { kit, service } = options;
+  const { kit, service, lifecycle, store } = options;
   const router = Router();
   router.use(kit.defaults());
+  router.use(kit.jsonParser());
 
   const readScope = async (
     req: express.Request,
@@ -123,6 +185,78 @@ export async function createRouter(
       );
     }
     res.status(result.outcome === 'done' ? 200 : 202).json(result);
+  });
+
+  /** The outbox is for backend plugins (their service credentials); users get 403. */
+  const serviceOnly = async (req: express.Request) => {
+    const credentials = await kit.credentials(req);
+    if ((credentials.principal as { type?: string }).type !== 'service') {
+      throw new NotAllowedError(
+        'Not allowed: the lifecycle events are read by backend services',
+      );
+    }
+  };
+
+  /** Whether the caller may take a permission's actions, per tenant (nothing when denied). */
+  const rights = async (
+    req: express.Request,
+    permission: typeof provisioningTenantSuspendPermission,
+  ) => {
+    try {
+      return (
+        await kit.partnerScope(req, permission, provisioningTenantResourceRef)
+      ).allows;
+    } catch (error) {
+      if (error instanceof NotAllowedError) return () => false;
+      throw error;
+    }
+  };
+
+  for (const action of ['suspend', 'resume', 'terminate'] as const) {
+    router.post(`/tenants/:name/${action}`, async (req, res) => {
+      const scope = await readScope(req);
+      const credentials = await kit.credentials(req);
+      const tenant = kit.param(req, 'name', name);
+      const outcome = await lifecycle.act({
+        action,
+        name: tenant,
+        body: () => kit.body(req, lifecycleBodies[action]),
+        credentials,
+        ...(req.ip ? { ip: req.ip } : {}),
+        readScope: scope,
+        rights: {
+          suspend: await rights(req, provisioningTenantSuspendPermission),
+          terminate: await rights(req, provisioningTenantTerminatePermission),
+        },
+      });
+      if (!outcome) throw new NotFoundError(`No tenant ${tenant}`);
+      if ('refusal' in outcome) {
+        const { kind, message } = outcome.refusal;
+        if (kind === 'forbidden') throw new NotAllowedError(message);
+        if (kind === 'invalid') throw new InputError(message);
+        throw new ConflictError(message);
+      }
+      res.json(outcome.result);
+    });
+  }
+
+  router.get('/lifecycle/events', async (req, res) => {
+    await serviceOnly(req);
+    const query = kit.query(req, eventsQuery);
+    res.json({
+      items: await store.lifecycleEvents(query.subscriber, query.limit),
+    });
+  });
+
+  router.post('/lifecycle/events/ack', async (req, res) => {
+    await serviceOnly(req);
+    const body = kit.body(req, ackBody);
+    const seq = await store.ackLifecycleEvents(
+      body.subscriber,
+      body.seq,
+      new Date().toISOString(),
+    );
+    res.json({ subscriber: body.subscriber, seq });
   });
 
   router.get('/summary', async (req, res) => {

@@ -40,15 +40,24 @@ class UnconfiguredStep implements StepDriver {
     readonly step: ProvisioningStep,
     private readonly missing: string,
   ) {}
-  async converge(): Promise<never> {
+  private fail(): never {
     throw new SystemError(
       this.step,
       'configure',
       `not configured: set ${this.missing} (docs/provisioning.md#configuration)`,
     );
   }
+  async converge(): Promise<never> {
+    return this.fail();
+  }
   async drift() {
     return [];
+  }
+  async teardownMembers(): Promise<never> {
+    return this.fail();
+  }
+  async teardownResources(): Promise<never> {
+    return this.fail();
   }
 }
 

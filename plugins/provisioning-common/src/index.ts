@@ -9,3 +9,4 @@
 export * from './types';
 export * from './phase';
 export * from './permissions';
+export * from './lifecycle';

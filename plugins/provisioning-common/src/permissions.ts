@@ -24,7 +24,32 @@ export const provisioningTenantReconcilePermission = createPermission({
   resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
 });
 
+/**
+ * Suspend a tenant from the portal, and Resume a suspension
+ * (POST /api/provisioning/tenants/:name/suspend|resume): operators, any
+ * tenant; partner staff, their partner's tenants.
+ */
+export const provisioningTenantSuspendPermission = createPermission({
+  name: 'provisioning.tenant.suspend',
+  attributes: { action: 'update' },
+  resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
+});
+
+/**
+ * Terminate a tenant (POST /api/provisioning/tenants/:name/terminate), and
+ * cancel a termination (Resume while terminating): operators; partner
+ * staff only where `provisioning.lifecycle.partnersMayTerminate` is true,
+ * and then their partner's tenants.
+ */
+export const provisioningTenantTerminatePermission = createPermission({
+  name: 'provisioning.tenant.terminate',
+  attributes: { action: 'delete' },
+  resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
+});
+
 export const provisioningPermissions = [
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
+  provisioningTenantSuspendPermission,
+  provisioningTenantTerminatePermission,
 ];

@@ -1,3 +1,5 @@
+import { TenantLifecycle, TenantStatus } from './lifecycle';
+
 /** The systems a tenant is provisioned in, one step each (the Integration entities' names). */
 export const PROVISIONING_STEPS = ['authentik', 'stalwart', 'ocis'] as const;
 
@@ -71,6 +73,8 @@ export interface TenantProvisioning {
   /** The tenant's partner entity ref (`partner:default/nordlicht-it`), if it has one. */
   partner?: string;
   phase: TenantPhase;
+  /** Its effective status and where it comes from (git, the portal). */
+  lifecycle: TenantLifecycle;
   /** One per step of {@link PROVISIONING_STEPS}, in that order. */
   steps: StepCondition[];
 }
@@ -108,7 +112,8 @@ export type ProvisioningTrigger =
   | 'drift'
   | 'reconcile'
   | 'retry'
-  | 'start';
+  | 'start'
+  | 'lifecycle';
 
 /** One attempt at a step: `GET /api/provisioning/tenants/:name` lists the recent ones. */
 export interface ProvisioningAttempt {
@@ -144,3 +149,11 @@ export interface ProvisioningSummary {
   phases: Record<TenantPhase, number>;
   steps: Record<ProvisioningStep, Record<StepStatus, number>>;
 }
+
+/** `POST /api/provisioning/tenants/:name/suspend|resume|terminate`: the tenant afterwards. */
+export interface LifecycleActionResult {
+  tenant: TenantProvisioningDetail;
+}
+
+/** `GET /api/provisioning/tenants?lifecycle=`: tenants in these effective statuses. */
+export type TenantStatusFilter = TenantStatus;

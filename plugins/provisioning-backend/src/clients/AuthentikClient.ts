@@ -9,8 +9,30 @@ export interface AuthentikGroup {
   attributes: Record<string, unknown>;
 }
 
+/** An Authentik user as the lifecycle sees it. */
+export interface AuthentikUser {
+  pk: number;
+  username: string;
+  isActive: boolean;
+  /** The UUIDs of the groups the user is in. */
+  groups: string[];
+}
+
 /** The Authentik calls provisioning makes (`/api/v3`, a Bearer API token). */
 export interface AuthentikApi {
+  /** The users of a group (paged, 100 at a time). */
+  groupUsers(groupPk: string): Promise<AuthentikUser[]>;
+  /** PATCH `is_active` (Authentik ends an inactive user's sessions; they are ended here too). */
+  setUserActive(pk: number, active: boolean): Promise<void>;
+  /** The user's sessions, selected on the server by username; each is checked to be the user's. */
+  userSessions(user: Pick<AuthentikUser, 'pk' | 'username'>): Promise<string[]>;
+  /** Ends a session; one already gone is fine. */
+  endSession(uuid: string): Promise<void>;
+  /** Deletes a user; one already gone is fine. */
+  deleteUser(pk: number): Promise<void>;
+  removeFromGroup(groupPk: string, userPk: number): Promise<void>;
+  /** Deletes a group; one already gone is fine. */
+  deleteGroup(pk: string): Promise<void>;
   getGroup(pk: string): Promise<AuthentikGroup | undefined>;
   /** The group with exactly this name (names are unique in Authentik). */
   findGroupByName(name: string): Promise<AuthentikGroup | undefined>;
@@ -134,6 +156,90 @@ export class AuthentikClient implements AuthentikApi {
     });
   }
 
+  async groupUsers(groupPk: string) {
+    return this.call(`list the users of group ${groupPk}`, async () => {
+      const all: AuthentikUser[] = [];
+      for (let page = 1; page > 0; ) {
+        const res = await this.core.coreUsersList({
+          groupsByPk: [groupPk],
+          includeGroups: false,
+          page,
+          pageSize: 100,
+          ordering: 'username',
+        });
+        for (const u of res.results) {
+          all.push({
+            pk: u.pk,
+            username: u.username,
+            isActive: u.isActive ?? true,
+            groups: u.groups ?? [],
+          });
+        }
+        page = res.pagination.next;
+      }
+      return all;
+    });
+  }
+
+  async setUserActive(pk: number, active: boolean) {
+    await this.call(
+      `${active ? 'activate' : 'deactivate'} user ${pk}`,
+      async () => {
+        await this.core.coreUsersPartialUpdate({
+          id: pk,
+          patchedUserRequest: { isActive: active },
+        });
+      },
+    );
+  }
+
+  async userSessions(user: Pick<AuthentikUser, 'pk' | 'username'>) {
+    return this.call(`list the sessions of user ${user.pk}`, async () => {
+      const out: string[] = [];
+      for (let page = 1; page > 0; ) {
+        const res = await this.core.coreAuthenticatedSessionsList({
+          userUsername: user.username,
+          page,
+          pageSize: 100,
+        });
+        for (const s of res.results) {
+          if (s.user === user.pk && s.uuid) out.push(s.uuid);
+        }
+        page = res.pagination.next;
+      }
+      return out;
+    });
+  }
+
+  async endSession(uuid: string) {
+    await this.call(`end session ${uuid}`, () =>
+      gone(() => this.core.coreAuthenticatedSessionsDestroy({ uuid })),
+    );
+  }
+
+  async deleteUser(pk: number) {
+    await this.call(`delete user ${pk}`, () =>
+      gone(() => this.core.coreUsersDestroy({ id: pk })),
+    );
+  }
+
+  async removeFromGroup(groupPk: string, userPk: number) {
+    await this.call(`remove user ${userPk} from group ${groupPk}`, () =>
+      gone(() =>
+        this.core.coreGroupsRemoveUserCreate({
+          groupUuid: groupPk,
+          userAccountRequest: { pk: userPk },
+        }),
+      ),
+    );
+  }
+
+  async deleteGroup(pk: string) {
+    await this.call(`delete group ${pk}`, () =>
+      gone(() => this.core.coreGroupsDestroy({ groupUuid: pk })),
+    );
+  }
+
   /** Runs a generated-client call, turning its errors into `SystemError`s naming `call`. */
   private async call<T>(call: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -141,6 +247,16 @@ export class AuthentikClient implements AuthentikApi {
     } catch (error) {
       throw await asSystemError(call, error);
     }
+  }
+}
+
+/** A delete whose object is already gone (404) is done. */
+async function gone(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof ResponseError && error.response.status === 404) return;
+    throw error;
   }
 }
 

@@ -20,6 +20,10 @@ export interface OcisApi {
   createDrive(name: string, description: string): Promise<OcisDrive>;
   renameDrive(id: string, name: string): Promise<OcisDrive>;
   restoreDrive(id: string): Promise<OcisDrive>;
+  /** Disables a space (`DELETE`): still listed, data kept, not usable. */
+  disableDrive(id: string): Promise<void>;
+  /** Deletes a disabled space for good (`DELETE` with `Purge: T`); one already gone is fine. */
+  purgeDrive(id: string): Promise<void>;
 }
 
 interface GraphDrive {
@@ -237,6 +241,24 @@ export class OcisClient implements OcisApi {
       body: {},
     });
     return toDrive(res.json<GraphDrive>());
+  }
+
+  async disableDrive(id: string) {
+    await this.graph({
+      call: `disable space ${id}`,
+      method: 'DELETE',
+      path: `/graph/v1.0/drives/${encodeURIComponent(id)}`,
+    });
+  }
+
+  async purgeDrive(id: string) {
+    await this.graph({
+      call: `purge space ${id}`,
+      method: 'DELETE',
+      path: `/graph/v1.0/drives/${encodeURIComponent(id)}`,
+      headers: { Purge: 'T' },
+      expect: [404],
+    });
   }
 
   private async graph(req: {

@@ -21,8 +21,38 @@ export type DomainCreated =
   | { name: string; id: string; existed: false }
   | { name: string; id: string; existed: true };
 
+/** A Stalwart account (`x:Account`) of a tenant domain. */
+export interface StalwartAccount {
+  id: string;
+  /** The local part; with the domain it is the address. */
+  name: string;
+  domainId: string;
+  /** `User` or `Group`. */
+  type: string;
+  /** As Stalwart holds it (`{"@type":"Inherit"}`, or Merge/Replace with enabled and disabled sets). */
+  permissions: Record<string, unknown>;
+}
+
+/** The object types teardown removes, in `x:<type>/set destroy`. */
+export type StalwartObjectType = 'Account' | 'MailingList' | 'DkimSignature' | 'Domain';
+
 /** The Stalwart calls provisioning makes (0.16+: JMAP management at `POST /jmap`). */
 export interface StalwartApi {
+  /** The accounts whose address is on these domains. */
+  domainAccounts(domainIds: string[]): Promise<StalwartAccount[]>;
+  /** The mailing lists and DKIM signatures of these domains (ids by type). */
+  domainObjects(
+    domainIds: string[],
+  ): Promise<{ MailingList: string[]; DkimSignature: string[] }>;
+  /** Sets accounts' permissions (freeze, unfreeze). */
+  setPermissions(
+    updates: Array<{ id: string; permissions: Record<string, unknown> }>,
+  ): Promise<void>;
+  /**
+   * Destroys objects of one type; one already gone is fine. A refusal
+   * (e.g. a domain still in use: `objectIsLinked`) fails with what holds it.
+   */
+  destroy(type: StalwartObjectType, ids: string[]): Promise<void>;
   /** Creates domains with automatic DKIM; an existing name resolves to its id (`existed`). */
   createDomains(
     domains: Array<{ name: string; description: string }>,
@@ -197,6 +227,132 @@ export class StalwartClient implements StalwartApi {
     return out;
   }
 
+  async domainAccounts(domainIds: string[]) {
+    if (domainIds.length === 0) return [];
+    const ids = await this.queryByDomain('Account', domainIds);
+    const out: StalwartAccount[] = [];
+    for (let i = 0; i < ids.length; i += MAX_OBJECTS) {
+      const [get] = await this.jmap('read accounts', [
+        [
+          'x:Account/get',
+          {
+            ids: ids.slice(i, i + MAX_OBJECTS),
+            properties: ['@type', 'name', 'domainId', 'permissions'],
+          },
+          'get',
+        ],
+      ]);
+      for (const a of (get.list ?? []) as Array<Record<string, unknown>>) {
+        out.push({
+          id: String(a.id),
+          name: String(a.name),
+          domainId: String(a.domainId),
+          type: String(a['@type'] ?? 'User'),
+          permissions: (a.permissions as Record<string, unknown>) ?? {
+            '@type': 'Inherit',
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  async domainObjects(domainIds: string[]) {
+    return {
+      MailingList: await this.queryByDomain('MailingList', domainIds),
+      DkimSignature: await this.queryByDomain('DkimSignature', domainIds),
+    };
+  }
+
+  async setPermissions(
+    updates: Array<{ id: string; permissions: Record<string, unknown> }>,
+  ) {
+    for (let i = 0; i < updates.length; i += MAX_OBJECTS) {
+      const batch = updates.slice(i, i + MAX_OBJECTS);
+      const call = `set the permissions of account ${batch
+        .map(u => u.id)
+        .join(', ')}`;
+      const [set] = await this.jmap(call, [
+        [
+          'x:Account/set',
+          {
+            update: Object.fromEntries(
+              batch.map(u => [u.id, { permissions: u.permissions }]),
+            ),
+          },
+          'set',
+        ],
+      ]);
+      const failed = Object.entries(
+        (set.notUpdated ?? {}) as Record<string, SetError>,
+      );
+      if (failed.length > 0) {
+        throw new SystemError('stalwart', call, describeSetErrors(failed));
+      }
+    }
+  }
+
+  async destroy(type: StalwartObjectType, ids: string[]) {
+    for (let i = 0; i < ids.length; i += MAX_OBJECTS) {
+      const batch = ids.slice(i, i + MAX_OBJECTS);
+      const call = `destroy ${type} ${batch.join(', ')}`;
+      const [set] = await this.jmap(call, [
+        [`x:${type}/set`, { destroy: batch }, 'destroy'],
+      ]);
+      const failed = Object.entries(
+        (set.notDestroyed ?? {}) as Record<string, SetError>,
+      ).filter(([, e]) => e.type !== 'notFound');
+      if (failed.length > 0) {
+        throw new SystemError('stalwart', call, describeSetErrors(failed));
+      }
+    }
+  }
+
+  /** The ids of the objects of `type` on these domains (`filter: {domainId}`), in pages. */
+  private async queryByDomain(
+    type: 'Account' | 'MailingList' | 'DkimSignature',
+    domainIds: string[],
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < domainIds.length; i += MAX_CALLS) {
+      let pending = domainIds.slice(i, i + MAX_CALLS).map(id => ({
+        id,
+        position: 0,
+      }));
+      while (pending.length > 0) {
+        const answers = await this.jmap(
+          `list the ${type} objects of domain ${pending
+            .map(p => p.id)
+            .join(', ')}`,
+          pending.map(
+            (p, k): MethodCall => [
+              `x:${type}/query`,
+              {
+                filter: { domainId: p.id },
+                position: p.position,
+                limit: MAX_OBJECTS,
+                calculateTotal: true,
+              },
+              `q${k}`,
+            ],
+          ),
+        );
+        const next: typeof pending = [];
+        for (let k = 0; k < answers.length; k++) {
+          const page = (answers[k].ids ?? []) as string[];
+          ids.push(...page);
+          const position = pending[k].position + page.length;
+          const total = answers[k].total as number | undefined;
+          if (page.length > 0 && (total === undefined || position < total)) {
+            next.push({ id: pending[k].id, position });
+          }
+        }
+        pending = next;
+      }
+    }
+    return [...new Set(ids)];
+  }
+
   /** The session's API path, read once (`GET /jmap/session`). */
   private path(): Promise<string> {
     if (!this.apiPath) {
@@ -263,6 +419,27 @@ export class StalwartClient implements StalwartApi {
       return found[1];
     });
   }
+}
+
+/** A JMAP SetError as Stalwart sends it. */
+interface SetError {
+  type: string;
+  description?: string;
+  linkedObjects?: Array<{ object?: string; id?: string }>;
+}
+
+/** `<id>: objectIsLinked (held by Account a1, MailingList m2)`, one per failed object. */
+function describeSetErrors(failed: Array<[string, SetError]>): string {
+  return failed
+    .map(([id, e]) => {
+      const held = (e.linkedObjects ?? [])
+        .map(o => `${o.object ?? '?'} ${o.id ?? '?'}`)
+        .join(', ');
+      return `${id}: ${e.type}${e.description ? `: ${e.description}` : ''}${
+        held ? ` (held by ${held})` : ''
+      }`;
+    })
+    .join('; ');
 }
 
 /** `Basic base64(user:password)` or `Bearer <API key>`. */

@@ -24,6 +24,9 @@ const tenant = (name: string, partner?: string, hash = 'h1') => ({
   ...(partner ? { partnerRef: `partner:default/${partner}` } : {}),
   desired: { name },
   desiredHash: hash,
+  gitStatus: 'active' as const,
+  plan: 'business',
+  seats: 10,
 });
 
 const condition = (

@@ -10,6 +10,8 @@ import {
 } from '@internal/plugin-dezky-node';
 import {
   DnsRecord,
+  GitTenantStatus,
+  LifecycleEvent,
   PROVISIONING_STEPS,
   ProvisioningAttempt,
   ProvisioningStep,
@@ -18,9 +20,18 @@ import {
   StepCondition,
   StepStatus,
   TENANT_PHASES,
+  TenantHold,
   TenantPhase,
+  TenantStatus,
 } from '@internal/plugin-provisioning-common';
 import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_GRACE_MS,
+  LifecycleState,
+  NewLifecycleEvent,
+  transition,
+} from '../engine/lifecycle';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-provisioning-backend',
@@ -38,12 +49,39 @@ export interface StoredTenant {
   name: string;
   title?: string;
   partnerRef?: string;
-  /** The desired state, as built by `desiredState` (JSON). */
+  /** The desired state, as built by `desiredTenants` (JSON). */
   desired: unknown;
   desiredHash: string;
   phase: TenantPhase;
   dueAt?: string;
   trigger?: ProvisioningTrigger;
+  /** The effective status (see `LifecycleState`). */
+  status: TenantStatus;
+  lifecycle: LifecycleState;
+}
+
+/** What the catalog says of a tenant, as `syncTenants` takes it. */
+export interface CatalogTenant {
+  tenantRef: string;
+  name: string;
+  title?: string;
+  partnerRef?: string;
+  /** The desired state, as built by `desiredTenants` (JSON). */
+  desired: unknown;
+  desiredHash: string;
+  gitStatus: GitTenantStatus;
+  plan: string;
+  seats: number;
+}
+
+/** What a suspension froze outside, and the value to put back. */
+export interface FrozenObject {
+  system: ProvisioningStep;
+  objectId: string;
+  tenantRef: string;
+  objectName: string;
+  previous: unknown;
+  frozenAt: string;
 }
 
 /** A tenant claimed by a worker: work it, then `release` it. */
@@ -67,6 +105,8 @@ export interface TenantFilter {
   status?: StepStatus;
   names?: string[];
   ref?: string;
+  /** Tenants in this effective status. */
+  lifecycle?: TenantStatus;
   limit?: number;
   offset?: number;
 }
@@ -85,6 +125,21 @@ interface TenantRow {
   lease_owner: string | null;
   lease_until: string | null;
   updated_at: string;
+  status: string;
+  plan: string;
+  seats: number | string;
+  hold: string | null;
+  hold_reason: string | null;
+  hold_by: string | null;
+  hold_by_name: string | null;
+  hold_at: string | null;
+  termination_started_at: string | null;
+  grace_until: string | null;
+  terminated_at: string | null;
+  activated_at: string | null;
+  announced_status: string | null;
+  announced_plan: string | null;
+  announced_seats: number | string | null;
 }
 
 interface ConditionRow {
@@ -137,8 +192,67 @@ function chunks<T>(list: T[], size = CHUNK): T[][] {
 const parse = <T>(text: string | null): T | undefined =>
   text === null ? undefined : (JSON.parse(text) as T);
 
+function lifecycleFromRow(row: TenantRow): LifecycleState {
+  const desired = JSON.parse(row.desired) as { status?: GitTenantStatus };
+  return {
+    tenantRef: row.tenant_ref,
+    ...(row.partner_ref ? { partnerRef: row.partner_ref } : {}),
+    gitStatus: desired.status ?? 'active',
+    plan: row.plan,
+    seats: Number(row.seats),
+    phase: row.phase as TenantPhase,
+    ...(row.hold
+      ? {
+          hold: {
+            kind: row.hold as TenantHold['kind'],
+            reason: row.hold_reason ?? '',
+            by: row.hold_by ?? '',
+            byName: row.hold_by_name ?? row.hold_by ?? '',
+            at: row.hold_at ?? '',
+          },
+        }
+      : {}),
+    ...(row.termination_started_at
+      ? { terminationStartedAt: row.termination_started_at }
+      : {}),
+    ...(row.grace_until ? { graceUntil: row.grace_until } : {}),
+    ...(row.terminated_at ? { terminatedAt: row.terminated_at } : {}),
+    ...(row.activated_at ? { activatedAt: row.activated_at } : {}),
+    ...(row.announced_status
+      ? {
+          announced: {
+            status: row.announced_status as TenantStatus,
+            plan: row.announced_plan ?? '',
+            seats: Number(row.announced_seats ?? 0),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The lifecycle columns of a state. */
+function lifecycleColumns(state: LifecycleState, status: TenantStatus) {
+  return {
+    status,
+    hold: state.hold?.kind ?? null,
+    hold_reason: state.hold?.reason ?? null,
+    hold_by: state.hold?.by ?? null,
+    hold_by_name: state.hold?.byName ?? null,
+    hold_at: state.hold?.at ?? null,
+    termination_started_at: state.terminationStartedAt ?? null,
+    grace_until: state.graceUntil ?? null,
+    terminated_at: state.terminatedAt ?? null,
+    activated_at: state.activatedAt ?? null,
+    announced_status: state.announced?.status ?? null,
+    announced_plan: state.announced?.plan ?? null,
+    announced_seats: state.announced?.seats ?? null,
+  };
+}
+
 function tenantFromRow(row: TenantRow): StoredTenant {
   return {
+    status: row.status as TenantStatus,
+    lifecycle: lifecycleFromRow(row),
     tenantRef: row.tenant_ref,
     name: row.name,
     ...(row.title ? { title: row.title } : {}),
@@ -225,15 +339,61 @@ const earlier = (a: string | null | undefined, b: string) =>
  * credentials. Every multi-row change is one transaction.
  */
 export class ProvisioningStore {
-  static async create(options: { database: DatabaseService }) {
+  static async create(options: {
+    database: DatabaseService;
+    /** Terminate → teardown (ms); default 30 days. */
+    graceMs?: number;
+  }) {
     const knex = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await migrateLatest(knex, { directory: migrationsDir });
     }
-    return new ProvisioningStore(knex);
+    return new ProvisioningStore(knex, options.graceMs);
   }
 
-  constructor(readonly knex: Knex) {}
+  constructor(
+    readonly knex: Knex,
+    readonly graceMs: number = DEFAULT_GRACE_MS,
+  ) {}
+
+  /**
+   * Brings a tenant row's lifecycle up to date (inside `tx`, the row
+   * already read and locked) and writes the events it makes to the outbox.
+   */
+  private async applyTransition(
+    tx: Knex.Transaction,
+    state: LifecycleState,
+    now: string,
+  ): Promise<{ state: LifecycleState; status: TenantStatus }> {
+    const next = transition(state, now, this.graceMs, randomUUID);
+    await tx('provisioning_tenants')
+      .where({ tenant_ref: state.tenantRef })
+      .update(lifecycleColumns(next.state, next.status));
+    await this.insertEvents(tx, next.events);
+    return next;
+  }
+
+  private async insertEvents(tx: Knex.Transaction, events: NewLifecycleEvent[]) {
+    for (const e of events) {
+      await tx('provisioning_lifecycle_events').insert({
+        id: e.id,
+        tenant_ref: e.tenantRef,
+        type: e.type,
+        at: e.at,
+        event: JSON.stringify(e),
+      });
+    }
+  }
+
+  /** The row of a tenant, locked for the transaction on PostgreSQL. */
+  private lockedRow(tx: Knex.Transaction, tenantRef: string) {
+    const q = tx<TenantRow>('provisioning_tenants')
+      .where({ tenant_ref: tenantRef })
+      .first();
+    return (this.isPostgres ? q.forUpdate() : q) as Promise<
+      TenantRow | undefined
+    >;
+  }
 
   private get isPostgres() {
     return this.knex.client.config.client === 'pg';
@@ -246,7 +406,7 @@ export class ProvisioningStore {
    * down outside: that is the tenant lifecycle's terminate).
    */
   async syncTenants(
-    tenants: Array<Omit<StoredTenant, 'phase' | 'dueAt' | 'trigger'>>,
+    tenants: CatalogTenant[],
     now: string,
   ): Promise<SyncResult> {
     return this.knex.transaction(async tx => {
@@ -270,13 +430,29 @@ export class ProvisioningStore {
           partner_ref: t.partnerRef ?? null,
           desired: JSON.stringify(t.desired),
           desired_hash: t.desiredHash,
+          plan: t.plan,
+          seats: t.seats,
           updated_at: now,
         };
         if (hash === undefined) {
           result.added.push(t.tenantRef);
+          const { state, status } = transition(
+            {
+              tenantRef: t.tenantRef,
+              ...(t.partnerRef ? { partnerRef: t.partnerRef } : {}),
+              gitStatus: t.gitStatus,
+              plan: t.plan,
+              seats: t.seats,
+              phase: 'pending',
+            },
+            now,
+            this.graceMs,
+            randomUUID,
+          );
           inserts.push({
             tenant_ref: t.tenantRef,
             ...row,
+            ...lifecycleColumns(state, status),
             phase: 'pending',
             due_at: now,
             trigger: 'catalog',
@@ -284,17 +460,28 @@ export class ProvisioningStore {
           });
         } else if (hash !== t.desiredHash) {
           result.changed.push(t.tenantRef);
-          const current = await tx<TenantRow>('provisioning_tenants')
-            .where({ tenant_ref: t.tenantRef })
-            .first('due_at');
+          const current = (await this.lockedRow(tx, t.tenantRef))!;
           await tx('provisioning_tenants')
             .where({ tenant_ref: t.tenantRef })
             .update({
               ...row,
-              due_at: earlier(current?.due_at, now),
+              due_at: earlier(current.due_at, now),
               trigger: 'catalog',
               request_seq: tx.raw('request_seq + 1'),
             });
+          await this.applyTransition(
+            tx,
+            {
+              ...lifecycleFromRow(current),
+              ...(t.partnerRef
+                ? { partnerRef: t.partnerRef }
+                : { partnerRef: undefined }),
+              gitStatus: t.gitStatus,
+              plan: t.plan,
+              seats: t.seats,
+            },
+            now,
+          );
         }
       }
       for (const batch of chunks(inserts, 50)) {
@@ -420,13 +607,25 @@ export class ProvisioningStore {
     phase: TenantPhase;
     dueAt?: string;
     now: string;
+    /** The teardown finished: the tenant is terminated. */
+    terminated?: boolean;
   }): Promise<void> {
     const { tenantRef, owner, requestSeq, phase, dueAt, now } = options;
     await this.knex.transaction(async tx => {
-      const row = await tx<TenantRow>('provisioning_tenants')
-        .where({ tenant_ref: tenantRef })
-        .first('request_seq', 'lease_owner', 'trigger');
+      const row = await this.lockedRow(tx, tenantRef);
       if (!row || row.lease_owner !== owner) return;
+      const state = lifecycleFromRow(row);
+      await this.applyTransition(
+        tx,
+        {
+          ...state,
+          phase,
+          ...(options.terminated && !state.terminatedAt
+            ? { terminatedAt: now }
+            : {}),
+        },
+        now,
+      );
       const requested = Number(row.request_seq) !== requestSeq;
       await tx('provisioning_tenants')
         .where({ tenant_ref: tenantRef })
@@ -554,6 +753,7 @@ export class ProvisioningStore {
       if (filter.scope) applyPartnerScope(q, filter.scope, SCOPE_COLUMNS);
       if (filter.phase) q.where('t.phase', filter.phase);
       if (filter.ref) q.where('t.tenant_ref', filter.ref);
+      if (filter.lifecycle) q.where('t.status', filter.lifecycle);
       if (filter.names) {
         q.whereIn(
           this.knex.raw('lower(t.name)') as unknown as string,
@@ -671,6 +871,182 @@ export class ProvisioningStore {
         })),
       );
     });
+  }
+
+  /**
+   * Changes a tenant's portal hold in one transaction: `decide` sees the
+   * current lifecycle and returns the new hold (null lifts it) or a
+   * refusal; the lifecycle is brought up to date, its events written to
+   * the outbox, and the tenant queued at once (trigger `lifecycle`).
+   * Undefined for an unknown tenant.
+   */
+  async updateHold<R>(
+    tenantRef: string,
+    decide: (state: LifecycleState) => { hold: TenantHold | null } | { refused: R },
+    now: string,
+  ): Promise<
+    | { state: LifecycleState; status: TenantStatus }
+    | { refused: R }
+    | undefined
+  > {
+    return this.knex.transaction(async tx => {
+      const row = await this.lockedRow(tx, tenantRef);
+      if (!row) return undefined;
+      const state = lifecycleFromRow(row);
+      const decision = decide(state);
+      if ('refused' in decision) return decision;
+      const next: LifecycleState = { ...state };
+      if (decision.hold) next.hold = decision.hold;
+      else delete next.hold;
+      const after = await this.applyTransition(tx, next, now);
+      await tx('provisioning_tenants')
+        .where({ tenant_ref: tenantRef })
+        .update({
+          due_at: earlier(row.due_at, now),
+          trigger: 'lifecycle',
+          request_seq: tx.raw('request_seq + 1'),
+          updated_at: now,
+        });
+      return after;
+    });
+  }
+
+  /**
+   * The events after the subscriber's last acknowledged one, oldest first
+   * (a new subscriber starts at the first event).
+   */
+  async lifecycleEvents(
+    subscriber: string,
+    limit: number,
+  ): Promise<LifecycleEvent[]> {
+    const cursor = await this.knex('provisioning_event_cursors')
+      .where({ subscriber })
+      .first('last_seq');
+    const rows = (await this.knex('provisioning_lifecycle_events')
+      .where('seq', '>', Number(cursor?.last_seq ?? 0))
+      .orderBy('seq')
+      .limit(limit)
+      .select('seq', 'event')) as Array<{ seq: number | string; event: string }>;
+    return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
+  }
+
+  /**
+   * Acknowledges a subscriber's events up to `seq` (a cursor only moves
+   * forward, and not past the newest event). Resolves with the cursor.
+   */
+  async ackLifecycleEvents(
+    subscriber: string,
+    seq: number,
+    now: string,
+  ): Promise<number> {
+    return this.knex.transaction(async tx => {
+      const newest = await tx('provisioning_lifecycle_events').max({
+        m: 'seq',
+      });
+      const top = Math.min(seq, Number(newest[0]?.m ?? 0));
+      const current = await tx('provisioning_event_cursors')
+        .where({ subscriber })
+        .first('last_seq');
+      const last = Math.max(Number(current?.last_seq ?? 0), top);
+      await tx('provisioning_event_cursors')
+        .insert({ subscriber, last_seq: last, updated_at: now })
+        .onConflict('subscriber')
+        .merge();
+      return last;
+    });
+  }
+
+  /** The events of one tenant, oldest first (for its page and tests). */
+  async tenantEvents(tenantRef: string): Promise<LifecycleEvent[]> {
+    const rows = (await this.knex('provisioning_lifecycle_events')
+      .where({ tenant_ref: tenantRef })
+      .orderBy('seq')
+      .select('seq', 'event')) as Array<{ seq: number | string; event: string }>;
+    return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
+  }
+
+  /** What suspensions froze, of one system, by object id. */
+  async frozen(
+    system: ProvisioningStep,
+    objectIds: string[],
+  ): Promise<Map<string, FrozenObject>> {
+    const out = new Map<string, FrozenObject>();
+    for (const batch of chunks(objectIds)) {
+      const rows = await this.knex('provisioning_frozen')
+        .where({ system })
+        .whereIn('object_id', batch);
+      for (const r of rows) {
+        out.set(r.object_id, {
+          system,
+          objectId: r.object_id,
+          tenantRef: r.tenant_ref,
+          objectName: r.object_name,
+          previous: JSON.parse(r.previous),
+          frozenAt: r.frozen_at,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Records (before the call) that a suspension is about to freeze these; an object already recorded keeps its first value. */
+  async recordFrozen(objects: FrozenObject[]): Promise<void> {
+    for (const batch of chunks(objects, 50)) {
+      await this.knex('provisioning_frozen')
+        .insert(
+          batch.map(o => ({
+            system: o.system,
+            object_id: o.objectId,
+            tenant_ref: o.tenantRef,
+            object_name: o.objectName,
+            previous: JSON.stringify(o.previous),
+            frozen_at: o.frozenAt,
+          })),
+        )
+        .onConflict(['system', 'object_id'])
+        .ignore();
+    }
+  }
+
+  /** Forgets frozen objects once they are restored (or gone). */
+  async forgetFrozen(
+    system: ProvisioningStep,
+    objectIds: string[],
+  ): Promise<void> {
+    for (const batch of chunks(objectIds)) {
+      await this.knex('provisioning_frozen')
+        .where({ system })
+        .whereIn('object_id', batch)
+        .del();
+    }
+  }
+
+  /** Whether a tenant has anything frozen in a system. */
+  async hasFrozen(system: ProvisioningStep, tenantRef: string): Promise<boolean> {
+    const row = await this.knex('provisioning_frozen')
+      .where({ system, tenant_ref: tenantRef })
+      .first('object_id');
+    return row !== undefined;
+  }
+
+  /** The Authentik group ids of the tenants (all, or only those whose effective status is active), but one. */
+  async tenantGroupIds(options: {
+    activeOnly: boolean;
+    except?: string;
+  }): Promise<Set<string>> {
+    const q = this.knex({ c: 'provisioning_conditions' })
+      .join({ t: 'provisioning_tenants' }, 't.tenant_ref', 'c.tenant_ref')
+      .where({ 'c.step': 'authentik' })
+      .whereNotNull('c.external')
+      .select('c.external');
+    if (options.activeOnly) q.where('t.status', 'active');
+    if (options.except) q.whereNot('t.tenant_ref', options.except);
+    const ids = new Set<string>();
+    for (const r of (await q) as Array<{ external: string }>) {
+      const id = (JSON.parse(r.external) as { groupId?: string }).groupId;
+      if (id) ids.add(id);
+    }
+    return ids;
   }
 
   /**

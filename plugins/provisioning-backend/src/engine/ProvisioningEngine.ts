@@ -78,6 +78,9 @@ export class ProvisioningEngine {
         ...(t.partnerRef ? { partnerRef: t.partnerRef } : {}),
         desired: t,
         desiredHash: desiredHash(t),
+        gitStatus: t.status,
+        plan: t.plan,
+        seats: t.seats,
       })),
       iso(this.now()),
     );
@@ -289,7 +292,7 @@ export class ProvisioningEngine {
         .renewLeases(this.owner, [claimed.tenantRef], iso(this.now() + leaseMs))
         .catch(error => logger.warn(`provisioning lease renewal: ${error}`));
     }, leaseMs / 3);
-    let outcome: Pick<WorkOutcome, 'phase' | 'dueAt'>;
+    let outcome: Pick<WorkOutcome, 'phase' | 'dueAt' | 'terminated'>;
     try {
       outcome = await reconciler.work(claimed, requester);
     } catch (error) {
@@ -310,6 +313,7 @@ export class ProvisioningEngine {
       requestSeq: claimed.requestSeq,
       phase: outcome.phase,
       ...(outcome.dueAt ? { dueAt: outcome.dueAt } : {}),
+      ...(outcome.terminated ? { terminated: true } : {}),
       now: iso(this.now()),
     });
   }

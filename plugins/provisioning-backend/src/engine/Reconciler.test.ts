@@ -4,7 +4,7 @@ import { AuditEventInput } from '@internal/plugin-audit-common';
 import { ProvisioningStep } from '@internal/plugin-provisioning-common';
 import { SystemError } from '../clients/SystemHttp';
 import { ProvisioningStore } from '../database/ProvisioningStore';
-import { StepDriver, StepResult, StepWork } from '../steps/types';
+import { StepDriver, StepResult, StepWork, TeardownWork } from '../steps/types';
 import { DesiredTenant } from './desired';
 import { ProvisioningEngine } from './ProvisioningEngine';
 import { Reconciler } from './Reconciler';
@@ -43,6 +43,19 @@ class FakeStep implements StepDriver {
       .filter(c => !this.existing.has(c.condition.external?.id ?? ''))
       .map(c => ({ tenantRef: c.tenant.tenantRef, message: 'gone' }));
   }
+  async teardownMembers() {}
+  async teardownResources(work: TeardownWork) {
+    const id = `${this.step}-${work.tenant.name}`;
+    if (this.fail) throw this.fail();
+    if (this.existing.delete(id)) {
+      work.changes.push({
+        verb: 'deleted',
+        object: 'group',
+        id,
+        name: work.tenant.name,
+      });
+    }
+  }
 }
 
 const desired = (
@@ -53,6 +66,8 @@ const desired = (
   name,
   partnerRef: 'partner:default/nord',
   status: 'active',
+  plan: 'business',
+  seats: 10,
   domains: [`${name}.example`],
   integrations: ['authentik', 'stalwart', 'ocis'],
   planned: [],

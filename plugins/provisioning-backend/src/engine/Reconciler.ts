@@ -15,9 +15,19 @@ import {
   ProvisioningStore,
   StoredCondition,
 } from '../database/ProvisioningStore';
-import { Change, describeChange, StepDriver, StepResult } from '../steps/types';
+import {
+  Change,
+  describeChange,
+  LifecycleLedger,
+  StepDriver,
+  StepResult,
+} from '../steps/types';
 import { backoffMs } from './backoff';
 import { DesiredTenant, stepNeed } from './desired';
+import { LifecycleMode, lifecycleMode } from './lifecycle';
+
+/** The order of the teardown's second stage: domains, then the space, then the group. */
+const TEARDOWN_ORDER: ProvisioningStep[] = ['stalwart', 'ocis', 'authentik'];
 
 /** The flag that switches provisioning off for a tenant (a kill switch, on by default). */
 export const PROVISIONING_FLAG = 'tenant_provisioning';
@@ -37,9 +47,11 @@ export interface WorkRequester {
 /** The outcome of working one tenant. */
 export interface WorkOutcome {
   phase: TenantPhase;
-  /** When the tenant is due again (a retry, a recheck); absent: when something changes. */
+  /** When the tenant is due again (a retry, a recheck, the grace period's end); absent: when something changes. */
   dueAt?: string;
   conditions: StoredCondition[];
+  /** The teardown finished: the tenant is terminated. */
+  terminated?: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -50,6 +62,19 @@ function systemReason(error: SystemError): string {
   return s === undefined || s >= 500 || s === 429
     ? 'SystemUnavailable'
     : 'Refused';
+}
+
+/** What a condition keeps across attempts: the ids outside, the last observation, the last success. */
+function keptOf(prev: StoredCondition | undefined): Partial<StoredCondition> {
+  return {
+    ...(prev?.external ? { external: prev.external } : {}),
+    ...(prev?.observed ? { observed: prev.observed } : {}),
+    ...(prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
+    ...(prev?.lastAttemptAt ? { lastAttemptAt: prev.lastAttemptAt } : {}),
+    ...(prev?.observedGeneration
+      ? { observedGeneration: prev.observedGeneration }
+      : {}),
+  };
 }
 
 /**
@@ -91,6 +116,10 @@ export class Reconciler {
       ) ?? [];
     // the switch is read once per tenant; unreadable, nothing is called
     const enabled = await this.deps.enabled(tenant.tenantRef);
+    const mode = lifecycleMode(claimed.lifecycle, this.now());
+    if (mode === 'teardown') {
+      return this.teardown(tenant, previous, trigger, enabled, requester);
+    }
     const conditions = await Promise.all(
       PROVISIONING_STEPS.map(step =>
         this.workStep(
@@ -100,18 +129,215 @@ export class Reconciler {
           trigger,
           enabled,
           requester,
+          mode,
         ),
       ),
     );
+    const due = [
+      ...conditions.filter(c => c.nextAttemptAt).map(c => c.nextAttemptAt!),
+      // a terminating tenant is due when its grace period ends
+      ...(claimed.lifecycle.graceUntil ? [claimed.lifecycle.graceUntil] : []),
+    ].sort()[0];
+    return {
+      phase: tenantPhase(conditions),
+      ...(due ? { dueAt: due } : {}),
+      conditions,
+    };
+  }
+
+  /**
+   * The teardown, once the grace period is over: first every system's
+   * members (mailboxes, identities) at once, then, one after the other,
+   * the domains, the space and the group — a step that fails stops the
+   * ones after it and is retried with backoff. Every change is audited as
+   * it is made. When all is gone the tenant is terminated.
+   */
+  private async teardown(
+    tenant: DesiredTenant,
+    previous: StoredCondition[],
+    trigger: ProvisioningTrigger,
+    enabled: boolean,
+    requester: WorkRequester,
+  ): Promise<WorkOutcome> {
+    const now = this.now();
+    const prevOf = (step: ProvisioningStep) =>
+      previous.find(c => c.step === step);
+    if (!enabled) {
+      const conditions = await Promise.all(
+        PROVISIONING_STEPS.map(step =>
+          this.settle(tenant.tenantRef, step, prevOf(step), {
+            status: 'paused',
+            reason: 'ProvisioningOff',
+            message: `the ${PROVISIONING_FLAG} flag is off for this tenant: the teardown waits`,
+          }),
+        ),
+      );
+      return { phase: tenantPhase(conditions), conditions };
+    }
+    const involved = PROVISIONING_STEPS.filter(
+      step =>
+        stepNeed(tenant, step).needed ||
+        Object.keys(prevOf(step)?.external ?? {}).length > 0,
+    );
+    const failures = new Map<ProvisioningStep, unknown>();
+    const changes = new Map<ProvisioningStep, Change[]>(
+      PROVISIONING_STEPS.map(step => [step, []]),
+    );
+    const run = async (
+      step: ProvisioningStep,
+      stage: 'teardownMembers' | 'teardownResources',
+    ) => {
+      const work = {
+        tenant,
+        ...(prevOf(step) ? { condition: prevOf(step)! } : {}),
+        ledger: this.ledger(tenant.tenantRef, step),
+        changes: changes.get(step)!,
+      };
+      const before = work.changes.length;
+      try {
+        await this.drivers.get(step)![stage](work);
+      } catch (error) {
+        failures.set(step, error);
+      } finally {
+        await this.audit(tenant, step, prevOf(step), trigger, requester, {
+          changes: work.changes.slice(before),
+          external: prevOf(step)?.external ?? {},
+        });
+      }
+    };
+    await Promise.all(involved.map(step => run(step, 'teardownMembers')));
+    if (failures.size === 0) {
+      for (const step of TEARDOWN_ORDER.filter(s => involved.includes(s))) {
+        await run(step, 'teardownResources');
+        if (failures.has(step)) break;
+      }
+    }
+    const done = failures.size === 0;
+    const startedAt = iso(now);
+    const conditions: StoredCondition[] = [];
+    for (const step of PROVISIONING_STEPS) {
+      const prev = prevOf(step);
+      const failure = failures.get(step);
+      let condition: StoredCondition;
+      if (failure !== undefined) {
+        const attempts = (prev?.attempts ?? 0) + 1;
+        condition = this.failed(step, prev, failure, attempts, {
+          ...(prev?.external ? { external: prev.external } : {}),
+          ...(prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
+        });
+        if (!(failure instanceof SystemError)) {
+          this.deps.logger.error(
+            `provisioning teardown ${tenant.name} ${step}: ${String(failure)}`,
+            failure as Error,
+          );
+        }
+      } else if (done) {
+        condition = {
+          step,
+          status: 'skipped',
+          reason: 'Terminated',
+          message: `the tenant is terminated: torn down on ${startedAt.slice(
+            0,
+            10,
+          )}`,
+          lastTransitionTime: startedAt,
+          attempts: 0,
+        };
+      } else {
+        condition = {
+          step,
+          status: 'pending',
+          reason: 'TearingDown',
+          message: `being torn down: waiting for ${[...failures.keys()].join(
+            ', ',
+          )}`,
+          lastTransitionTime:
+            prev?.status === 'pending' ? prev.lastTransitionTime : startedAt,
+          attempts: 0,
+          ...(prev?.external ? { external: prev.external } : {}),
+          nextAttemptAt: [...failures.values()].length
+            ? iso(now + backoffMs(1, this.deps.random))
+            : startedAt,
+        };
+      }
+      condition.lastAttemptAt = startedAt;
+      const stepChanges = changes.get(step)!;
+      await this.deps.store.saveCondition(
+        tenant.tenantRef,
+        condition,
+        involved.includes(step)
+          ? {
+              step,
+              trigger,
+              startedAt,
+              finishedAt: iso(this.now()),
+              status: condition.status,
+              ...(condition.message ? { message: condition.message } : {}),
+              changes: stepChanges.map(describeChange),
+            }
+          : undefined,
+      );
+      conditions.push(condition);
+    }
     const due = conditions
       .filter(c => c.nextAttemptAt)
       .map(c => c.nextAttemptAt!)
       .sort()[0];
     return {
       phase: tenantPhase(conditions),
-      ...(due ? { dueAt: due } : {}),
+      ...(due && !done ? { dueAt: due } : {}),
       conditions,
+      ...(done ? { terminated: true } : {}),
     };
+  }
+
+  /** What suspensions froze in one system, for one tenant's step. */
+  private ledger(tenantRef: string, step: ProvisioningStep): LifecycleLedger {
+    const { store } = this.deps;
+    return {
+      frozen: ids => store.frozen(step, ids),
+      hasFrozen: () => store.hasFrozen(step, tenantRef),
+      record: objects =>
+        store.recordFrozen(
+          objects.map(o => ({
+            ...o,
+            system: step,
+            tenantRef,
+            frozenAt: iso(this.now()),
+          })),
+        ),
+      forget: ids => store.forgetFrozen(step, ids),
+      otherTenantGroups: options =>
+        store.tenantGroupIds({ ...options, except: tenantRef }),
+    };
+  }
+
+  /** Stores a condition the engine decides without calling the system (unchanged ones are not rewritten). */
+  private async settle(
+    tenantRef: string,
+    step: ProvisioningStep,
+    prev: StoredCondition | undefined,
+    next: { status: StepStatus; reason: string; message: string },
+  ): Promise<StoredCondition> {
+    if (
+      prev?.status === next.status &&
+      prev.reason === next.reason &&
+      prev.message === next.message
+    ) {
+      return prev;
+    }
+    const condition: StoredCondition = {
+      step,
+      ...next,
+      lastTransitionTime:
+        prev?.status === next.status
+          ? prev.lastTransitionTime
+          : iso(this.now()),
+      attempts: 0,
+      ...keptOf(prev),
+    };
+    await this.deps.store.saveCondition(tenantRef, condition);
+    return condition;
   }
 
   private async workStep(
@@ -121,44 +347,14 @@ export class Reconciler {
     trigger: ProvisioningTrigger,
     enabled: boolean,
     requester: WorkRequester,
+    mode: LifecycleMode,
   ): Promise<StoredCondition> {
     const { store } = this.deps;
     const now = this.now();
-    const need = stepNeed(tenant, step);
-    const kept = {
-      ...(prev?.external ? { external: prev.external } : {}),
-      ...(prev?.observed ? { observed: prev.observed } : {}),
-      ...(prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
-      ...(prev?.lastAttemptAt ? { lastAttemptAt: prev.lastAttemptAt } : {}),
-      ...(prev?.observedGeneration
-        ? { observedGeneration: prev.observedGeneration }
-        : {}),
-    };
-    const settle = async (
-      status: StepStatus,
-      reason: string,
-      message: string,
-    ) => {
-      if (
-        prev?.status === status &&
-        prev.reason === reason &&
-        prev.message === message
-      ) {
-        return prev;
-      }
-      const condition: StoredCondition = {
-        step,
-        status,
-        reason,
-        message,
-        lastTransitionTime:
-          prev?.status === status ? prev.lastTransitionTime : iso(now),
-        attempts: 0,
-        ...kept,
-      };
-      await store.saveCondition(tenant.tenantRef, condition);
-      return condition;
-    };
+    const need = stepNeed(tenant, step, mode);
+    const kept = keptOf(prev);
+    const settle = (status: StepStatus, reason: string, message: string) =>
+      this.settle(tenant.tenantRef, step, prev, { status, reason, message });
 
     if (!need.needed) return settle('skipped', need.reason, need.message);
     if (!enabled) {
@@ -170,7 +366,8 @@ export class Reconciler {
     }
 
     // a change of the desired state or a reconcile on demand resets the backoff
-    const reset = trigger === 'reconcile' || trigger === 'catalog';
+    const reset =
+      trigger === 'reconcile' || trigger === 'catalog' || trigger === 'lifecycle';
     if (prev && trigger !== 'reconcile') {
       const current = prev.observedGeneration === need.generation;
       if (prev.status === 'ok' && current) return prev;
@@ -195,6 +392,7 @@ export class Reconciler {
         ...(prev ? { condition: prev } : {}),
         trigger,
         beforeCreate: () => this.beforeCreate(tenant.tenantRef, step, prev),
+        ledger: this.ledger(tenant.tenantRef, step),
       });
       changes = result.changes;
       await this.audit(tenant, step, prev, trigger, requester, result);
@@ -331,7 +529,7 @@ export class Reconciler {
     prev: StoredCondition | undefined,
     trigger: ProvisioningTrigger,
     requester: WorkRequester,
-    result: StepResult,
+    result: Pick<StepResult, 'changes' | 'external'>,
   ) {
     if (result.changes.length === 0) return;
     const at = iso(this.now());

@@ -10,6 +10,8 @@ const TENANT_FIELDS = [
   'metadata.title',
   'spec.partner',
   'spec.status',
+  'spec.plan',
+  'spec.seats',
   'spec.domains',
   'spec.integrations',
 ];

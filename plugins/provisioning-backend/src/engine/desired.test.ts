@@ -43,6 +43,8 @@ describe('desired state', () => {
       title: 'Acme GmbH',
       partnerRef: 'partner:default/nordlicht-it',
       status: 'active',
+      plan: 'business',
+      seats: 5,
       domains: ['a.example', 'b.example'],
       integrations: ['authentik', 'stalwart', 'ocis'],
       planned: ['ocis'],
@@ -87,13 +89,9 @@ describe('desired state', () => {
       { needed: false, reason: 'NoDomains' },
     ],
     [
+      // the lifecycle, not the YAML alone, decides what a cancelled tenant needs
       'authentik',
       { integrations: ['authentik'], status: 'cancelled' },
-      { needed: false, reason: 'TenantCancelled' },
-    ],
-    [
-      'authentik',
-      { integrations: ['authentik'], status: 'suspended' },
       { needed: true },
     ],
   ])('%s for %j', (step, spec, expected) => {
@@ -102,6 +100,30 @@ describe('desired state', () => {
       integrations,
     );
     expect(stepNeed(t, step as 'authentik')).toMatchObject(expected);
+  });
+
+  it('holds the same objects while suspended (a new generation), and needs nothing once terminated', () => {
+    const [t] = desiredTenants(
+      [
+        tenant('acme', {
+          domains: ['acme.example'],
+          integrations: ['authentik', 'stalwart', 'ocis'],
+        }),
+      ],
+      [],
+    );
+    for (const step of ['authentik', 'stalwart', 'ocis'] as const) {
+      const active = stepNeed(t, step, 'active');
+      const suspended = stepNeed(t, step, 'suspended');
+      expect(active.needed && suspended.needed).toBe(true);
+      if (!active.needed || !suspended.needed) continue;
+      expect(suspended.desired).toEqual({ ...active.desired, suspended: true });
+      expect(suspended.generation).not.toBe(active.generation);
+      expect(stepNeed(t, step, 'terminated')).toMatchObject({
+        needed: false,
+        reason: 'Terminated',
+      });
+    }
   });
 
   it('changes the hash when anything a step reads changes, and only then', () => {
@@ -117,8 +139,10 @@ describe('desired state', () => {
         )[0],
       );
     const h = hash({});
-    expect(hash({ seats: 99, plan: 'enterprise' })).toBe(h);
     expect(hash({ domains: ['ACME.example'] })).toBe(h);
+    // the lifecycle events announce plan and seats changes
+    expect(hash({ seats: 99 })).not.toBe(h);
+    expect(hash({ plan: 'enterprise' })).not.toBe(h);
     expect(hash({ domains: ['acme.example', 'new.example'] })).not.toBe(h);
     expect(hash({ integrations: ['authentik', 'stalwart', 'ocis'] })).not.toBe(
       h,

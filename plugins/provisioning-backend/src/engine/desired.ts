@@ -8,6 +8,7 @@ import {
   ProvisioningStep,
 } from '@internal/plugin-provisioning-common';
 import { createHash } from 'node:crypto';
+import { LifecycleMode } from './lifecycle';
 
 const lower = (s: string) => s.toLocaleLowerCase('en-US');
 
@@ -19,8 +20,11 @@ export interface DesiredTenant {
   name: string;
   title?: string;
   partnerRef?: string;
-  /** `spec.status` (absent means active). */
+  /** `spec.status` (absent means active); with the portal's hold it makes the effective status. */
   status: 'active' | 'suspended' | 'cancelled';
+  /** `spec.plan` and `spec.seats`, for the lifecycle events. */
+  plan: string;
+  seats: number;
   /** `spec.domains`, lower case, sorted. */
   domains: string[];
   /** The provisioning steps named in `spec.integrations`. */
@@ -72,6 +76,8 @@ export function desiredTenants(
         ? { partnerRef: lower(tenantPartnerRef(entity)!) }
         : {}),
       status: entity.spec.status ?? 'active',
+      plan: String(entity.spec.plan ?? ''),
+      seats: Number.isInteger(entity.spec.seats) ? entity.spec.seats : 0,
       domains: [...new Set((entity.spec.domains ?? []).map(lower))].sort(),
       integrations: steps,
       planned: steps.filter(s => planned.has(s)),
@@ -80,10 +86,17 @@ export function desiredTenants(
   return out;
 }
 
-/** What one step must make exist for a tenant, or why it is not needed. */
+/**
+ * What one step must make exist for a tenant, or why it is not needed. In
+ * `suspended` mode the same objects exist, held (`suspended: true` in the
+ * desired state: users inactive, mailboxes frozen, the space disabled); a
+ * `terminated` tenant needs nothing. (`teardown` is the reconciler's: it
+ * takes the `active` need to know what to remove.)
+ */
 export function stepNeed(
   tenant: DesiredTenant,
   step: ProvisioningStep,
+  mode: LifecycleMode = 'active',
 ): StepNeed {
   if (!tenant.integrations.includes(step)) {
     return {
@@ -95,11 +108,11 @@ export function stepNeed(
   if (tenant.planned.includes(step)) {
     return { needed: false, reason: 'Planned', message: 'planned' };
   }
-  if (tenant.status === 'cancelled') {
+  if (mode === 'terminated') {
     return {
       needed: false,
-      reason: 'TenantCancelled',
-      message: 'the tenant is cancelled (spec.status): nothing is created',
+      reason: 'Terminated',
+      message: 'the tenant is terminated: everything was torn down',
     };
   }
   let desired: Record<string, unknown>;
@@ -126,6 +139,7 @@ export function stepNeed(
     default:
       throw new Error(`unknown step ${step}`);
   }
+  if (mode === 'suspended') desired = { ...desired, suspended: true };
   return { needed: true, desired, generation: hashOf(desired) };
 }
 
@@ -136,6 +150,8 @@ export function desiredHash(tenant: DesiredTenant): string {
     tenant.title ?? null,
     tenant.partnerRef ?? null,
     tenant.status,
+    tenant.plan,
+    tenant.seats,
     tenant.domains,
     tenant.integrations,
     tenant.planned,

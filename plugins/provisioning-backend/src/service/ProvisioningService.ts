@@ -9,6 +9,7 @@ import {
   StepDetail,
   StepStatus,
   TenantPhase,
+  TenantStatus,
   TenantProvisioning,
   TenantProvisioningDetail,
   TenantProvisioningList,
@@ -19,6 +20,7 @@ import {
   StoredTenant,
 } from '../database/ProvisioningStore';
 import { DesiredTenant, stepNeed } from '../engine/desired';
+import { lifecycleMode, publicLifecycle } from '../engine/lifecycle';
 import { ProvisioningEngine } from '../engine/ProvisioningEngine';
 
 /** What a caller may see: everything, or the tenants these criteria allow. */
@@ -31,6 +33,7 @@ export interface TenantQuery {
   phase?: TenantPhase;
   step?: ProvisioningStep;
   status?: StepStatus;
+  lifecycle?: TenantStatus;
   tenants?: string[];
   limit: number;
   offset: number;
@@ -66,7 +69,9 @@ export function differences(
   const out = Object.keys(desired).filter(
     k => JSON.stringify(desired[k]) !== JSON.stringify(observed[k]),
   );
-  if (observed.disabled === true) out.push('disabled');
+  if (observed.disabled === true && desired.suspended !== true) {
+    out.push('disabled');
+  }
   return out;
 }
 
@@ -88,6 +93,7 @@ export class ProvisioningService {
       ...(query.phase ? { phase: query.phase } : {}),
       ...(query.step ? { step: query.step } : {}),
       ...(query.status ? { status: query.status } : {}),
+      ...(query.lifecycle ? { lifecycle: query.lifecycle } : {}),
       ...(query.tenants ? { names: query.tenants } : {}),
       limit: query.limit,
       offset: query.offset,
@@ -147,7 +153,16 @@ export class ProvisioningService {
     return this.deps.store.summary(scope);
   }
 
-  private async find(name: string, scope: ProvisioningScope) {
+  /** One tenant in detail, by entity ref (no scope: the caller checked it). */
+  async detailByRef(
+    tenantRef: string,
+  ): Promise<TenantProvisioningDetail | undefined> {
+    const t = await this.deps.store.tenant(tenantRef);
+    return t ? this.detailOf(t) : undefined;
+  }
+
+  /** A tenant by name, if in scope. */
+  async find(name: string, scope: ProvisioningScope) {
     const { items } = await this.deps.store.list({
       ...(scope ? { scope } : {}),
       names: [lower(name)],
@@ -165,6 +180,7 @@ export class ProvisioningService {
       ...(t.title ? { title: t.title } : {}),
       ...(t.partnerRef ? { partner: t.partnerRef } : {}),
       phase: t.phase,
+      lifecycle: publicLifecycle(t.lifecycle),
       steps: PROVISIONING_STEPS.map(step => {
         const c = conditions.find(x => x.step === step);
         return c ? publicCondition(c) : notYet(step, t.dueAt ?? '');
@@ -177,9 +193,10 @@ export class ProvisioningService {
     const conditions =
       (await store.conditions([t.tenantRef])).get(t.tenantRef) ?? [];
     const desired = t.desired as DesiredTenant;
+    const mode = lifecycleMode(t.lifecycle, Date.now());
     const steps: StepDetail[] = PROVISIONING_STEPS.map(step => {
       const c = conditions.find(x => x.step === step);
-      const need = stepNeed(desired, step);
+      const need = stepNeed(desired, step, mode === 'teardown' ? 'active' : mode);
       const want = need.needed ? need.desired : undefined;
       return {
         ...(c ? publicCondition(c) : notYet(step, t.dueAt ?? '')),

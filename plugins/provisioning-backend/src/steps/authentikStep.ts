@@ -1,6 +1,16 @@
-import { AuthentikApi, AuthentikGroup } from '../clients/AuthentikClient';
+import {
+  AuthentikApi,
+  AuthentikGroup,
+  AuthentikUser,
+} from '../clients/AuthentikClient';
 import { SystemError } from '../clients/SystemHttp';
-import { Change, StepDriver, StepResult, StepWork } from './types';
+import {
+  Change,
+  StepDriver,
+  StepResult,
+  StepWork,
+  TeardownWork,
+} from './types';
 
 /** The attribute that ties a group to its tenant. */
 const TENANT_ATTRIBUTE = 'dezkyTenant';
@@ -16,6 +26,13 @@ const observe = (g: AuthentikGroup) => ({
  * up by name, and created only if missing; a renamed group is renamed back,
  * a missing attribute is set (other attributes kept: PATCH replaces the
  * whole `attributes` object, so the merged object is sent).
+ *
+ * Suspended: every user of the group made inactive and their sessions
+ * ended — except a person who is also in an active tenant's group (they
+ * keep signing in there; the suspended tenant's mail and files are held
+ * anyway). Each user is recorded before it is made inactive; Resume makes
+ * active again exactly the recorded ones (never a user an administrator
+ * deactivated), passwords untouched.
  */
 export class AuthentikStep implements StepDriver {
   readonly step = 'authentik' as const;
@@ -86,12 +103,148 @@ export class AuthentikStep implements StepDriver {
         detail: fixes.join(', '),
       });
     }
+    const suspended = work.desired.suspended === true;
+    const held = suspended
+      ? await this.suspendUsers(work, group.pk, changes)
+      : await this.resumeUsers(work, group.pk, changes);
     return {
       status: 'ok',
       external: { groupId: group.pk },
-      observed: observe(group),
+      observed: { ...observe(group), ...held },
       changes,
     };
+  }
+
+  /** Makes the group's users inactive (recorded first) and ends their sessions. */
+  private async suspendUsers(
+    work: StepWork,
+    groupPk: string,
+    changes: Change[],
+  ) {
+    const users = await this.api.groupUsers(groupPk);
+    const active = await work.ledger.otherTenantGroups({ activeOnly: true });
+    const recorded = await work.ledger.frozen(users.map(u => String(u.pk)));
+    const keptActive: string[] = [];
+    const hold: AuthentikUser[] = [];
+    for (const u of users) {
+      if (u.groups.some(g => g !== groupPk && active.has(g))) {
+        keptActive.push(u.username);
+      } else if (u.isActive) {
+        hold.push(u);
+      }
+    }
+    await work.ledger.record(
+      hold.map(u => ({
+        objectId: String(u.pk),
+        objectName: u.username,
+        previous: { isActive: true },
+      })),
+    );
+    for (const u of hold) {
+      await this.api.setUserActive(u.pk, false);
+      changes.push({
+        verb: 'deactivated',
+        object: 'user',
+        id: String(u.pk),
+        name: u.username,
+      });
+    }
+    // sessions of every user held by the suspension (now or before)
+    for (const u of users) {
+      if (!hold.includes(u) && !recorded.has(String(u.pk))) continue;
+      for (const session of await this.api.userSessions(u)) {
+        await this.api.endSession(session);
+        changes.push({
+          verb: 'ended',
+          object: 'session',
+          id: session,
+          name: u.username,
+        });
+      }
+    }
+    return {
+      suspended: true,
+      users: users.length,
+      inactiveUsers: users.length - keptActive.length,
+      ...(keptActive.length ? { keptActive } : {}),
+    };
+  }
+
+  /** Makes active again the group's users a suspension made inactive. */
+  private async resumeUsers(
+    work: StepWork,
+    groupPk: string,
+    changes: Change[],
+  ) {
+    const wasHeld = work.condition?.observed?.suspended === true;
+    if (!wasHeld && !(await work.ledger.hasFrozen())) {
+      return { suspended: false };
+    }
+    const users = await this.api.groupUsers(groupPk);
+    const recorded = await work.ledger.frozen(users.map(u => String(u.pk)));
+    const back = users.filter(u => recorded.has(String(u.pk)));
+    for (const u of back) {
+      if (!u.isActive) {
+        await this.api.setUserActive(u.pk, true);
+        changes.push({
+          verb: 'activated',
+          object: 'user',
+          id: String(u.pk),
+          name: u.username,
+        });
+      }
+    }
+    await work.ledger.forget(back.map(u => String(u.pk)));
+    return { suspended: false };
+  }
+
+  /** Deletes the group's users, except people another tenant still has (only taken out of the group). */
+  async teardownMembers(work: TeardownWork) {
+    const group = await this.ownGroup(work);
+    if (!group) return;
+    const others = await work.ledger.otherTenantGroups({ activeOnly: false });
+    for (const u of await this.api.groupUsers(group.pk)) {
+      if (u.groups.some(g => g !== group.pk && others.has(g))) {
+        await this.api.removeFromGroup(group.pk, u.pk);
+        work.changes.push({
+          verb: 'removed',
+          object: 'user',
+          id: String(u.pk),
+          name: u.username,
+          detail: `kept: still in another tenant; taken out of group ${group.name}`,
+        });
+        continue;
+      }
+      await this.api.deleteUser(u.pk);
+      await work.ledger.forget([String(u.pk)]);
+      work.changes.push({
+        verb: 'deleted',
+        object: 'user',
+        id: String(u.pk),
+        name: u.username,
+      });
+    }
+  }
+
+  async teardownResources(work: TeardownWork) {
+    const group = await this.ownGroup(work);
+    if (!group) return;
+    await this.api.deleteGroup(group.pk);
+    work.changes.push({
+      verb: 'deleted',
+      object: 'group',
+      id: group.pk,
+      name: group.name,
+    });
+  }
+
+  /** The tenant's group: by its stored id, else by name if it is the tenant's. */
+  private async ownGroup(work: TeardownWork) {
+    const id = work.condition?.external?.groupId;
+    const group =
+      (id ? await this.api.getGroup(id) : undefined) ??
+      (await this.api.findGroupByName(work.tenant.name));
+    return group && this.ours(group, work.tenant.tenantRef) ? group : undefined;
   }
 
   async drift(

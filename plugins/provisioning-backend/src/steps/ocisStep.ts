@@ -1,6 +1,13 @@
 import { OcisApi, OcisDrive } from '../clients/OcisClient';
 import { ownerMarker } from '../engine/desired';
-import { Change, Drift, StepDriver, StepResult, StepWork } from './types';
+import {
+  Change,
+  Drift,
+  StepDriver,
+  StepResult,
+  StepWork,
+  TeardownWork,
+} from './types';
 
 /** A list of every project space is reused by the tenants worked within this long (ms). */
 export const SPACE_LIST_MAX_AGE_MS = 30_000;
@@ -21,7 +28,8 @@ const observe = (d: OcisDrive) => ({
  * creating a space and storing its id), which takes a fresh one. OCIS does
  * not refuse a second space of the same name: this lookup is what keeps
  * one per tenant. A renamed space is renamed back; a disabled one is
- * re-enabled.
+ * re-enabled — unless the tenant is suspended: then the space is disabled
+ * (OCIS keeps its data), and Resume enables it again.
  */
 export class OcisStep implements StepDriver {
   readonly step = 'ocis' as const;
@@ -63,14 +71,18 @@ export class OcisStep implements StepDriver {
         ...(storedId ? { detail: `space ${storedId} no longer existed` } : {}),
       });
     }
-    if (drive.disabled) {
+    const suspended = work.desired.suspended === true;
+    if (drive.disabled && !suspended) {
+      const wasHeld = work.condition?.observed?.suspended === true;
       drive = await this.api.restoreDrive(drive.id);
       changes.push({
         verb: 'restored',
         object: 'space',
         id: drive.id,
         name,
-        detail: 'it had been disabled outside the portal',
+        detail: wasHeld
+          ? 'the tenant was resumed'
+          : 'it had been disabled outside the portal',
       });
     }
     if (drive.name !== name) {
@@ -84,12 +96,41 @@ export class OcisStep implements StepDriver {
         detail: `renamed from ${from}`,
       });
     }
+    if (suspended && !drive.disabled) {
+      await this.api.disableDrive(drive.id);
+      drive = { ...drive, disabled: true };
+      changes.push({
+        verb: 'disabled',
+        object: 'space',
+        id: drive.id,
+        name,
+        detail: 'the tenant is suspended (data kept)',
+      });
+    }
     return {
       status: 'ok',
       external: { spaceId: drive.id },
-      observed: observe(drive),
+      observed: { ...observe(drive), suspended },
       changes,
     };
+  }
+
+  /** OCIS members are not managed by provisioning yet: nothing to remove. */
+  async teardownMembers() {}
+
+  /** Disables the space if it is not, then purges it (its data goes with it). */
+  async teardownResources(work: TeardownWork) {
+    const id = work.condition?.external?.spaceId;
+    const drive = id ? await this.api.getDrive(id) : undefined;
+    if (!drive) return;
+    if (!drive.disabled) await this.api.disableDrive(drive.id);
+    await this.api.purgeDrive(drive.id);
+    work.changes.push({
+      verb: 'deleted',
+      object: 'space',
+      id: drive.id,
+      name: drive.name,
+    });
   }
 
   async drift(converged: Parameters<StepDriver['drift']>[0]): Promise<Drift[]> {
@@ -103,8 +144,10 @@ export class OcisStep implements StepDriver {
         message = `space ${tenant.name} (${id ?? 'no id'}) no longer exists`;
       else if (drive.name !== tenant.name)
         message = `space ${tenant.name} (${id}) was renamed to ${drive.name}`;
-      else if (drive.disabled)
+      else if (drive.disabled && condition.observed?.suspended !== true)
         message = `space ${tenant.name} (${id}) was disabled outside the portal`;
+      else if (!drive.disabled && condition.observed?.suspended === true)
+        message = `space ${tenant.name} (${id}) was enabled outside the portal while the tenant is suspended`;
       if (message) out.push({ tenantRef: tenant.tenantRef, message });
     }
     return out;

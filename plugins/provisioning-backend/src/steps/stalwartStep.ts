@@ -1,10 +1,18 @@
 import {
   parseZoneFile,
+  StalwartAccount,
   StalwartApi,
   StalwartDomainZone,
 } from '../clients/StalwartClient';
 import { ownerMarker } from '../engine/desired';
-import { Change, Drift, StepDriver, StepResult, StepWork } from './types';
+import {
+  Change,
+  Drift,
+  StepDriver,
+  StepResult,
+  StepWork,
+  TeardownWork,
+} from './types';
 
 const KEY = 'domain:';
 
@@ -20,6 +28,38 @@ function storedIds(work: Pick<StepWork, 'condition'>): Map<string, string> {
   return ids;
 }
 
+/** The permissions a frozen mailbox gets: no sign-in, no sending (mail still arrives). */
+const FROZEN = ['authenticate', 'emailSend'];
+
+type PermissionSet = Record<string, boolean>;
+
+/** Whether an account cannot sign in (its `authenticate` permission is withdrawn). */
+const isFrozen = (p: Record<string, unknown>) =>
+  (p.disabledPermissions as PermissionSet | undefined)?.authenticate === true;
+
+/**
+ * The permissions of a frozen account: those it had, with `authenticate`
+ * and `emailSend` withdrawn (Stalwart has no "disabled" flag; a disabled
+ * permission overrides the role's).
+ */
+export function frozenPermissions(
+  p: Record<string, unknown>,
+): Record<string, unknown> {
+  const enabled = { ...((p.enabledPermissions as PermissionSet) ?? {}) };
+  for (const k of FROZEN) delete enabled[k];
+  return {
+    '@type': p['@type'] === 'Replace' ? 'Replace' : 'Merge',
+    enabledPermissions: enabled,
+    disabledPermissions: {
+      ...((p.disabledPermissions as PermissionSet) ?? {}),
+      ...Object.fromEntries(FROZEN.map(k => [k, true])),
+    },
+  };
+}
+
+const address = (a: StalwartAccount, domains: Map<string, string>) =>
+  `${a.name}@${domains.get(a.domainId) ?? a.domainId}`;
+
 const hasDkim = (d: StalwartDomainZone) =>
   d.dkimSignatures > 0 && /\._domainkey\./i.test(d.dnsZoneFile);
 
@@ -31,6 +71,11 @@ const hasDkim = (d: StalwartDomainZone) =>
  * then stores the records each zone file asks to publish. A domain removed
  * from `spec.domains` is left in Stalwart (its mail would go with it) and
  * shown under `observed.notInSpec`.
+ *
+ * Suspended: every user account on the tenant's domains frozen — its
+ * `authenticate` and `emailSend` permissions withdrawn, its password and
+ * mail kept; the permissions before are recorded first and written back
+ * on Resume.
  */
 export class StalwartStep implements StepDriver {
   readonly step = 'stalwart' as const;
@@ -95,6 +140,11 @@ export class StalwartStep implements StepDriver {
         zoneFile: d.dnsZoneFile,
       }))
       .sort((a, b) => (a.domain < b.domain ? -1 : 1));
+    const suspended = work.desired.suspended === true;
+    const held = suspended
+      ? await this.freeze(work, ids, changes)
+      : await this.unfreeze(work, ids, changes);
+    Object.assign(observed, held);
     if (waiting.length > 0) {
       return {
         status: 'pending',
@@ -110,6 +160,129 @@ export class StalwartStep implements StepDriver {
       };
     }
     return { status: 'ok', external, observed, changes, dnsRecords };
+  }
+
+  /** Freezes the user accounts of the tenant's domains (recording what they had). */
+  private async freeze(
+    work: StepWork,
+    ids: Map<string, string>,
+    changes: Change[],
+  ) {
+    const names = new Map([...ids].map(([name, id]) => [id, name]));
+    const accounts = (await this.api.domainAccounts([...ids.values()])).filter(
+      a => a.type === 'User',
+    );
+    const recorded = await work.ledger.frozen(accounts.map(a => a.id));
+    const freeze = accounts.filter(
+      a => !recorded.has(a.id) && !isFrozen(a.permissions),
+    );
+    await work.ledger.record(
+      freeze.map(a => ({
+        objectId: a.id,
+        objectName: address(a, names),
+        previous: a.permissions,
+      })),
+    );
+    await this.api.setPermissions(
+      freeze.map(a => ({ id: a.id, permissions: frozenPermissions(a.permissions) })),
+    );
+    for (const a of freeze) {
+      changes.push({
+        verb: 'frozen',
+        object: 'mailbox',
+        id: a.id,
+        name: address(a, names),
+      });
+    }
+    return { suspended: true, frozenMailboxes: accounts.length };
+  }
+
+  /** Writes back the permissions a suspension recorded. */
+  private async unfreeze(
+    work: StepWork,
+    ids: Map<string, string>,
+    changes: Change[],
+  ) {
+    const wasHeld = work.condition?.observed?.suspended === true;
+    if (!wasHeld && !(await work.ledger.hasFrozen())) {
+      return { suspended: false };
+    }
+    const names = new Map([...ids].map(([name, id]) => [id, name]));
+    const accounts = await this.api.domainAccounts([...ids.values()]);
+    const recorded = await work.ledger.frozen(accounts.map(a => a.id));
+    const back = accounts.filter(a => recorded.has(a.id));
+    await this.api.setPermissions(
+      back.map(a => ({
+        id: a.id,
+        permissions: recorded.get(a.id)!.previous as Record<string, unknown>,
+      })),
+    );
+    await work.ledger.forget(back.map(a => a.id));
+    for (const a of back) {
+      changes.push({
+        verb: 'unfrozen',
+        object: 'mailbox',
+        id: a.id,
+        name: address(a, names),
+      });
+    }
+    return { suspended: false };
+  }
+
+  /** Destroys the accounts and mailing lists on the tenant's domains (their mail goes with them). */
+  async teardownMembers(work: TeardownWork) {
+    const ids = storedIds(work);
+    const names = new Map([...ids].map(([name, id]) => [id, name]));
+    const domainIds = [...ids.values()];
+    if (domainIds.length === 0) return;
+    for (const a of await this.api.domainAccounts(domainIds)) {
+      await this.api.destroy('Account', [a.id]);
+      await work.ledger.forget([a.id]);
+      work.changes.push({
+        verb: 'deleted',
+        object: 'mailbox',
+        id: a.id,
+        name: address(a, names),
+      });
+    }
+    const { MailingList } = await this.api.domainObjects(domainIds);
+    for (const id of MailingList) {
+      await this.api.destroy('MailingList', [id]);
+      work.changes.push({
+        verb: 'deleted',
+        object: 'mailing-list',
+        id,
+        name: id,
+      });
+    }
+  }
+
+  /**
+   * Destroys the tenant's domains, each after its DKIM keys (Stalwart
+   * refuses a domain something still points at; what holds it is named).
+   */
+  async teardownResources(work: TeardownWork) {
+    const stored = storedIds(work);
+    const existing = new Set(
+      (await this.api.readDomains([...stored.values()])).map(d => d.id),
+    );
+    for (const [name, id] of stored) {
+      if (!existing.has(id)) continue;
+      const { DkimSignature } = await this.api.domainObjects([id]);
+      if (DkimSignature.length > 0) {
+        await this.api.destroy('DkimSignature', DkimSignature);
+        for (const key of DkimSignature) {
+          work.changes.push({
+            verb: 'deleted',
+            object: 'dkim-key',
+            id: key,
+            name,
+          });
+        }
+      }
+      await this.api.destroy('Domain', [id]);
+      work.changes.push({ verb: 'deleted', object: 'domain', id, name });
+    }
   }
 
   async drift(converged: Parameters<StepDriver['drift']>[0]): Promise<Drift[]> {

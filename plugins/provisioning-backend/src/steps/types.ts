@@ -8,8 +8,28 @@ import { DesiredTenant } from '../engine/desired';
 
 /** Something provisioning changed outside (audited as `provisioning.<object>.<verb>`). */
 export interface Change {
-  verb: 'created' | 'updated' | 'adopted' | 'restored';
-  object: 'group' | 'domain' | 'space';
+  verb:
+    | 'created'
+    | 'updated'
+    | 'adopted'
+    | 'restored'
+    | 'deactivated'
+    | 'activated'
+    | 'ended'
+    | 'frozen'
+    | 'unfrozen'
+    | 'disabled'
+    | 'deleted'
+    | 'removed';
+  object:
+    | 'group'
+    | 'domain'
+    | 'space'
+    | 'user'
+    | 'session'
+    | 'mailbox'
+    | 'mailing-list'
+    | 'dkim-key';
   id: string;
   name: string;
   /** e.g. `renamed from acme-old`, `attributes.dezkyTenant set`. */
@@ -20,15 +40,44 @@ export interface Change {
 export const describeChange = (c: Change) =>
   `${c.verb} ${c.object} ${c.name} (${c.id})${c.detail ? `: ${c.detail}` : ''}`;
 
+/**
+ * What suspensions froze in this step's system (written before the call,
+ * so Resume puts back exactly the value before), and the Authentik groups
+ * of the other tenants.
+ */
+export interface LifecycleLedger {
+  /** The recorded objects among these ids (recorded by any tenant). */
+  frozen(objectIds: string[]): Promise<Map<string, { previous: unknown }>>;
+  /** Whether this tenant has anything recorded in this system. */
+  hasFrozen(): Promise<boolean>;
+  record(
+    objects: Array<{ objectId: string; objectName: string; previous: unknown }>,
+  ): Promise<void>;
+  forget(objectIds: string[]): Promise<void>;
+  /** The Authentik group ids of the other tenants (only those active, or all). */
+  otherTenantGroups(options: { activeOnly: boolean }): Promise<Set<string>>;
+}
+
 /** One step's work on one tenant. */
 export interface StepWork {
   tenant: DesiredTenant;
+  /** What the step must make exist; `suspended: true` when the tenant is suspended or terminating. */
   desired: Record<string, unknown>;
   /** The step's stored condition (absent the first time). */
   condition?: StoredCondition;
   trigger: ProvisioningTrigger;
   /** Stores that a create call is about to be made (before making it). */
   beforeCreate(): Promise<void>;
+  ledger: LifecycleLedger;
+}
+
+/** One step's part of a teardown. */
+export interface TeardownWork {
+  tenant: DesiredTenant;
+  condition?: StoredCondition;
+  ledger: LifecycleLedger;
+  /** Every change is pushed here as it is made (audited even if a later call fails). */
+  changes: Change[];
 }
 
 /** What a step's work found and did. */
@@ -70,4 +119,11 @@ export interface StepDriver {
   drift(
     converged: Array<{ tenant: DesiredTenant; condition: StoredCondition }>,
   ): Promise<Drift[]>;
+  /**
+   * Teardown, first stage: the tenant's people (mailboxes, identities);
+   * what another tenant still uses is kept.
+   */
+  teardownMembers(work: TeardownWork): Promise<void>;
+  /** Teardown, second stage: the tenant's own objects (domains, space, group). */
+  teardownResources(work: TeardownWork): Promise<void>;
 }
