@@ -1,10 +1,11 @@
 /**
  * Tenant provisioning in the portal: the Provisioning page (every tenant's
- * phase and, per step, its status, error and next retry; counts by phase;
- * filters in the URL; Reconcile), the Provisioning tab on Tenant pages (a
- * card per step with desired vs observed, the DNS records to publish, the
- * recent attempts), and the phase chip and API other plugins show phases
- * with.
+ * status, phase and, per step, its status, error and next retry; counts by
+ * phase; filters in the URL; Reconcile), the Provisioning tab on Tenant
+ * pages (its status, a card per step with desired vs observed, the DNS
+ * records to publish, the recent attempts, the Danger zone to suspend,
+ * resume or terminate it), and the phase and status chips and API other
+ * plugins show them with.
  *
  * @packageDocumentation
  */
@@ -17,9 +18,11 @@ export {
 } from './api';
 export type { ListTenantsFilters, ProvisioningApi } from './api';
 export { PhaseChip } from './components/PhaseChip';
-// for the plugins that show phases without depending on the common package
+export { LifecycleChip } from './components/LifecycleChip';
+// for the plugins that show phases and statuses without depending on the common package
 export { TENANT_PHASES } from '@internal/plugin-provisioning-common';
 export type {
   ProvisioningSummary,
+  TenantLifecycle,
   TenantPhase,
 } from '@internal/plugin-provisioning-common';

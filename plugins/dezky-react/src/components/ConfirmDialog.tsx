@@ -18,7 +18,9 @@ const useStyles = makeStyles(theme => ({
 
 /**
  * A yes/no question before an action that changes something; `danger` paints
- * the confirming button red, `busy` disables both while the action runs.
+ * the confirming button red, `busy` disables both while the action runs,
+ * `confirmDisabled` the confirming one until the answer is complete (a
+ * required reason, a name typed to confirm).
  */
 export function ConfirmDialog(props: {
   open: boolean;
@@ -27,10 +29,12 @@ export function ConfirmDialog(props: {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  confirmDisabled?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const { open, title, children, confirmLabel, danger, busy } = props;
+  const { open, title, children, confirmLabel, danger, busy, confirmDisabled } =
+    props;
   const { onConfirm, onCancel } = props;
   const titleId = useId();
   const classes = useStyles();
@@ -56,7 +60,7 @@ export function ConfirmDialog(props: {
           variant="contained"
           color={danger ? 'default' : 'primary'}
           className={danger ? classes.danger : undefined}
-          disabled={busy}
+          disabled={busy || confirmDisabled}
           startIcon={busy ? <CircularProgress size={16} /> : undefined}
         >
           {confirmLabel}

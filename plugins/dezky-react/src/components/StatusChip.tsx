@@ -36,19 +36,21 @@ export function statusTone(status: string): StatusTone {
 
 /**
  * A small chip for a status — green, orange, red or grey by
- * {@link statusTone}, or the `tone` given. Carries `data-status` for tests
- * and styling.
+ * {@link statusTone}, or the `tone` given; it reads the status, or `label`
+ * when given (e.g. the status with where it comes from). Carries
+ * `data-status` for tests and styling.
  */
 export function StatusChip(props: {
   status: string;
   tone?: StatusTone;
+  label?: string;
   'data-testid'?: string;
 }) {
   const { status } = props;
   return (
     <Chip
       size="small"
-      label={status}
+      label={props.label ?? status}
       data-testid={props['data-testid'] ?? 'status-chip'}
       data-status={status}
       style={COLOURS[props.tone ?? statusTone(status)]}

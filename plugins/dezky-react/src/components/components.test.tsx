@@ -42,6 +42,21 @@ describe('ConfirmDialog', () => {
     expect(screen.getByRole('button', { name: 'Delete' })).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled();
   });
+
+  it('keeps the confirming button disabled while confirmDisabled, Cancel not', async () => {
+    await renderInTestApp(
+      <ConfirmDialog
+        open
+        confirmDisabled
+        title="Terminate acme?"
+        confirmLabel="Terminate"
+        onConfirm={jest.fn()}
+        onCancel={jest.fn()}
+      />,
+    );
+    expect(screen.getByRole('button', { name: 'Terminate' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeEnabled();
+  });
 });
 
 describe('StatusChip', () => {
@@ -76,6 +91,15 @@ describe('StatusChip', () => {
     expect(chip).toHaveAttribute('data-status', 'bad');
     expect(chip).toHaveTextContent('bad');
     expect(chip).toHaveStyle({ background: '#d32f2f' });
+  });
+
+  it('reads its label when given one, keeping the status in data-status', async () => {
+    await renderInTestApp(
+      <StatusChip status="suspended" label="suspended · portal" />,
+    );
+    const chip = screen.getByTestId('status-chip');
+    expect(chip).toHaveTextContent(/^suspended · portal$/);
+    expect(chip).toHaveAttribute('data-status', 'suspended');
   });
 });
 

@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
+  LifecycleActionResult,
   ProvisioningStep,
   ProvisioningSummary,
   ReconcileResult,
@@ -7,6 +8,7 @@ import {
   TenantPhase,
   TenantProvisioningDetail,
   TenantProvisioningList,
+  TenantStatus,
 } from '@internal/plugin-provisioning-common';
 
 /** What `GET /tenants` narrows the list to, and which page of it. */
@@ -16,6 +18,8 @@ export interface ListTenantsFilters {
   step?: ProvisioningStep;
   /** Tenants with a step (`step`, else any) in this status. */
   status?: StepStatus;
+  /** Tenants in this effective status (active, suspended, terminating, terminated). */
+  lifecycle?: TenantStatus;
   /** Only these tenants, by name (at most 100). */
   tenants?: string[];
   /** 1 to 200; the server's default is 50. */
@@ -34,6 +38,27 @@ export interface ProvisioningApi {
   getTenant(name: string): Promise<TenantProvisioningDetail>;
   /** Works the tenant's steps now (POST /tenants/:name/reconcile); 403 when not allowed. */
   reconcile(name: string): Promise<ReconcileResult>;
+  /**
+   * Suspends the tenant from the portal (POST /tenants/:name/suspend); the
+   * reason is required. 409 when it is suspended already, terminating or
+   * terminated.
+   */
+  suspend(name: string, reason: string): Promise<LifecycleActionResult>;
+  /**
+   * Lifts the portal's hold (POST /tenants/:name/resume): ends a suspension,
+   * or cancels a termination within its grace period. 409 when there is no
+   * portal hold to lift (a suspension in git) or the tenant is terminated.
+   */
+  resume(name: string): Promise<LifecycleActionResult>;
+  /**
+   * Starts the tenant's termination (POST /tenants/:name/terminate):
+   * `confirm` must be the tenant's name, else 400 and nothing changes.
+   */
+  terminate(
+    name: string,
+    reason: string,
+    confirm: string,
+  ): Promise<LifecycleActionResult>;
   /** Counts by phase and by step and status (GET /summary). */
   summary(): Promise<ProvisioningSummary>;
 }

@@ -47,11 +47,12 @@ describe('ProvisioningClient', () => {
       phase: 'degraded',
       step: 'stalwart',
       status: 'error',
+      lifecycle: 'suspended',
       limit: 20,
       offset: 40,
     });
     expect(fetch).toHaveBeenLastCalledWith(
-      'http://backend/api/provisioning/tenants?phase=degraded&step=stalwart&status=error&limit=20&offset=40',
+      'http://backend/api/provisioning/tenants?phase=degraded&step=stalwart&status=error&lifecycle=suspended&limit=20&offset=40',
       undefined,
     );
     await client.listTenants({ tenants: ['acme', 'b&c', 'x y'], limit: 3 });
@@ -112,6 +113,58 @@ describe('ProvisioningClient', () => {
     expect(fetch).toHaveBeenLastCalledWith(
       'http://backend/api/provisioning/summary',
       undefined,
+    );
+  });
+
+  it('suspends, resumes and terminates with a JSON body, answering the tenant afterwards', async () => {
+    const detail = { tenant: 'a/b', lifecycle: { status: 'suspended' } };
+    const fetch = jest.fn(async () => json(200, { tenant: detail }));
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    const post = (body: object) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+    await expect(client.suspend('a/b', 'unpaid invoices')).resolves.toEqual({
+      tenant: detail,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/a%2Fb/suspend',
+      post({ reason: 'unpaid invoices' }),
+    );
+    await client.resume('acme');
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/acme/resume',
+      post({}),
+    );
+    await client.terminate('acme', 'contract ended', 'acme');
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/acme/terminate',
+      post({ reason: 'contract ended', confirm: 'acme' }),
+    );
+  });
+
+  it("rejects a lifecycle action the server refuses, with the server's reason", async () => {
+    const fetch = jest.fn(async () =>
+      refusal(
+        409,
+        'ConflictError',
+        'acme is suspended in git: change spec.status in its YAML to resume it',
+      ),
+    );
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    const error = await client.resume('acme').catch(e => e);
+    expect(ResponseError.is(error)).toBe(true);
+    expect(error.statusCode).toBe(409);
+    expect(errorMessage(error)).toBe(
+      'acme is suspended in git: change spec.status in its YAML to resume it',
     );
   });
 

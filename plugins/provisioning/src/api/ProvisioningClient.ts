@@ -2,6 +2,7 @@ import { hasStatus } from '@internal/plugin-dezky-react';
 import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
+  LifecycleActionResult,
   ProvisioningSummary,
   ReconcileResult,
   TenantProvisioningDetail,
@@ -30,6 +31,7 @@ export class ProvisioningClient implements ProvisioningApi {
     if (filters.phase) query.set('phase', filters.phase);
     if (filters.step) query.set('step', filters.step);
     if (filters.status) query.set('status', filters.status);
+    if (filters.lifecycle) query.set('lifecycle', filters.lifecycle);
     if (filters.tenants) query.set('tenants', filters.tenants.join(','));
     if (filters.limit !== undefined) query.set('limit', String(filters.limit));
     if (filters.offset !== undefined) {
@@ -53,9 +55,41 @@ export class ProvisioningClient implements ProvisioningApi {
     return (await res.json()) as ReconcileResult;
   }
 
+  suspend(name: string, reason: string): Promise<LifecycleActionResult> {
+    return this.lifecycleAction(name, 'suspend', { reason });
+  }
+
+  resume(name: string): Promise<LifecycleActionResult> {
+    return this.lifecycleAction(name, 'resume', {});
+  }
+
+  terminate(
+    name: string,
+    reason: string,
+    confirm: string,
+  ): Promise<LifecycleActionResult> {
+    return this.lifecycleAction(name, 'terminate', { reason, confirm });
+  }
+
   async summary(): Promise<ProvisioningSummary> {
     const res = await this.request('/summary');
     return (await res.json()) as ProvisioningSummary;
+  }
+
+  private async lifecycleAction(
+    name: string,
+    action: 'suspend' | 'resume' | 'terminate',
+    body: object,
+  ): Promise<LifecycleActionResult> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/${action}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+    );
+    return (await res.json()) as LifecycleActionResult;
   }
 
   private async request(path: string, init?: RequestInit): Promise<Response> {

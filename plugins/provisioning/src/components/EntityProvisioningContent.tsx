@@ -29,6 +29,8 @@ import {
   formatValue,
 } from '@internal/plugin-dezky-react';
 import { errorMessage, isNotFound, provisioningApiRef } from '../api';
+import { DangerZone } from './DangerZone';
+import { LifecycleChip } from './LifecycleChip';
 import { PhaseChip } from './PhaseChip';
 import { ComparisonRow, compare } from './provisioningText';
 import { ReconcileButton } from './ReconcileButton';
@@ -430,7 +432,9 @@ function Attempts(props: { attempts: ProvisioningAttempt[] }) {
  * its status, reason and message, since when, attempts, next retry, what
  * exists outside (the ids) and desired vs observed with the differences
  * highlighted — Stalwart's with the DNS records to publish per domain; the
- * recent attempts; Reconcile for those the server allows. Re-read every 3 s
+ * recent attempts; Reconcile for those the server allows; its status
+ * (active, suspended, terminating, terminated) and the Danger zone to
+ * suspend, resume or terminate it. Re-read every 3 s
  * while a step is pending or in error with a retry due, so a retry's outcome
  * shows without a click.
  */
@@ -490,6 +494,7 @@ export function EntityProvisioningContent() {
                 }
               >
                 <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+                  <LifecycleChip lifecycle={tenant.lifecycle} />
                   <PhaseChip phase={tenant.phase} />
                   <Typography variant="body2" data-testid="phase-meaning">
                     {PHASE_MEANING[tenant.phase]}
@@ -522,6 +527,9 @@ export function EntityProvisioningContent() {
               <InfoCard title="Recent attempts">
                 <Attempts attempts={tenant.attempts} />
               </InfoCard>
+            </Grid>
+            <Grid item xs={12}>
+              <DangerZone tenant={tenant} onResult={set} onRefused={refresh} />
             </Grid>
           </Grid>
         );

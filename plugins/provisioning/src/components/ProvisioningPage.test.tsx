@@ -17,6 +17,8 @@ import {
 import { provisioningApiRef } from '../api';
 import {
   aDetail,
+  aHold,
+  aLifecycle,
   aSummary,
   aTenant,
   deferred,
@@ -172,6 +174,48 @@ describe('ProvisioningPage', () => {
     expect(
       within(summary).getByRole('button', { name: 'degraded: 1' }),
     ).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  it('shows each tenant’s status with where it comes from, and filters by it', async () => {
+    const suspended = aTenant({
+      tenant: 'umbrella',
+      title: 'Umbrella AG',
+      lifecycle: aLifecycle({
+        status: 'suspended',
+        source: 'portal',
+        hold: aHold({ at: '2026-12-07T09:00:00Z' }),
+      }),
+    });
+    const api = fakeProvisioningApi({
+      listTenants: jest.fn(async () => list([acme, suspended])),
+    });
+    const { query } = render('/provisioning', api);
+    await screen.findAllByTestId('provisioning-row');
+    expect(
+      screen.getByRole('columnheader', { name: 'Status' }),
+    ).toBeInTheDocument();
+    const status = (t: string) =>
+      within(rowOf(t)).getByTestId('lifecycle-chip');
+    expect(status('acme')).toHaveTextContent(/^active$/);
+    expect(status('umbrella')).toHaveTextContent('suspended · portal');
+    expect(rowOf('umbrella')).toHaveAttribute('data-lifecycle', 'suspended');
+    fireEvent.mouseOver(status('umbrella'));
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'suspended in the portal by anna.schmidt@dezky.example on 2026-12-07: unpaid invoices',
+    );
+
+    await choose('lifecycle', 'suspended');
+    await waitFor(() => expect(query()).toEqual({ lifecycle: 'suspended' }));
+    await waitFor(() =>
+      expect(api.listTenants).toHaveBeenLastCalledWith({
+        lifecycle: 'suspended',
+        limit: 20,
+        offset: 0,
+      }),
+    );
+    expect(screen.getByTestId('filter-lifecycle')).toHaveTextContent(
+      'suspended',
+    );
   });
 
   it('reads the filters and the page from the URL and sends them to the API', async () => {

@@ -31,6 +31,7 @@ import {
   STEP_STATUSES,
   StepCondition,
   TENANT_PHASES,
+  TENANT_STATUSES,
   TenantPhase,
   TenantProvisioning,
   TenantProvisioningList,
@@ -50,6 +51,7 @@ import {
   viewFilters,
   viewParams,
 } from './pageQuery';
+import { LifecycleChip } from './LifecycleChip';
 import { PhaseChip } from './PhaseChip';
 import { isConverging, lastError, truncate } from './provisioningText';
 import { Ago, RetryCountdown } from './RelativeTime';
@@ -251,6 +253,10 @@ const COLUMNS: TableColumn<TenantProvisioning>[] = [
       t.partner ? <EntityRefLink entityRef={t.partner} /> : 'Direct',
   },
   {
+    title: 'Status',
+    render: t => <LifecycleChip lifecycle={t.lifecycle} />,
+  },
+  {
     title: 'Phase',
     render: t => <PhaseChip phase={t.phase} />,
   },
@@ -315,10 +321,11 @@ function SummaryStrip(props: {
 }
 
 /**
- * The Provisioning page: every tenant the user may see with its phase and,
- * per step (Authentik, Stalwart, OCIS), its status, error and next retry;
- * counts by phase; filters by phase and by step and status, kept in the URL
- * with the page; Reconcile per tenant for those the server allows. While a
+ * The Provisioning page: every tenant the user may see with its status
+ * (active, suspended, terminating, terminated), its phase and, per step
+ * (Authentik, Stalwart, OCIS), its status, error and next retry; counts by
+ * phase; filters by tenant status, by phase and by step and status, kept in
+ * the URL with the page; Reconcile per tenant for those the server allows. While a
  * step on screen is pending or in error, the page re-reads every 10 s, so a
  * tenant just added is seen converging.
  */
@@ -366,7 +373,7 @@ export function ProvisioningPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [result]);
 
-  const filtered = Boolean(view.phase || view.status);
+  const filtered = Boolean(view.phase || view.status || view.lifecycle);
 
   return (
     <Content>
@@ -390,7 +397,18 @@ export function ProvisioningPage() {
         />
       </Box>
       <Grid container spacing={2} style={{ marginBottom: 16 }}>
-        <Grid item xs={12} sm={4} md={2}>
+        <Grid item xs={12} sm={3} md={2}>
+          <FilterSelect
+            id="filter-lifecycle"
+            label="Tenant status"
+            value={view.lifecycle}
+            options={TENANT_STATUSES}
+            onChange={lifecycle =>
+              change({ lifecycle: lifecycle as ProvisioningView['lifecycle'] })
+            }
+          />
+        </Grid>
+        <Grid item xs={12} sm={3} md={2}>
           <FilterSelect
             id="filter-phase"
             label="Phase"
@@ -399,7 +417,7 @@ export function ProvisioningPage() {
             onChange={phase => change({ phase: phase as TenantPhase })}
           />
         </Grid>
-        <Grid item xs={12} sm={4} md={2}>
+        <Grid item xs={12} sm={3} md={2}>
           <FilterSelect
             id="filter-step"
             label="Step"
@@ -413,7 +431,7 @@ export function ProvisioningPage() {
             }
           />
         </Grid>
-        <Grid item xs={12} sm={4} md={2}>
+        <Grid item xs={12} sm={3} md={2}>
           <FilterSelect
             id="filter-status"
             label="Status"
@@ -444,7 +462,7 @@ export function ProvisioningPage() {
             ? {
                 title: 'No tenant matches these filters',
                 description:
-                  'Clear a filter or pick another status: only tenants whose provisioning matches every filter are listed.',
+                  'Clear a filter or pick another status: only tenants whose status and provisioning match every filter are listed.',
               }
             : {
                 title: 'No tenants provisioned yet',
@@ -481,6 +499,7 @@ export function ProvisioningPage() {
                 'data-testid': 'provisioning-row',
                 'data-tenant': t.tenant,
                 'data-phase': t.phase,
+                'data-lifecycle': t.lifecycle.status,
               })}
             />
           </RowActions.Provider>

@@ -1,5 +1,5 @@
 import { formatTime, useNow } from '@internal/plugin-dezky-react';
-import { ago, nextRetry } from './provisioningText';
+import { ago, nextRetry, teardownIn } from './provisioningText';
 
 /** "3 min ago", kept current; the local time in its title. */
 export function Ago(props: { at?: string }) {
@@ -13,6 +13,16 @@ export function RetryCountdown(props: { at: string }) {
   return (
     <span title={formatTime(props.at)} data-testid="step-retry">
       {nextRetry(props.at, now)}
+    </span>
+  );
+}
+
+/** "torn down in 6 d 4 h", counting down to the end of a grace period; the local time in its title. */
+export function TeardownCountdown(props: { at: string }) {
+  const now = useNow(1000);
+  return (
+    <span title={formatTime(props.at)} data-testid="termination-countdown">
+      {teardownIn(props.at, now)}
     </span>
   );
 }

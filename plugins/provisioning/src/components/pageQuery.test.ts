@@ -8,23 +8,33 @@ describe('the Provisioning view in the URL', () => {
       phase: '',
       step: '',
       status: '',
+      lifecycle: '',
       page: 0,
       pageSize: 20,
     };
     expect(readView(q(''))).toEqual(defaults);
     expect(
-      readView(q('phase=broken&step=ldap&status=ERROR&page=-2&pageSize=7')),
+      readView(
+        q(
+          'phase=broken&step=ldap&status=ERROR&lifecycle=paused&page=-2&pageSize=7',
+        ),
+      ),
     ).toEqual(defaults);
     expect(readView(q('page=1.5'))).toEqual(defaults);
   });
 
   it('reads every parameter; pages count from 1 in the URL', () => {
     expect(
-      readView(q('phase=degraded&step=ocis&status=error&page=3&pageSize=50')),
+      readView(
+        q(
+          'phase=degraded&step=ocis&status=error&lifecycle=suspended&page=3&pageSize=50',
+        ),
+      ),
     ).toEqual({
       phase: 'degraded',
       step: 'ocis',
       status: 'error',
+      lifecycle: 'suspended',
       page: 2,
       pageSize: 50,
     });
@@ -37,10 +47,19 @@ describe('the Provisioning view in the URL', () => {
     );
     expect(
       viewParams(
-        { ...view, phase: 'pending', status: 'paused', page: 1, pageSize: 100 },
+        {
+          ...view,
+          phase: 'pending',
+          status: 'paused',
+          lifecycle: 'terminating',
+          page: 1,
+          pageSize: 100,
+        },
         q(''),
       ).toString(),
-    ).toBe('phase=pending&status=paused&page=2&pageSize=100');
+    ).toBe(
+      'phase=pending&status=paused&lifecycle=terminating&page=2&pageSize=100',
+    );
   });
 
   it('makes the API filters: the page as limit and offset, a step only with a status', () => {
@@ -52,11 +71,13 @@ describe('the Provisioning view in the URL', () => {
         phase: 'degraded',
         step: 'stalwart',
         status: 'error',
+        lifecycle: 'terminated',
         page: 2,
         pageSize: 50,
       }),
     ).toEqual({
       phase: 'degraded',
+      lifecycle: 'terminated',
       step: 'stalwart',
       status: 'error',
       limit: 50,

@@ -1,6 +1,6 @@
 /*
- * The Provisioning page's view in the URL (phase, step, status, page, page
- * size) and the API filters it makes.
+ * The Provisioning page's view in the URL (phase, step, status, the
+ * tenants' lifecycle status, page, page size) and the API filters it makes.
  */
 import {
   PROVISIONING_STEPS,
@@ -8,7 +8,9 @@ import {
   STEP_STATUSES,
   StepStatus,
   TENANT_PHASES,
+  TENANT_STATUSES,
   TenantPhase,
+  TenantStatus,
 } from '@internal/plugin-provisioning-common';
 import { ListTenantsFilters } from '../api';
 
@@ -20,6 +22,8 @@ export interface ProvisioningView {
   phase: TenantPhase | '';
   step: ProvisioningStep | '';
   status: StepStatus | '';
+  /** The tenants' effective status (active, suspended, terminating, terminated). */
+  lifecycle: TenantStatus | '';
   page: number;
   pageSize: number;
 }
@@ -28,6 +32,7 @@ const DEFAULT_VIEW: ProvisioningView = {
   phase: '',
   step: '',
   status: '',
+  lifecycle: '',
   page: 0,
   pageSize: PAGE_SIZES[0],
 };
@@ -43,6 +48,7 @@ export function readView(params: URLSearchParams): ProvisioningView {
     phase: oneOf(TENANT_PHASES, params.get('phase')),
     step: oneOf(PROVISIONING_STEPS, params.get('step')),
     status: oneOf(STEP_STATUSES, params.get('status')),
+    lifecycle: oneOf(TENANT_STATUSES, params.get('lifecycle')),
     page: Number.isInteger(page) && page > 1 ? page - 1 : 0,
     pageSize: (PAGE_SIZES as readonly number[]).includes(pageSize)
       ? pageSize
@@ -60,6 +66,7 @@ export function viewParams(
     phase: view.phase,
     step: view.step,
     status: view.status,
+    lifecycle: view.lifecycle,
     page: view.page > 0 ? String(view.page + 1) : '',
     pageSize:
       view.pageSize !== DEFAULT_VIEW.pageSize ? String(view.pageSize) : '',
@@ -81,6 +88,7 @@ export function viewFilters(view: ProvisioningView): ListTenantsFilters {
     offset: view.page * view.pageSize,
   };
   if (view.phase) filters.phase = view.phase;
+  if (view.lifecycle) filters.lifecycle = view.lifecycle;
   if (view.status) {
     filters.status = view.status;
     if (view.step) filters.step = view.step;

@@ -5,6 +5,7 @@ import {
   lastError,
   leaves,
   nextRetry,
+  teardownIn,
   truncate,
 } from './provisioningText';
 import { aCondition, aTenant } from '../testing/fakes';
@@ -30,6 +31,15 @@ describe('provisioningText', () => {
     expect(nextRetry('2026-11-25T17:00:30Z', now)).toBe('retrying now');
     expect(nextRetry('2026-11-25T16:00:00Z', now)).toBe('retrying now');
     expect(nextRetry(undefined, now)).toBe('');
+  });
+
+  it('counts down to a teardown in days and hours', () => {
+    expect(teardownIn('2026-12-01T21:00:30Z', now)).toBe(
+      'torn down in 6 d 4 h',
+    );
+    expect(teardownIn('2026-11-26T20:00:30Z', now)).toBe('torn down in 27 h');
+    expect(teardownIn('2026-11-25T17:00:30Z', now)).toBe('torn down now');
+    expect(teardownIn(undefined, now)).toBe('');
   });
 
   it('cuts long texts, marking the cut', () => {

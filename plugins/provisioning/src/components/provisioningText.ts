@@ -24,6 +24,13 @@ export function nextRetry(iso: string | undefined, now: number): string {
   return t <= now ? 'retrying now' : `next retry in ${formatDuration(t - now)}`;
 }
 
+/** "torn down in 6 d 4 h"; "torn down now" once the grace period is over; "" without a time. */
+export function teardownIn(iso: string | undefined, now: number): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t)) return '';
+  return t <= now ? 'torn down now' : `torn down in ${formatDuration(t - now)}`;
+}
+
 /** At most `max` characters, the cut marked with "…". */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;

@@ -1,5 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  describeLifecycle,
+  LifecycleActionResult,
   PROVISIONING_STEPS,
   ProvisioningStep,
   ProvisioningSummary,
@@ -8,6 +10,7 @@ import {
   StepDetail,
   TenantProvisioning,
   TenantProvisioningDetail,
+  TenantLifecycle,
   TenantProvisioningList,
 } from '@internal/plugin-provisioning-common';
 import { ListTenantsFilters, ProvisioningApi } from '../api';
@@ -26,10 +29,69 @@ export function fakeProvisioningApi(overrides: Partial<ProvisioningApi> = {}) {
       outcome: 'done',
       tenant: aDetail({ tenant: name }),
     })),
+    suspend: jest.fn<Promise<LifecycleActionResult>, [string, string]>(
+      async (name, reason) => ({
+        tenant: aDetail({
+          tenant: name,
+          lifecycle: aLifecycle({
+            status: 'suspended',
+            source: 'portal',
+            hold: aHold({ kind: 'suspended', reason }),
+          }),
+        }),
+      }),
+    ),
+    resume: jest.fn<Promise<LifecycleActionResult>, [string]>(async name => ({
+      tenant: aDetail({ tenant: name }),
+    })),
+    terminate: jest.fn<
+      Promise<LifecycleActionResult>,
+      [string, string, string]
+    >(async (name, reason) => ({
+      tenant: aDetail({
+        tenant: name,
+        lifecycle: aLifecycle({
+          status: 'terminating',
+          source: 'portal',
+          hold: aHold({ kind: 'terminating', reason }),
+          terminationStartedAt: new Date().toISOString(),
+          graceEndsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        }),
+      }),
+    })),
     summary: jest.fn<Promise<ProvisioningSummary>, []>(async () => aSummary()),
   };
   Object.assign(api, overrides);
   return api;
+}
+
+/** A portal hold: set by Anna a day ago for unpaid invoices, unless told otherwise. */
+export function aHold(
+  partial: Partial<NonNullable<TenantLifecycle['hold']>> = {},
+): NonNullable<TenantLifecycle['hold']> {
+  return {
+    kind: 'suspended',
+    reason: 'unpaid invoices',
+    by: 'user:default/anna.schmidt',
+    byName: 'anna.schmidt@dezky.example',
+    at: new Date(Date.now() - 86_400_000).toISOString(),
+    ...partial,
+  };
+}
+
+/** A tenant's lifecycle: active, unless told otherwise; described as the server does. */
+export function aLifecycle(
+  partial: Partial<TenantLifecycle> = {},
+): TenantLifecycle {
+  const lifecycle = {
+    status: 'active' as const,
+    gitStatus: 'active' as const,
+    ...partial,
+  };
+  return {
+    ...lifecycle,
+    description: partial.description ?? describeLifecycle(lifecycle),
+  };
 }
 
 /** A step's condition: ok since a minute ago, unless told otherwise. */
@@ -60,6 +122,7 @@ export function aTenant(
     tenant: 'acme',
     title: 'ACME GmbH',
     phase: 'active',
+    lifecycle: aLifecycle(),
     steps: PROVISIONING_STEPS.map(s => aCondition(s, stepsBy[s])),
     ...rest,
   };
@@ -90,6 +153,7 @@ export function aDetail(
     tenant: 'acme',
     title: 'ACME GmbH',
     phase: 'active',
+    lifecycle: aLifecycle(),
     steps: PROVISIONING_STEPS.map(s => aStepDetail(s, stepsBy[s])),
     attempts: [],
     dnsRecords: [],
