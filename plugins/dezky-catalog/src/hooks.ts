@@ -4,7 +4,7 @@ import {
   fetchApiRef,
   useApi,
 } from '@backstage/frontend-plugin-api';
-import { ProvisioningApi, TenantPhase } from './provisioning';
+import { ProvisioningApi, TenantLifecycle, TenantPhase } from './provisioning';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { useRef } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -135,25 +135,34 @@ export function useCatalogProblems() {
   }, [discoveryApi, fetchApi]);
 }
 
+/** What the tenants table shows of a tenant's provisioning. */
+export interface TenantProvisioningState {
+  phase: TenantPhase;
+  /** Its effective status (git and the portal's holds); absent from an older backend. */
+  lifecycle?: TenantLifecycle;
+}
+
 /**
- * The provisioning phase of each of the tenants `names` (a page of the
- * tenants table), in one call; a tenant the engine has not seen has none,
- * and so has every tenant without the provisioning plugin (`provisioning`
- * undefined).
+ * The provisioning phase and status of each of the tenants `names` (a page
+ * of the tenants table), in one call; a tenant the engine has not seen has
+ * none, and so has every tenant without the provisioning plugin
+ * (`provisioning` undefined).
  */
-export function useTenantPhases(
+export function useTenantProvisioning(
   provisioning: ProvisioningApi | undefined,
   names: string[],
 ) {
   // without the plugin, nothing to read again when the page changes
   const key = provisioning ? names.join(',') : '';
-  return useAsync(async (): Promise<Map<string, TenantPhase>> => {
+  return useAsync(async (): Promise<Map<string, TenantProvisioningState>> => {
     if (!provisioning || !key) return new Map();
     const tenants = key.split(',');
     const { items } = await provisioning.listTenants({
       tenants,
       limit: tenants.length,
     });
-    return new Map(items.map(t => [t.tenant, t.phase]));
+    return new Map(
+      items.map(t => [t.tenant, { phase: t.phase, lifecycle: t.lifecycle }]),
+    );
   }, [provisioning, key]);
 }

@@ -37,6 +37,9 @@ const fakeProvisioning = (
   listTenants: jest.fn(),
   getTenant: jest.fn(),
   reconcile: jest.fn(),
+  suspend: jest.fn(),
+  resume: jest.fn(),
+  terminate: jest.fn(),
   summary: jest.fn(read),
 });
 

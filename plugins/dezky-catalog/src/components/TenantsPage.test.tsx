@@ -12,6 +12,7 @@ import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { TenantEntityV1alpha1 } from '@internal/plugin-dezky-catalog-common';
 import {
   ProvisioningApi,
+  TenantLifecycle,
   TenantPhase,
   provisioningApiRef,
 } from '../provisioning';
@@ -104,23 +105,39 @@ function fakeCatalog(items: TenantEntityV1alpha1[]) {
   });
 }
 
+const ACTIVE: TenantLifecycle = {
+  status: 'active',
+  gitStatus: 'active',
+  description: 'active',
+};
+
 /**
  * A provisioning API knowing the phases of `phases` (the others: not seen
- * yet), answering only the list, as the server does (ordered by name).
+ * yet), active unless `lifecycles` says otherwise, answering only the
+ * list, as the server does (ordered by name).
  */
 function fakeProvisioning(
   phases: Record<string, TenantPhase>,
+  lifecycles: Record<string, TenantLifecycle> = {},
 ): jest.Mocked<ProvisioningApi> {
   return {
     listTenants: jest.fn(async (filters = {}) => {
       const items = Object.keys(phases)
         .filter(name => filters.tenants?.includes(name))
         .sort()
-        .map(tenant => ({ tenant, phase: phases[tenant], steps: [] }));
+        .map(tenant => ({
+          tenant,
+          phase: phases[tenant],
+          lifecycle: lifecycles[tenant] ?? ACTIVE,
+          steps: [],
+        }));
       return { items, total: items.length };
     }),
     getTenant: jest.fn(),
     reconcile: jest.fn(),
+    suspend: jest.fn(),
+    resume: jest.fn(),
+    terminate: jest.fn(),
     summary: jest.fn(),
   };
 }
@@ -514,6 +531,56 @@ describe('TenantsPage', () => {
       tenants: tenants.slice(20, 40).map(t => t.metadata.name),
       limit: 20,
     });
+  });
+
+  it('shows the status provisioning has, with where it comes from, else spec.status', async () => {
+    const suspended: TenantLifecycle = {
+      status: 'suspended',
+      source: 'portal',
+      gitStatus: 'active',
+      description:
+        'suspended in the portal by anna.schmidt@dezky.example on 2026-12-07: unpaid invoices',
+    };
+    const inGit: TenantLifecycle = {
+      status: 'suspended',
+      source: 'git',
+      gitStatus: 'suspended',
+      description: 'suspended in git (spec.status: suspended)',
+    };
+    const provisioning = fakeProvisioning(
+      { t01: 'active', t02: 'active', t07: 'active' },
+      { t02: suspended, t07: inGit },
+    );
+    render('/tenants', fakeCatalog(tenants), provisioning);
+    await screen.findByText('Tenants (45 of 45)');
+    const status = (name: string) =>
+      screen
+        .getByRole('link', { name: `Tenant ${name} GmbH` })
+        .closest('tr')!
+        .querySelectorAll('td')[5];
+    await waitFor(() =>
+      expect(
+        within(status('t02')).getByTestId('lifecycle-chip'),
+      ).toHaveTextContent('suspended · portal'),
+    );
+    expect(
+      within(status('t07')).getByTestId('lifecycle-chip'),
+    ).toHaveTextContent('suspended · git');
+    expect(
+      within(status('t01')).getByTestId('lifecycle-chip'),
+    ).toHaveTextContent(/^active$/);
+    fireEvent.mouseOver(within(status('t02')).getByTestId('lifecycle-chip'));
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      suspended.description,
+    );
+    // not seen by provisioning: spec.status, as without the plugin
+    expect(within(status('t14')).queryByTestId('lifecycle-chip')).toBeNull();
+    expect(within(status('t14')).getByTestId('status-chip')).toHaveTextContent(
+      /^suspended$/,
+    );
+    expect(within(status('t03')).getByTestId('status-chip')).toHaveTextContent(
+      /^active$/,
+    );
   });
 
   it('shows "—" with the error in its tooltip when the phases cannot be read', async () => {

@@ -23,6 +23,7 @@ import {
   tenantPartnerRef,
 } from '@internal/plugin-dezky-catalog-common';
 import {
+  LifecycleChip,
   PhaseChip,
   ProvisioningApi,
   provisioningApiRef,
@@ -32,7 +33,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import useDebounce from 'react-use/esm/useDebounce';
 import {
   useTenantFilterOptions,
-  useTenantPhases,
+  useTenantProvisioning,
   useTenantsPage,
 } from '../hooks';
 import { DIRECT, tenantStatus } from '../summaries';
@@ -54,8 +55,13 @@ const nowrap = () => ({ whiteSpace: 'nowrap' as const });
 /** Keeps the catalog's order: the rows of a page arrive sorted. */
 const serverOrder = () => 0;
 
-/** The provisioning phases of the page's tenants, as the Provisioning column reads them. */
-const PhasesContext = createContext<ReturnType<typeof useTenantPhases>>({
+/**
+ * The provisioning phases and statuses of the page's tenants, as the
+ * Provisioning and Status columns read them.
+ */
+const ProvisioningContext = createContext<
+  ReturnType<typeof useTenantProvisioning>
+>({
   loading: true,
 });
 
@@ -71,26 +77,26 @@ function NoPhase(props: { why: string }) {
 }
 
 /**
- * Reads the phases of the page's tenants for the Provisioning column (none
- * without the provisioning plugin). Their answer re-renders the column's
- * cells only, not the table around them.
+ * Reads the phases and statuses of the page's tenants for the Provisioning
+ * and Status columns (none without the provisioning plugin). Their answer
+ * re-renders those cells only, not the table around them.
  */
-function PhasesProvider(props: {
+function ProvisioningProvider(props: {
   provisioning?: ProvisioningApi;
   names: string[];
   children: ReactNode;
 }) {
-  const phases = useTenantPhases(props.provisioning, props.names);
+  const state = useTenantProvisioning(props.provisioning, props.names);
   return (
-    <PhasesContext.Provider value={phases}>
+    <ProvisioningContext.Provider value={state}>
       {props.children}
-    </PhasesContext.Provider>
+    </ProvisioningContext.Provider>
   );
 }
 
 /** A tenant's provisioning phase; "—" when it has none or they cannot be read. */
 function PhaseCell(props: { name: string }) {
-  const phases = useContext(PhasesContext);
+  const phases = useContext(ProvisioningContext);
   if (phases.error) {
     return (
       <NoPhase
@@ -100,11 +106,25 @@ function PhaseCell(props: { name: string }) {
       />
     );
   }
-  const phase = phases.value?.get(props.name);
+  const phase = phases.value?.get(props.name)?.phase;
   if (phase) return <PhaseChip phase={phase} />;
   // another page's phases, while this page's are read
   if (phases.loading || !phases.value) return null;
   return <NoPhase why="Not provisioned yet" />;
+}
+
+/**
+ * A tenant's status: its effective one as provisioning has it (git and the
+ * portal's holds, with where it comes from); `spec.status` while that is
+ * read, for a tenant provisioning has not seen, and without the plugin.
+ */
+function StatusCell(props: { tenant: TenantEntityV1alpha1 }) {
+  const provisioning = useContext(ProvisioningContext);
+  const lifecycle = provisioning.value?.get(
+    props.tenant.metadata.name,
+  )?.lifecycle;
+  if (lifecycle) return <LifecycleChip lifecycle={lifecycle} />;
+  return <StatusChip status={tenantStatus(props.tenant)} />;
 }
 
 function columnsFor(
@@ -164,7 +184,7 @@ function columnsFor(
       field: 'spec.status',
       sorting: false,
       headerStyle: nowrap(),
-      render: t => <StatusChip status={tenantStatus(t)} />,
+      render: t => <StatusCell tenant={t} />,
     },
     ...(withPhase
       ? [
@@ -211,7 +231,9 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * (partner staff get only their partners' tenants from it). Everything the
  * page shows is kept in the URL, so a view can be linked and Back returns to
  * the previous one. With the provisioning plugin installed, a Provisioning
- * column shows each tenant's phase, read for the whole page in one call.
+ * column shows each tenant's phase and the Status column its effective
+ * status (a suspension set in the portal too), read for the whole page in
+ * one call.
  */
 export function TenantsPage() {
   const [params, setParams] = useAppSearchParams();
@@ -339,7 +361,7 @@ export function TenantsPage() {
           {page.error ? (
             <ResponseErrorPanel error={page.error} />
           ) : (
-            <PhasesProvider provisioning={provisioning} names={names}>
+            <ProvisioningProvider provisioning={provisioning} names={names}>
               <Table<TenantEntityV1alpha1>
                 // the header's sort and the rows per page are read when the
                 // table mounts: a new one when the URL changes them (Back)
@@ -378,7 +400,7 @@ export function TenantsPage() {
                   </div>
                 }
               />
-            </PhasesProvider>
+            </ProvisioningProvider>
           )}
         </>
       )}
