@@ -141,7 +141,11 @@ describe('the Danger zone', () => {
 
   it('offers no Resume for a suspension in git, but says where to lift it', async () => {
     renderTab(
-      aLifecycle({ status: 'suspended', source: 'git', gitStatus: 'suspended' }),
+      aLifecycle({
+        status: 'suspended',
+        source: 'git',
+        gitStatus: 'suspended',
+      }),
     );
     expect(await screen.findByTestId('lifecycle-note')).toHaveTextContent(
       "Suspended in git: to resume it, change spec.status in the tenant's YAML",
@@ -202,8 +206,9 @@ describe('the Danger zone', () => {
       source: 'portal',
       hold: aHold({ kind: 'terminating', reason: 'contract ended' }),
       terminationStartedAt: new Date().toISOString(),
-      graceEndsAt: new Date(Date.now() + 6 * DAY + 4 * HOUR + 60_000)
-        .toISOString(),
+      graceEndsAt: new Date(
+        Date.now() + 6 * DAY + 4 * HOUR + 60_000,
+      ).toISOString(),
     });
     const api = renderTab(terminating);
     expect(
@@ -215,9 +220,7 @@ describe('the Danger zone', () => {
     expect(chip()).toHaveTextContent('terminating · portal');
 
     fireEvent.click(button('Cancel termination'));
-    expect(dialog()).toHaveTextContent(
-      'Cancel the termination of ACME GmbH?',
-    );
+    expect(dialog()).toHaveTextContent('Cancel the termination of ACME GmbH?');
     fireEvent.click(button('Resume tenant'));
     expect(api.resume).toHaveBeenCalledWith('acme');
     await waitFor(() => expect(chip()).toHaveTextContent(/^active$/));

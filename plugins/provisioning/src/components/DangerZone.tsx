@@ -167,8 +167,8 @@ export function DangerZone(props: {
         button="Suspend"
         onClick={() => open('suspend')}
       >
-        Nobody of the tenant can sign in, its mailboxes are frozen and its
-        files disabled; nothing is deleted. Resume undoes it.
+        Nobody of the tenant can sign in, its mailboxes are frozen and its files
+        disabled; nothing is deleted. Resume undoes it.
       </ActionRow>,
     );
   }
