@@ -4,6 +4,7 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
+import { ProvisioningApi, provisioningApiRef } from '../provisioning';
 import { PartnerContractCard, TenantCard } from './EntityCards';
 import { CountTable } from './CountTable';
 
@@ -68,6 +69,51 @@ describe('entity cards', () => {
       within(card).getByRole('row', { name: 'Plan business' }),
     ).toBeTruthy();
     expect(within(card).getByRole('row', { name: 'Seats 25' })).toBeTruthy();
+    // no provisioning plugin: the status in git
+    expect(within(card).getByTestId('status-chip')).toHaveTextContent(
+      /^active$/,
+    );
+  });
+
+  it('shows the tenant’s status as provisioning has it: a suspension in the portal too', async () => {
+    const description =
+      'suspended in the portal by anna.schmidt@dezky.example on 2026-12-07: unpaid invoices';
+    const provisioning = {
+      listTenants: jest.fn(async () => ({
+        items: [
+          {
+            tenant: 'acme',
+            phase: 'active' as const,
+            lifecycle: {
+              status: 'suspended' as const,
+              source: 'portal' as const,
+              gitStatus: 'active' as const,
+              description,
+            },
+            steps: [],
+          },
+        ],
+        total: 1,
+      })),
+    } as Partial<ProvisioningApi> as ProvisioningApi;
+    await renderInTestApp(
+      <EntityProvider entity={tenant}>
+        <TenantCard />
+      </EntityProvider>,
+      { mountedRoutes, apis: [[provisioningApiRef, provisioning]] },
+    );
+    const card = await screen.findByTestId('tenant-details');
+    expect(await within(card).findByTestId('lifecycle-chip')).toHaveTextContent(
+      'suspended · portal',
+    );
+    expect(within(card).getByTestId('lifecycle-chip')).toHaveAttribute(
+      'title',
+      description,
+    );
+    expect(provisioning.listTenants).toHaveBeenCalledWith({
+      tenants: ['acme'],
+      limit: 1,
+    });
   });
 });
 

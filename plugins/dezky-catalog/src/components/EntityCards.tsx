@@ -1,4 +1,5 @@
 import { InfoCard, Link } from '@backstage/core-components';
+import { useApiHolder } from '@backstage/frontend-plugin-api';
 import {
   EntityRefLink,
   getEntityRelations,
@@ -14,7 +15,9 @@ import {
 } from '@internal/plugin-dezky-catalog-common';
 import { ReactNode } from 'react';
 import { DezkyTable, StatusChip } from '@internal/plugin-dezky-react';
-import { tenantStatus } from '../summaries';
+import { useTenantProvisioning } from '../hooks';
+import { provisioningApiRef } from '../provisioning';
+import { TenantStatusChip } from './TenantStatusChip';
 
 /** Label/value rows, the body of every Dezky entity card. */
 function Fields(props: { rows: Array<[string, ReactNode]>; testId: string }) {
@@ -126,7 +129,20 @@ export function PartnerBillingCard() {
   );
 }
 
-/** Tenant: plan, seats, domains, partner and integrations. */
+/** A tenant's status, read from provisioning when the plugin is there. */
+function TenantStatus(props: { tenant: TenantEntityV1alpha1 }) {
+  const { name } = props.tenant.metadata;
+  const provisioning = useApiHolder().get(provisioningApiRef);
+  const { value } = useTenantProvisioning(provisioning, [name]);
+  return (
+    <TenantStatusChip
+      tenant={props.tenant}
+      lifecycle={value?.get(name)?.lifecycle}
+    />
+  );
+}
+
+/** Tenant: status, plan, seats, domains, partner and integrations. */
 export function TenantCard() {
   const { entity } = useEntity<TenantEntityV1alpha1>();
   const { spec } = entity;
@@ -136,7 +152,7 @@ export function TenantCard() {
       <Fields
         testId="tenant-details"
         rows={[
-          ['Status', <StatusChip status={tenantStatus(entity)} />],
+          ['Status', <TenantStatus tenant={entity} />],
           ['Plan', spec.plan],
           ['Seats', String(spec.seats)],
           [

@@ -23,7 +23,6 @@ import {
   tenantPartnerRef,
 } from '@internal/plugin-dezky-catalog-common';
 import {
-  LifecycleChip,
   PhaseChip,
   ProvisioningApi,
   provisioningApiRef,
@@ -36,7 +35,7 @@ import {
   useTenantProvisioning,
   useTenantsPage,
 } from '../hooks';
-import { DIRECT, tenantStatus } from '../summaries';
+import { DIRECT } from '../summaries';
 import {
   FilterOption,
   TENANT_PAGE_SIZES,
@@ -49,7 +48,7 @@ import {
 } from '../tenantsQuery';
 import { FilterBar } from './FilterBar';
 import { PageState } from '@internal/plugin-dezky-react';
-import { StatusChip } from '@internal/plugin-dezky-react';
+import { TenantStatusChip } from './TenantStatusChip';
 
 const nowrap = () => ({ whiteSpace: 'nowrap' as const });
 /** Keeps the catalog's order: the rows of a page arrive sorted. */
@@ -113,18 +112,16 @@ function PhaseCell(props: { name: string }) {
   return <NoPhase why="Not provisioned yet" />;
 }
 
-/**
- * A tenant's status: its effective one as provisioning has it (git and the
- * portal's holds, with where it comes from); `spec.status` while that is
- * read, for a tenant provisioning has not seen, and without the plugin.
- */
+/** A tenant's status, from the page's provisioning read. */
 function StatusCell(props: { tenant: TenantEntityV1alpha1 }) {
   const provisioning = useContext(ProvisioningContext);
-  const lifecycle = provisioning.value?.get(
-    props.tenant.metadata.name,
-  )?.lifecycle;
-  if (lifecycle) return <LifecycleChip lifecycle={lifecycle} />;
-  return <StatusChip status={tenantStatus(props.tenant)} />;
+  const { name } = props.tenant.metadata;
+  return (
+    <TenantStatusChip
+      tenant={props.tenant}
+      lifecycle={provisioning.value?.get(name)?.lifecycle}
+    />
+  );
 }
 
 function columnsFor(
