@@ -223,7 +223,7 @@ describe.each(portalDatabases())(
       expect(Date.now() - started).toBeLessThan(60_000);
       const cancelled = items.find(i => i.tenant === 'riga-design');
       expect(cancelled.steps.map((s: any) => [s.status, s.reason])).toEqual(
-        Array(3).fill(['skipped', 'TenantCancelled']),
+        Array(3).fill(['skipped', 'Terminating']),
       );
       expectExactlyOneEach(platform, t => t.metadata.name !== EDITED);
       const detail = await api(portal!, operator, 'GET', '/tenants/acme');

@@ -3,7 +3,10 @@
 /**
  * The tenant lifecycle (docs/provisioning.md#lifecycle).
  *
- * - provisioning_tenants gains the effective status and its sources: the
+ * - provisioning_tenants gains removed_at (a tenant gone from the catalog is
+ *   kept, hidden, with its hold and conditions: a catalog read that misses
+ *   it for a while — a restart re-reading the files — loses nothing), and
+ *   the effective status and its sources: the
  *   portal hold (suspended / terminating, who, when, why), the termination's
  *   start and grace end, when the teardown finished, and what the lifecycle
  *   events last announced (status, plan, seats; activated_at once the
@@ -20,6 +23,7 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.alterTable('provisioning_tenants', table => {
+    table.string('removed_at', 40).nullable();
     table.string('status', 12).notNullable().defaultTo('active');
     table.string('plan', 100).notNullable().defaultTo('');
     table.integer('seats').notNullable().defaultTo(0);
@@ -71,6 +75,7 @@ exports.down = async function down(knex) {
   await knex.schema.alterTable('provisioning_tenants', table => {
     table.dropIndex(['status'], 'provisioning_tenants_status_idx');
     for (const c of [
+      'removed_at',
       'status',
       'plan',
       'seats',

@@ -109,9 +109,9 @@ function admin(platform: DevPlatform) {
     async signIn(address: string) {
       const res = await fetch(`${platform.urls.stalwart}/jmap/session`, {
         headers: {
-          authorization: `Basic ${Buffer.from(`${address}:${PASSWORD}`).toString(
-            'base64',
-          )}`,
+          authorization: `Basic ${Buffer.from(
+            `${address}:${PASSWORD}`,
+          ).toString('base64')}`,
         },
       });
       return res.status;
@@ -165,9 +165,9 @@ function remains(platform: DevPlatform, t: DesiredTenant, usernames: string[]) {
     dkim: (s.stalwart.dkimSignatures as Array<{ domainId: string }>).filter(k =>
       domainIds.includes(k.domainId),
     ).length,
-    drives: (s.ocis.drives as Array<{ name: string; driveType: string }>).filter(
-      d => d.driveType === 'project' && d.name === t.name,
-    ).length,
+    drives: (
+      s.ocis.drives as Array<{ name: string; driveType: string }>
+    ).filter(d => d.driveType === 'project' && d.name === t.name).length,
   };
 }
 

@@ -20,10 +20,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { ProvisioningStore } from './database/ProvisioningStore';
-import {
-  LifecycleAction,
-  LifecycleService,
-} from './service/LifecycleService';
+import { LifecycleAction, LifecycleService } from './service/LifecycleService';
 import {
   ProvisioningScope,
   ProvisioningService,

@@ -7,6 +7,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  LifecycleEvent,
+  LifecycleEventPage,
   StepCondition,
   TenantPhase,
   TenantProvisioningDetail,
@@ -26,6 +28,16 @@ export interface ProvisioningService {
   tenant(
     nameOrRef: string,
   ): Promise<{ phase: TenantPhase; steps: StepCondition[] } | undefined>;
+  /**
+   * The lifecycle events after the ones `subscriber` acknowledged, oldest
+   * first (`GET /lifecycle/events`). See {@link followLifecycleEvents}.
+   */
+  lifecycleEvents(
+    subscriber: string,
+    options?: { limit?: number },
+  ): Promise<LifecycleEvent[]>;
+  /** Acknowledges `subscriber`'s events up to and including `seq`. */
+  ackLifecycleEvents(subscriber: string, seq: number): Promise<void>;
 }
 
 /**
@@ -45,15 +57,7 @@ export class ProvisioningClient implements ProvisioningService {
 
   async tenant(nameOrRef: string) {
     const name = nameOrRef.replace(/^tenant:(default\/)?/i, '');
-    const base = await this.deps.discovery.getBaseUrl('provisioning');
-    const { token } = await this.deps.auth.getPluginRequestToken({
-      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
-      targetPluginId: 'provisioning',
-    });
-    const res = await (this.deps.fetch ?? fetch)(
-      `${base}/tenants/${encodeURIComponent(name)}`,
-      { headers: { authorization: `Bearer ${token}` } },
-    );
+    const res = await this.request(`/tenants/${encodeURIComponent(name)}`);
     if (res.status === 404) return undefined;
     if (!res.ok) throw await ResponseError.fromResponse(res);
     const detail = (await res.json()) as TenantProvisioningDetail;
@@ -63,6 +67,40 @@ export class ProvisioningClient implements ProvisioningService {
         ({ desired, observed, differences, ...condition }) => condition,
       ),
     };
+  }
+
+  async lifecycleEvents(subscriber: string, options: { limit?: number } = {}) {
+    const query = new URLSearchParams({
+      subscriber,
+      ...(options.limit ? { limit: String(options.limit) } : {}),
+    });
+    const res = await this.request(`/lifecycle/events?${query}`);
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return ((await res.json()) as LifecycleEventPage).items;
+  }
+
+  async ackLifecycleEvents(subscriber: string, seq: number) {
+    const res = await this.request('/lifecycle/events/ack', {
+      method: 'POST',
+      body: JSON.stringify({ subscriber, seq }),
+    });
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+  }
+
+  /** A call to the provisioning backend with this plugin's service token. */
+  private async request(path: string, init: RequestInit = {}) {
+    const base = await this.deps.discovery.getBaseUrl('provisioning');
+    const { token } = await this.deps.auth.getPluginRequestToken({
+      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
+      targetPluginId: 'provisioning',
+    });
+    return (this.deps.fetch ?? fetch)(`${base}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
+    });
   }
 }
 

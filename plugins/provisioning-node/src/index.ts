@@ -1,6 +1,7 @@
 /**
  * Provisioning for other backend plugins: a tenant's phase and step
- * conditions (`provisioningServiceRef`), and the permission resource of a
+ * conditions (`provisioningServiceRef`), the tenants' lifecycle events
+ * (`followLifecycleEvents`), and the permission resource of a
  * tenant's provisioning with its partner-scope rules.
  *
  * @packageDocumentation
@@ -15,3 +16,4 @@ export {
   provisioningServiceRef,
   type ProvisioningService,
 } from './client';
+export { deliverLifecycleEvents, followLifecycleEvents } from './events';

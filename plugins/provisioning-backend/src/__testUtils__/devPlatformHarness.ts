@@ -95,7 +95,11 @@ export async function instance(
 export type Instance = Awaited<ReturnType<typeof instance>>;
 
 /** Works until every given tenant's needed steps are ok (DKIM keys arrive after a while). */
-export async function converge(p: Instance, refs: string[], timeoutMs = 60_000) {
+export async function converge(
+  p: Instance,
+  refs: string[],
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await p.engine.drain();
@@ -141,4 +145,3 @@ export function holdings(platform: DevPlatform) {
     domains: count(domains),
   };
 }
-

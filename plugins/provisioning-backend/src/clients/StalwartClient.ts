@@ -34,7 +34,11 @@ export interface StalwartAccount {
 }
 
 /** The object types teardown removes, in `x:<type>/set destroy`. */
-export type StalwartObjectType = 'Account' | 'MailingList' | 'DkimSignature' | 'Domain';
+export type StalwartObjectType =
+  | 'Account'
+  | 'MailingList'
+  | 'DkimSignature'
+  | 'Domain';
 
 /** The Stalwart calls provisioning makes (0.16+: JMAP management at `POST /jmap`). */
 export interface StalwartApi {

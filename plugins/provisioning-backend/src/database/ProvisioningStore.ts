@@ -125,6 +125,7 @@ interface TenantRow {
   lease_owner: string | null;
   lease_until: string | null;
   updated_at: string;
+  removed_at: string | null;
   status: string;
   plan: string;
   seats: number | string;
@@ -373,7 +374,10 @@ export class ProvisioningStore {
     return next;
   }
 
-  private async insertEvents(tx: Knex.Transaction, events: NewLifecycleEvent[]) {
+  private async insertEvents(
+    tx: Knex.Transaction,
+    events: NewLifecycleEvent[],
+  ) {
     for (const e of events) {
       await tx('provisioning_lifecycle_events').insert({
         id: e.id,
@@ -402,21 +406,26 @@ export class ProvisioningStore {
   /**
    * Makes the stored tenants the catalog's: new tenants and tenants whose
    * desired state changed are queued (trigger `catalog`) at once; tenants no
-   * longer in the catalog are removed with their conditions (nothing is torn
-   * down outside: that is the tenant lifecycle's terminate).
+   * longer in the catalog are hidden (`removed_at`), not deleted: their
+   * hold, conditions and events are kept, and come back with them (a
+   * catalog read that misses a tenant for a while loses nothing; nothing is
+   * torn down outside: that is the tenant lifecycle's terminate).
    */
   async syncTenants(
     tenants: CatalogTenant[],
     now: string,
   ): Promise<SyncResult> {
     return this.knex.transaction(async tx => {
+      const rows = await tx<TenantRow>('provisioning_tenants').select(
+        'tenant_ref',
+        'desired_hash',
+        'removed_at',
+      );
       const existing = new Map<string, string>(
-        (
-          await tx<TenantRow>('provisioning_tenants').select(
-            'tenant_ref',
-            'desired_hash',
-          )
-        ).map(r => [r.tenant_ref, r.desired_hash]),
+        rows.map(r => [r.tenant_ref, r.desired_hash]),
+      );
+      const hidden = new Set(
+        rows.filter(r => r.removed_at).map(r => r.tenant_ref),
       );
       const result: SyncResult = { added: [], changed: [], removed: [] };
       const inserts: Partial<TenantRow>[] = [];
@@ -458,13 +467,14 @@ export class ProvisioningStore {
             trigger: 'catalog',
             request_seq: 1,
           });
-        } else if (hash !== t.desiredHash) {
+        } else if (hash !== t.desiredHash || hidden.has(t.tenantRef)) {
           result.changed.push(t.tenantRef);
           const current = (await this.lockedRow(tx, t.tenantRef))!;
           await tx('provisioning_tenants')
             .where({ tenant_ref: t.tenantRef })
             .update({
               ...row,
+              removed_at: null,
               due_at: earlier(current.due_at, now),
               trigger: 'catalog',
               request_seq: tx.raw('request_seq + 1'),
@@ -487,12 +497,13 @@ export class ProvisioningStore {
       for (const batch of chunks(inserts, 50)) {
         await tx('provisioning_tenants').insert(batch);
       }
-      result.removed = [...existing.keys()].filter(ref => !seen.has(ref));
+      result.removed = [...existing.keys()].filter(
+        ref => !seen.has(ref) && !hidden.has(ref),
+      );
       for (const batch of chunks(result.removed)) {
-        await tx('provisioning_conditions').whereIn('tenant_ref', batch).del();
-        await tx('provisioning_attempts').whereIn('tenant_ref', batch).del();
-        await tx('provisioning_dns_records').whereIn('tenant_ref', batch).del();
-        await tx('provisioning_tenants').whereIn('tenant_ref', batch).del();
+        await tx('provisioning_tenants')
+          .whereIn('tenant_ref', batch)
+          .update({ removed_at: now, due_at: null, trigger: null });
       }
       return result;
     });
@@ -510,6 +521,7 @@ export class ProvisioningStore {
     return this.knex.transaction(async tx => {
       const row = await tx<TenantRow>('provisioning_tenants')
         .where({ tenant_ref: tenantRef })
+        .whereNull('removed_at')
         .first('due_at');
       if (!row) return false;
       await tx('provisioning_tenants')
@@ -542,6 +554,7 @@ export class ProvisioningStore {
     return this.knex.transaction(async tx => {
       let query = tx<TenantRow>('provisioning_tenants')
         .where(q => q.whereNull('lease_until').orWhere('lease_until', '<', now))
+        .whereNull('removed_at')
         .select('*');
       if (tenantRef) {
         query = query.where({ tenant_ref: tenantRef });
@@ -643,6 +656,7 @@ export class ProvisioningStore {
   async tenant(tenantRef: string): Promise<StoredTenant | undefined> {
     const row = await this.knex<TenantRow>('provisioning_tenants')
       .where({ tenant_ref: tenantRef })
+      .whereNull('removed_at')
       .first();
     return row ? tenantFromRow(row) : undefined;
   }
@@ -749,7 +763,9 @@ export class ProvisioningStore {
     filter: TenantFilter,
   ): Promise<{ items: StoredTenant[]; total: number }> {
     const base = () => {
-      const q = this.knex<TenantRow>({ t: 'provisioning_tenants' });
+      const q = this.knex<TenantRow>({ t: 'provisioning_tenants' }).whereNull(
+        't.removed_at',
+      );
       if (filter.scope) applyPartnerScope(q, filter.scope, SCOPE_COLUMNS);
       if (filter.phase) q.where('t.phase', filter.phase);
       if (filter.ref) q.where('t.tenant_ref', filter.ref);
@@ -799,6 +815,7 @@ export class ProvisioningStore {
       ]),
     ) as Record<ProvisioningStep, Record<StepStatus, number>>;
     const byPhase = this.knex({ t: 'provisioning_tenants' })
+      .whereNull('t.removed_at')
       .select('t.phase')
       .count({ n: '*' })
       .groupBy('t.phase');
@@ -811,6 +828,7 @@ export class ProvisioningStore {
     }
     const byStep = this.knex({ c: 'provisioning_conditions' })
       .join({ t: 'provisioning_tenants' }, 't.tenant_ref', 'c.tenant_ref')
+      .whereNull('t.removed_at')
       .select('c.step', 'c.status')
       .count({ n: '*' })
       .groupBy('c.step', 'c.status');
@@ -882,16 +900,16 @@ export class ProvisioningStore {
    */
   async updateHold<R>(
     tenantRef: string,
-    decide: (state: LifecycleState) => { hold: TenantHold | null } | { refused: R },
+    decide: (
+      state: LifecycleState,
+    ) => { hold: TenantHold | null } | { refused: R },
     now: string,
   ): Promise<
-    | { state: LifecycleState; status: TenantStatus }
-    | { refused: R }
-    | undefined
+    { state: LifecycleState; status: TenantStatus } | { refused: R } | undefined
   > {
     return this.knex.transaction(async tx => {
       const row = await this.lockedRow(tx, tenantRef);
-      if (!row) return undefined;
+      if (!row || row.removed_at) return undefined;
       const state = lifecycleFromRow(row);
       const decision = decide(state);
       if ('refused' in decision) return decision;
@@ -926,7 +944,10 @@ export class ProvisioningStore {
       .where('seq', '>', Number(cursor?.last_seq ?? 0))
       .orderBy('seq')
       .limit(limit)
-      .select('seq', 'event')) as Array<{ seq: number | string; event: string }>;
+      .select('seq', 'event')) as Array<{
+      seq: number | string;
+      event: string;
+    }>;
     return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
   }
 
@@ -961,7 +982,10 @@ export class ProvisioningStore {
     const rows = (await this.knex('provisioning_lifecycle_events')
       .where({ tenant_ref: tenantRef })
       .orderBy('seq')
-      .select('seq', 'event')) as Array<{ seq: number | string; event: string }>;
+      .select('seq', 'event')) as Array<{
+      seq: number | string;
+      event: string;
+    }>;
     return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
   }
 
@@ -1022,7 +1046,10 @@ export class ProvisioningStore {
   }
 
   /** Whether a tenant has anything frozen in a system. */
-  async hasFrozen(system: ProvisioningStep, tenantRef: string): Promise<boolean> {
+  async hasFrozen(
+    system: ProvisioningStep,
+    tenantRef: string,
+  ): Promise<boolean> {
     const row = await this.knex('provisioning_frozen')
       .where({ system, tenant_ref: tenantRef })
       .first('object_id');

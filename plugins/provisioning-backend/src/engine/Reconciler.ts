@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { AuditEventInput } from '@internal/plugin-audit-common';
 import { AuditTrailService } from '@internal/plugin-audit-node';
 import {
+  effectiveStatus,
   PROVISIONING_STEPS,
   ProvisioningStep,
   ProvisioningTrigger,
@@ -130,6 +131,7 @@ export class Reconciler {
           enabled,
           requester,
           mode,
+          effectiveStatus(claimed.lifecycle).status === 'terminating',
         ),
       ),
     );
@@ -348,6 +350,7 @@ export class Reconciler {
     enabled: boolean,
     requester: WorkRequester,
     mode: LifecycleMode,
+    terminating: boolean,
   ): Promise<StoredCondition> {
     const { store } = this.deps;
     const now = this.now();
@@ -357,6 +360,14 @@ export class Reconciler {
       this.settle(tenant.tenantRef, step, prev, { status, reason, message });
 
     if (!need.needed) return settle('skipped', need.reason, need.message);
+    if (terminating && Object.keys(prev?.external ?? {}).length === 0) {
+      // never created: a tenant on its way out gets nothing new
+      return settle(
+        'skipped',
+        'Terminating',
+        'the tenant is being terminated: nothing is created',
+      );
+    }
     if (!enabled) {
       return settle(
         'paused',
@@ -367,7 +378,9 @@ export class Reconciler {
 
     // a change of the desired state or a reconcile on demand resets the backoff
     const reset =
-      trigger === 'reconcile' || trigger === 'catalog' || trigger === 'lifecycle';
+      trigger === 'reconcile' ||
+      trigger === 'catalog' ||
+      trigger === 'lifecycle';
     if (prev && trigger !== 'reconcile') {
       const current = prev.observedGeneration === need.generation;
       if (prev.status === 'ok' && current) return prev;

@@ -1,5 +1,10 @@
 import { LifecycleEventType } from '@internal/plugin-provisioning-common';
-import { lifecycleMode, LifecycleState, publicLifecycle, transition } from './lifecycle';
+import {
+  lifecycleMode,
+  LifecycleState,
+  publicLifecycle,
+  transition,
+} from './lifecycle';
 
 const NOW = '2026-12-07T10:00:00.000Z';
 const DAY = 86_400_000;
@@ -31,10 +36,30 @@ describe('the lifecycle', () => {
   it.each<[string, Partial<LifecycleState>, string, LifecycleEventType[]]>([
     // name, change from an active announced tenant, status after, events
     ['nothing changed', {}, 'active', []],
-    ['suspended in git', { gitStatus: 'suspended' }, 'suspended', ['suspended']],
-    ['suspended in the portal', { hold: hold('suspended') }, 'suspended', ['suspended']],
-    ['cancelled in git', { gitStatus: 'cancelled' }, 'terminating', ['terminating']],
-    ['terminated in the portal', { hold: hold('terminating') }, 'terminating', ['terminating']],
+    [
+      'suspended in git',
+      { gitStatus: 'suspended' },
+      'suspended',
+      ['suspended'],
+    ],
+    [
+      'suspended in the portal',
+      { hold: hold('suspended') },
+      'suspended',
+      ['suspended'],
+    ],
+    [
+      'cancelled in git',
+      { gitStatus: 'cancelled' },
+      'terminating',
+      ['terminating'],
+    ],
+    [
+      'terminated in the portal',
+      { hold: hold('terminating') },
+      'terminating',
+      ['terminating'],
+    ],
     [
       'a portal hold is stricter than git active',
       { gitStatus: 'active', hold: hold('suspended') },
@@ -47,7 +72,12 @@ describe('the lifecycle', () => {
       'terminating',
       ['terminating'],
     ],
-    ['torn down', { hold: hold('terminating'), terminatedAt: NOW }, 'terminated', ['terminated']],
+    [
+      'torn down',
+      { hold: hold('terminating'), terminatedAt: NOW },
+      'terminated',
+      ['terminated'],
+    ],
     ['seats changed', { seats: 12 }, 'active', ['seatsChanged']],
     ['plan changed', { plan: 'enterprise' }, 'active', ['planChanged']],
     [
@@ -75,9 +105,9 @@ describe('the lifecycle', () => {
       announced: undefined,
     };
     expect(types(fresh)).toEqual([]);
-    expect(types({ ...fresh, phase: 'active', gitStatus: 'suspended' })).toEqual(
-      [],
-    );
+    expect(
+      types({ ...fresh, phase: 'active', gitStatus: 'suspended' }),
+    ).toEqual([]);
     expect(types({ ...fresh, seats: 99 })).toEqual([]);
     const activated = transition(
       { ...fresh, phase: 'active' },
@@ -169,15 +199,17 @@ describe('the lifecycle', () => {
   });
 
   it('says where the status comes from', () => {
-    expect(publicLifecycle({ ...base, hold: hold('suspended') })).toMatchObject({
-      status: 'suspended',
-      source: 'portal',
-      description:
-        'suspended in the portal by anna.schmidt@dezky.example on 2026-12-07: unpaid invoices',
-    });
-    expect(publicLifecycle({ ...base, gitStatus: 'suspended' }).description).toBe(
-      'suspended in git (spec.status: suspended)',
+    expect(publicLifecycle({ ...base, hold: hold('suspended') })).toMatchObject(
+      {
+        status: 'suspended',
+        source: 'portal',
+        description:
+          'suspended in the portal by anna.schmidt@dezky.example on 2026-12-07: unpaid invoices',
+      },
     );
+    expect(
+      publicLifecycle({ ...base, gitStatus: 'suspended' }).description,
+    ).toBe('suspended in git (spec.status: suspended)');
     const cancelled = transition(
       { ...base, gitStatus: 'cancelled' },
       NOW,
@@ -192,8 +224,10 @@ describe('the lifecycle', () => {
         'cancelled in git (spec.status: cancelled); torn down on 2027-01-06 unless resumed',
     });
     expect(
-      publicLifecycle({ ...cancelled, terminatedAt: '2027-01-06T10:00:05.000Z' })
-        .description,
+      publicLifecycle({
+        ...cancelled,
+        terminatedAt: '2027-01-06T10:00:05.000Z',
+      }).description,
     ).toBe('terminated on 2027-01-06 (cancelled in git)');
   });
 });

@@ -158,7 +158,10 @@ export function publicLifecycle(state: LifecycleState): TenantLifecycle {
  */
 export type LifecycleMode = 'active' | 'suspended' | 'teardown' | 'terminated';
 
-export function lifecycleMode(state: LifecycleState, now: number): LifecycleMode {
+export function lifecycleMode(
+  state: LifecycleState,
+  now: number,
+): LifecycleMode {
   const { status } = effectiveStatus(state);
   if (status === 'terminated') return 'terminated';
   if (status === 'terminating') {

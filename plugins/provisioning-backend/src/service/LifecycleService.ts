@@ -156,9 +156,12 @@ export class LifecycleService {
       return conflict('the tenant is terminated: nothing can change it');
     }
     const held = state.hold
-      ? `${state.hold.kind === 'suspended' ? 'suspended' : 'terminated'} in the portal by ${
-          state.hold.byName
-        } on ${state.hold.at.slice(0, 10)}`
+      ? `${
+          state.hold.kind === 'suspended' ? 'suspended' : 'terminated'
+        } in the portal by ${state.hold.byName} on ${state.hold.at.slice(
+          0,
+          10,
+        )}`
       : undefined;
     switch (req.action) {
       case 'suspend':
@@ -180,7 +183,10 @@ export class LifecycleService {
         }
         return undefined;
       default:
-        if (state.hold?.kind === 'terminating' && !req.rights.terminate(target)) {
+        if (
+          state.hold?.kind === 'terminating' &&
+          !req.rights.terminate(target)
+        ) {
           return forbidden('provisioning.tenant.terminate');
         }
         if (state.hold) return undefined;

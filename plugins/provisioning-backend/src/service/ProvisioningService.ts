@@ -196,7 +196,11 @@ export class ProvisioningService {
     const mode = lifecycleMode(t.lifecycle, Date.now());
     const steps: StepDetail[] = PROVISIONING_STEPS.map(step => {
       const c = conditions.find(x => x.step === step);
-      const need = stepNeed(desired, step, mode === 'teardown' ? 'active' : mode);
+      const need = stepNeed(
+        desired,
+        step,
+        mode === 'teardown' ? 'active' : mode,
+      );
       const want = need.needed ? need.desired : undefined;
       return {
         ...(c ? publicCondition(c) : notYet(step, t.dueAt ?? '')),

@@ -238,13 +238,19 @@ export class AuthentikStep implements StepDriver {
     });
   }
 
-  /** The tenant's group: by its stored id, else by name if it is the tenant's. */
+  /**
+   * The tenant's group: by its stored id, else by name when its attribute
+   * names the tenant (a teardown never takes a group that only shares the
+   * name).
+   */
   private async ownGroup(work: TeardownWork) {
     const id = work.condition?.external?.groupId;
-    const group =
-      (id ? await this.api.getGroup(id) : undefined) ??
-      (await this.api.findGroupByName(work.tenant.name));
-    return group && this.ours(group, work.tenant.tenantRef) ? group : undefined;
+    const byId = id ? await this.api.getGroup(id) : undefined;
+    if (byId) return this.ours(byId, work.tenant.tenantRef) ? byId : undefined;
+    const byName = await this.api.findGroupByName(work.tenant.name);
+    return byName?.attributes[TENANT_ATTRIBUTE] === work.tenant.tenantRef
+      ? byName
+      : undefined;
   }
 
   async drift(

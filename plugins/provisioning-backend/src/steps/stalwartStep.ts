@@ -184,7 +184,10 @@ export class StalwartStep implements StepDriver {
       })),
     );
     await this.api.setPermissions(
-      freeze.map(a => ({ id: a.id, permissions: frozenPermissions(a.permissions) })),
+      freeze.map(a => ({
+        id: a.id,
+        permissions: frozenPermissions(a.permissions),
+      })),
     );
     for (const a of freeze) {
       changes.push({
