@@ -11,11 +11,7 @@
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import {
-  DevPlatform,
-  devPlatformProvisioningConfig,
-  startDevPlatform,
-} from '@internal/dev-platform';
+import { DevPlatform, startDevPlatform } from '@internal/dev-platform';
 import { LifecycleEvent } from '@internal/plugin-provisioning-common';
 import {
   deliverLifecycleEvents,
@@ -25,20 +21,21 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { pseudoRandom, seededCatalog } from './testing/catalogFiles';
-import { signInAll } from './testing/oidcSignIn';
+import {
+  restartableDatabase,
+  startProvisioningPortal,
+  writeProvisioningConfig,
+} from './testing/provisioningPortal';
 import {
   dropPortalDatabases,
   PortalDatabaseConfig,
-  portalDatabaseConfig,
   portalDatabases,
   PortalServers,
-  startPortal,
-  waitForCatalog,
 } from './testing/servers';
 
 jest.setTimeout(600_000);
 
-const { users, partners, tenants, operators, email, staffOf } = seededCatalog();
+const { partners, tenants, operators, email, staffOf } = seededCatalog();
 const catalogDir = path.resolve(__dirname, '../../../catalog');
 const GRACE_SECONDS = 15;
 /** A service token for the test subscriber, limited to provisioning (its config below). */
@@ -79,21 +76,13 @@ describe.each(portalDatabases())(
     const staffUser = staffOf(partner)[0];
 
     const start = async () => {
-      portal = await startPortal(
-        {},
-        { configFiles: [configFile], database, keepDatabases: true },
-      );
-      await waitForCatalog(
-        portal.backendUrl,
-        ['user', 'tenant', 'partner'],
-        users.length + tenants.length + partners.length,
-      );
-      const tokens = await signInAll(portal, [
+      const started = await startProvisioningPortal(configFile, database, [
         email(operators[0]),
         email(staffUser),
       ]);
-      auth.operator = `Bearer ${tokens.get(email(operators[0]))}`;
-      auth.staff = `Bearer ${tokens.get(email(staffUser))}`;
+      portal = started.portal;
+      auth.operator = started.auth.get(email(operators[0]))!;
+      auth.staff = started.auth.get(email(staffUser))!;
     };
 
     const api = async (
@@ -158,61 +147,38 @@ describe.each(portalDatabases())(
       platform = await startDevPlatform({ dkimDelayMs: 100 });
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezky-lifecycle-'));
       fs.cpSync(catalogDir, path.join(dir, 'catalog'), { recursive: true });
-      configFile = path.join(dir, 'app-config.lifecycle.yaml');
-      fs.writeFileSync(
-        configFile,
-        JSON.stringify({
-          backend: {
-            auth: {
-              // arrays replace: app-config.yaml's read-only token (the
-              // helpers read the catalog with it), and the subscriber's
-              externalAccess: [
-                {
-                  type: 'static',
-                  options: {
-                    token: 'dezky-development-external-token',
-                    subject: 'dev-external-caller',
+      // arrays replace: app-config.yaml's read-only token (the helpers read
+      // the catalog with it), and the subscriber's
+      configFile = writeProvisioningConfig(dir, platform, {
+        backend: {
+          auth: {
+            externalAccess: [
+              {
+                type: 'static',
+                options: {
+                  token: 'dezky-development-external-token',
+                  subject: 'dev-external-caller',
+                },
+                accessRestrictions: [
+                  {
+                    plugin: 'catalog',
+                    permissionAttribute: { action: ['read'] },
                   },
-                  accessRestrictions: [
-                    {
-                      plugin: 'catalog',
-                      permissionAttribute: { action: ['read'] },
-                    },
-                  ],
-                },
-                {
-                  type: 'static',
-                  options: { token: SERVICE_TOKEN, subject: 'lifecycle-test' },
-                  accessRestrictions: [{ plugin: 'provisioning' }],
-                },
-              ],
-            },
-          },
-          catalog: {
-            locations: [
-              { type: 'file', target: path.join(dir, 'catalog/**/*.yaml') },
+                ],
+              },
+              {
+                type: 'static',
+                options: { token: SERVICE_TOKEN, subject: 'lifecycle-test' },
+                accessRestrictions: [{ plugin: 'provisioning' }],
+              },
             ],
           },
-          provisioning: {
-            ...devPlatformProvisioningConfig(platform.urls),
-            lifecycle: { gracePeriod: { seconds: GRACE_SECONDS } },
-          },
-        }),
-      );
-      database =
-        engine === 'sqlite'
-          ? {
-              ...portalDatabaseConfig('sqlite'),
-              plugin: {
-                provisioning: {
-                  connection: {
-                    directory: dir,
-                    filename: 'provisioning.sqlite',
-                  },
-                },
-              },
-            }
-          : portalDatabaseConfig('postgres');
+        },
+        provisioning: {
+          lifecycle: { gracePeriod: { seconds: GRACE_SECONDS } },
+        },
+      });
+      database = restartableDatabase(engine, dir);
       await start();
     });
 
@@ -443,6 +409,22 @@ describe.each(portalDatabases())(
       expect(
         (s.stalwart.domains as any[]).filter(d => domains.includes(d.name)),
       ).toEqual([]);
+      // the audit chain holds each teardown step (made after the restart:
+      // on SQLite the audit database is in memory)
+      const chain = await api(
+        'operator',
+        'GET',
+        `/audit/events?action=provisioning.*&tenant=tenant:default/${target.metadata.name}&limit=500`,
+      );
+      const actions = (chain.body.items as any[]).map(e => e.action);
+      for (const action of [
+        'provisioning.dkim-key.deleted',
+        'provisioning.domain.deleted',
+        'provisioning.space.deleted',
+        'provisioning.group.deleted',
+      ]) {
+        expect([action, actions.includes(action)]).toEqual([action, true]);
+      }
       await deliverLifecycleEvents({
         provisioning: client,
         subscriber: 'test-subscriber',

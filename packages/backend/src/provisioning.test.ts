@@ -9,29 +9,27 @@
  * own tenants (random requests, 0 leaks).
  */
 import { Entity } from '@backstage/catalog-model';
-import {
-  DevPlatform,
-  devPlatformProvisioningConfig,
-  startDevPlatform,
-} from '@internal/dev-platform';
+import { DevPlatform, startDevPlatform } from '@internal/dev-platform';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { pseudoRandom, seededCatalog } from './testing/catalogFiles';
 import { signInAll } from './testing/oidcSignIn';
 import {
+  restartableDatabase,
+  startProvisioningPortal,
+  writeProvisioningConfig,
+} from './testing/provisioningPortal';
+import {
   PortalDatabaseConfig,
   PortalServers,
   dropPortalDatabases,
-  portalDatabaseConfig,
   portalDatabases,
-  startPortal,
-  waitForCatalog,
 } from './testing/servers';
 
 jest.setTimeout(600_000);
 
-const { users, partners, tenants, operators, email, staffOf } = seededCatalog();
+const { partners, tenants, operators, email, staffOf } = seededCatalog();
 const catalogDir = path.resolve(__dirname, '../../../catalog');
 /** The catalog's processing interval in app-config.yaml (seconds). */
 const PROCESSING_INTERVAL_S = 10;
@@ -146,17 +144,11 @@ describe.each(portalDatabases())(
     let operator: string;
 
     const start = async () => {
-      portal = await startPortal(
-        {},
-        { configFiles: [configFile], database, keepDatabases: true },
-      );
-      await waitForCatalog(
-        portal.backendUrl,
-        ['user', 'tenant', 'partner'],
-        users.length + tenants.length + partners.length,
-      );
-      const [token] = (await signInAll(portal, [email(operators[0])])).values();
-      operator = `Bearer ${token}`;
+      const started = await startProvisioningPortal(configFile, database, [
+        email(operators[0]),
+      ]);
+      portal = started.portal;
+      operator = started.auth.get(email(operators[0]))!;
       return portal;
     };
 
@@ -164,34 +156,8 @@ describe.each(portalDatabases())(
       platform = await startDevPlatform({ dkimDelayMs: 300 });
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezky-provisioning-'));
       copyCatalog(path.join(dir, 'catalog'));
-      configFile = path.join(dir, 'app-config.provisioning.yaml');
-      fs.writeFileSync(
-        configFile,
-        JSON.stringify({
-          catalog: {
-            locations: [
-              { type: 'file', target: path.join(dir, 'catalog/**/*.yaml') },
-            ],
-          },
-          provisioning: devPlatformProvisioningConfig(platform.urls),
-        }),
-      );
-      // the provisioning database outlives a restart: on SQLite a file, on
-      // PostgreSQL the backend's own databases (kept until the last stop)
-      database =
-        engine === 'sqlite'
-          ? {
-              ...portalDatabaseConfig('sqlite'),
-              plugin: {
-                provisioning: {
-                  connection: {
-                    directory: dir,
-                    filename: 'provisioning.sqlite',
-                  },
-                },
-              },
-            }
-          : portalDatabaseConfig('postgres');
+      configFile = writeProvisioningConfig(dir, platform);
+      database = restartableDatabase(engine, dir);
       await start();
     });
 
