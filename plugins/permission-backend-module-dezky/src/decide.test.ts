@@ -184,15 +184,15 @@ describe('decide', () => {
     };
     const terminate = provisioningTenantTerminatePermission;
     expect(decide(terminate, staff)).toEqual({ result: AuthorizeResult.DENY });
-    expect(
-      decide(terminate, staff, { partnersMayTerminate: false }),
-    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(decide(terminate, staff, { partnersMayTerminate: false })).toEqual({
+      result: AuthorizeResult.DENY,
+    });
     expect(decide(terminate, staff, { partnersMayTerminate: true })).toEqual(
       partnerScoped,
     );
-    expect(
-      decide(terminate, outsider, { partnersMayTerminate: true }),
-    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(decide(terminate, outsider, { partnersMayTerminate: true })).toEqual(
+      { result: AuthorizeResult.DENY },
+    );
     expect(decide(terminate, operator)).toEqual({
       result: AuthorizeResult.ALLOW,
     });

@@ -58,7 +58,10 @@ exports.up = async function up(knex) {
     table.string('type', 20).notNullable();
     table.string('at', 40).notNullable();
     table.text('event').notNullable();
-    table.index(['tenant_ref', 'seq'], 'provisioning_lifecycle_events_tenant_idx');
+    table.index(
+      ['tenant_ref', 'seq'],
+      'provisioning_lifecycle_events_tenant_idx',
+    );
   });
   await knex.schema.createTable('provisioning_event_cursors', table => {
     table.string('subscriber', 100).primary();

@@ -9,7 +9,11 @@
  *   (Resume inside it cancels);
  * - `terminated`: torn down; the records and the audit trail are kept.
  */
-export type TenantStatus = 'active' | 'suspended' | 'terminating' | 'terminated';
+export type TenantStatus =
+  | 'active'
+  | 'suspended'
+  | 'terminating'
+  | 'terminated';
 
 export const TENANT_STATUSES: readonly TenantStatus[] = [
   'active',
@@ -59,11 +63,16 @@ export function effectiveStatus(input: {
   const { gitStatus, hold, terminatedAt } = input;
   const portalTerminates = hold?.kind === 'terminating';
   if (terminatedAt) {
-    return { status: 'terminated', source: portalTerminates ? 'portal' : 'git' };
+    return {
+      status: 'terminated',
+      source: portalTerminates ? 'portal' : 'git',
+    };
   }
   if (portalTerminates) return { status: 'terminating', source: 'portal' };
-  if (gitStatus === 'cancelled') return { status: 'terminating', source: 'git' };
-  if (hold?.kind === 'suspended') return { status: 'suspended', source: 'portal' };
+  if (gitStatus === 'cancelled')
+    return { status: 'terminating', source: 'git' };
+  if (hold?.kind === 'suspended')
+    return { status: 'suspended', source: 'portal' };
   if (gitStatus === 'suspended') return { status: 'suspended', source: 'git' };
   return { status: 'active' };
 }

@@ -93,12 +93,10 @@ describe.each(databases.eachSupportedId())('ProvisioningStore on %p', id => {
       removed: ['tenant:default/beta'],
     });
     expect(await store.tenant('tenant:default/beta')).toBeUndefined();
+    expect((await store.list({ names: ['beta'] })).items).toEqual([]);
     expect(
-      (await store.list({ names: ['beta'] })).items,
-    ).toEqual([]);
-    expect(await store.enqueue('tenant:default/beta', 'reconcile', at(10))).toBe(
-      false,
-    );
+      await store.enqueue('tenant:default/beta', 'reconcile', at(10)),
+    ).toBe(false);
     const due = await store.claim({
       owner: 'a',
       limit: 10,
