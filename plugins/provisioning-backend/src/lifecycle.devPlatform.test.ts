@@ -105,6 +105,21 @@ function admin(platform: DevPlatform) {
       if (!set.created?.a) throw new Error(JSON.stringify(set));
       return set.created.a.id as string;
     },
+    /** A mailing list on a domain. */
+    async mailingList(name: string, domainId: string) {
+      const [[, set]] = await jmap([
+        [
+          'x:MailingList/set',
+          {
+            create: {
+              l: { name, domainId, recipients: { 'ann@people.example': true } },
+            },
+          },
+          'c',
+        ],
+      ]);
+      if (!set.created?.l) throw new Error(JSON.stringify(set));
+    },
     /** Whether a mailbox can sign in with its password (HTTP status of the JMAP session). */
     async signIn(address: string) {
       const res = await fetch(`${platform.urls.stalwart}/jmap/session`, {
@@ -141,12 +156,25 @@ function admin(platform: DevPlatform) {
   };
 }
 
-/** What a tenant is left with in the stand-ins. */
-function remains(platform: DevPlatform, t: DesiredTenant, usernames: string[]) {
-  const s = platform.state();
-  const domainIds = (s.stalwart.domains as Array<{ id: string; name: string }>)
+/** The Stalwart ids of a tenant's domains (taken before a teardown). */
+function domainIdsOf(platform: DevPlatform, t: DesiredTenant) {
+  return (platform.state().stalwart.domains as Array<{ id: string; name: string }>)
     .filter(d => t.domains.includes(d.name))
     .map(d => d.id);
+}
+
+/** What a tenant is left with in the stand-ins (its domains by the ids they had). */
+function remains(
+  platform: DevPlatform,
+  t: DesiredTenant,
+  usernames: string[],
+  domainIds: string[],
+) {
+  const s = platform.state();
+  const onDomains = (list: object[]) =>
+    (list as Array<{ domainId: string }>).filter(x =>
+      domainIds.includes(x.domainId),
+    ).length;
   return {
     groups: (s.authentik.groups as Array<{ name: string }>).filter(
       g => g.name === t.name,
@@ -154,20 +182,15 @@ function remains(platform: DevPlatform, t: DesiredTenant, usernames: string[]) {
     users: (s.authentik.users as Array<{ username: string }>).filter(u =>
       usernames.includes(u.username),
     ).length,
-    domains: domainIds.length,
-    accounts: (s.stalwart.accounts as Array<{ domainId: string }>).filter(a =>
-      t.domains.some(d =>
-        (s.stalwart.domains as Array<{ id: string; name: string }>).some(
-          x => x.id === a.domainId && x.name === d,
-        ),
-      ),
+    domains: (s.stalwart.domains as Array<{ id: string }>).filter(d =>
+      domainIds.includes(d.id),
     ).length,
-    dkim: (s.stalwart.dkimSignatures as Array<{ domainId: string }>).filter(k =>
-      domainIds.includes(k.domainId),
+    accounts: onDomains(s.stalwart.accounts),
+    dkim: onDomains(s.stalwart.dkimSignatures),
+    lists: onDomains(s.stalwart.mailingLists),
+    drives: (s.ocis.drives as Array<{ name: string; driveType: string }>).filter(
+      d => d.driveType === 'project' && d.name === t.name,
     ).length,
-    drives: (
-      s.ocis.drives as Array<{ name: string; driveType: string }>
-    ).filter(d => d.driveType === 'project' && d.name === t.name).length,
   };
 }
 
@@ -205,6 +228,7 @@ describe.each(databases.eachSupportedId())(
       await a.mailbox('ann', domain(acme.tenantRef, acme.domains[0]));
       await a.mailbox('bob', domain(acme.tenantRef, acme.domains[0]));
       await a.mailbox('cid', domain(beta.tenantRef, beta.domains[0]));
+      await a.mailingList('team', domain(acme.tenantRef, acme.domains[0]));
       return people;
     }
 
@@ -330,14 +354,17 @@ describe.each(databases.eachSupportedId())(
 
     it('terminates after the grace period only: resume inside it restores the tenant; after it nothing of the tenant is left, each teardown step audited', async () => {
       await provisioned();
+      const acmeDomains = domainIdsOf(platform, acme);
+      expect(acmeDomains).toHaveLength(acme.domains.length);
       // inside the grace period: suspended, nothing torn down; resume restores
       await setHold(acme.tenantRef, hold('terminating'));
-      expect(remains(platform, acme, ['ann', 'bob'])).toEqual({
+      expect(remains(platform, acme, ['ann', 'bob'], acmeDomains)).toEqual({
         groups: 1,
         users: 2,
         domains: acme.domains.length,
         accounts: 2,
-        dkim: expect.any(Number),
+        dkim: acme.domains.length * 2,
+        lists: 1,
         drives: 1,
       });
       expect(await a.signIn(`ann@${acme.domains[0]}`)).toBe(401);
@@ -345,24 +372,29 @@ describe.each(databases.eachSupportedId())(
       expect(await a.signIn(`ann@${acme.domains[0]}`)).toBe(200);
       p.clock.offset += GRACE_MS + 1000;
       await converge(p, refs);
-      expect(remains(platform, acme, ['ann', 'bob']).users).toBe(2);
+      expect(remains(platform, acme, ['ann', 'bob'], acmeDomains).users).toBe(
+        2,
+      );
 
       // terminate again, and let the grace period pass
       await setHold(acme.tenantRef, hold('terminating'));
       p.clock.offset += GRACE_MS + 1000;
       await converge(p, refs);
-      expect(remains(platform, acme, ['ann', 'bob'])).toEqual({
+      expect(remains(platform, acme, ['ann', 'bob'], acmeDomains)).toEqual({
         groups: 0,
         users: 0,
         domains: 0,
         accounts: 0,
         dkim: 0,
+        lists: 0,
         drives: 0,
       });
       // the shared person is kept (still in beta), out of acme's group; beta untouched
       const sam = a.users().find(u => u.username === 'sam')!;
       expect(sam.is_active).toBe(true);
-      expect(remains(platform, beta, ['cid'])).toMatchObject({
+      expect(
+        remains(platform, beta, ['cid'], domainIdsOf(platform, beta)),
+      ).toMatchObject({
         groups: 1,
         users: 1,
         accounts: 1,
@@ -386,6 +418,7 @@ describe.each(databases.eachSupportedId())(
         'provisioning.user.deleted',
         'provisioning.user.removed',
         'provisioning.mailbox.deleted',
+        'provisioning.mailing-list.deleted',
         'provisioning.dkim-key.deleted',
         'provisioning.domain.deleted',
         'provisioning.space.deleted',
