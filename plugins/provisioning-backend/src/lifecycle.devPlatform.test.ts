@@ -158,7 +158,9 @@ function admin(platform: DevPlatform) {
 
 /** The Stalwart ids of a tenant's domains (taken before a teardown). */
 function domainIdsOf(platform: DevPlatform, t: DesiredTenant) {
-  return (platform.state().stalwart.domains as Array<{ id: string; name: string }>)
+  return (
+    platform.state().stalwart.domains as Array<{ id: string; name: string }>
+  )
     .filter(d => t.domains.includes(d.name))
     .map(d => d.id);
 }
@@ -188,9 +190,9 @@ function remains(
     accounts: onDomains(s.stalwart.accounts),
     dkim: onDomains(s.stalwart.dkimSignatures),
     lists: onDomains(s.stalwart.mailingLists),
-    drives: (s.ocis.drives as Array<{ name: string; driveType: string }>).filter(
-      d => d.driveType === 'project' && d.name === t.name,
-    ).length,
+    drives: (
+      s.ocis.drives as Array<{ name: string; driveType: string }>
+    ).filter(d => d.driveType === 'project' && d.name === t.name).length,
   };
 }
 
