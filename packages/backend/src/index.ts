@@ -46,6 +46,9 @@ backend.add(import('@internal/plugin-audit-backend'));
 // OpenFeature clients) and the audit of every change (docs/flags.md). Other
 // backend plugins ask flagsServiceRef from `plugin-flags-node`.
 backend.add(import('@internal/plugin-flags-backend'));
+// Billing: the price catalog so far; Stripe subscriptions, invoices,
+// webhooks and MRR follow (docs/billing.md).
+backend.add(import('@internal/plugin-billing-backend'));
 
 // Integration health: probes from each Integration's spec.probe on the
 // scheduler, with history (GET /api/health/status, docs/health.md).

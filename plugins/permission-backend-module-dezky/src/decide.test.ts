@@ -1,4 +1,8 @@
 import {
+  billingPriceManagePermission,
+  billingPriceReadPermission,
+} from '@internal/plugin-billing-common';
+import {
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
@@ -220,6 +224,22 @@ describe('decide', () => {
       expect(decide(permission, operator)).toEqual({
         result: AuthorizeResult.ALLOW,
       });
+    }
+  });
+
+  it('lets partner staff read the price catalog, never edit it; other users neither', () => {
+    expect(decide(billingPriceReadPermission, staff)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(decide(billingPriceManagePermission, staff)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    for (const p of [
+      billingPriceReadPermission,
+      billingPriceManagePermission,
+    ]) {
+      expect(decide(p, outsider)).toEqual({ result: AuthorizeResult.DENY });
+      expect(decide(p, operator)).toEqual({ result: AuthorizeResult.ALLOW });
     }
   });
 

@@ -17,6 +17,7 @@ import {
   createConditionExports,
 } from '@backstage/plugin-permission-node';
 import { auditEventReadPermission } from '@internal/plugin-audit-common';
+import { billingPriceReadPermission } from '@internal/plugin-billing-common';
 import {
   auditEventPermissionRules,
   auditEventResourceRef,
@@ -150,7 +151,11 @@ export function decide(
     );
   }
   if (access.role === 'partner-staff') {
-    if (isPermission(permission, flagReadPermission)) {
+    // the price catalog: partners sell at these prices (editing is operators')
+    if (
+      isPermission(permission, flagReadPermission) ||
+      isPermission(permission, billingPriceReadPermission)
+    ) {
       return ALLOW;
     }
     if (

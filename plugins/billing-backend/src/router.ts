@@ -1,0 +1,92 @@
+import { RouterKit } from '@internal/plugin-dezky-node';
+import {
+  BILLING_CYCLES,
+  billingPriceManagePermission,
+  billingPriceReadPermission,
+  isCurrency,
+  MAX_PER_SEAT_MINOR,
+} from '@internal/plugin-billing-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { PriceService } from './service/PriceService';
+
+export interface RouterOptions {
+  kit: RouterKit;
+  prices: PriceService;
+}
+
+const plan = z
+  .string({ error: 'is required' })
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'must be a plan key: lower-case letters, digits and "-"',
+  );
+const currency = z
+  .string({ error: 'is required' })
+  .refine(isCurrency, 'must be an ISO 4217 code in upper case, e.g. EUR');
+const cycle = z.enum(BILLING_CYCLES as ['monthly', 'yearly'], {
+  error: `must be one of ${BILLING_CYCLES.join(', ')}`,
+});
+const perSeatAmount = z
+  .number({ error: 'must be a whole number of minor units (cents)' })
+  .int('must be a whole number of minor units (cents)')
+  .min(0, 'must be at least 0')
+  .max(MAX_PER_SEAT_MINOR, `must be at most ${MAX_PER_SEAT_MINOR}`);
+
+const listQuery = z
+  .object({
+    plan: plan.optional(),
+    currency: currency.optional(),
+    cycle: cycle.optional(),
+  })
+  .strict();
+const createBody = z.object({ plan, currency, cycle, perSeatAmount }).strict();
+const patchBody = z
+  .object({
+    perSeatAmount,
+    version: z
+      .number({ error: 'is required: the version you edited' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1'),
+  })
+  .strict();
+const priceId = z.string().uuid('must be a price id');
+
+/**
+ * The billing API (docs/billing.md#api): authorize → parse → delegate.
+ * Operators manage the price catalog; partner staff read it.
+ */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { kit, prices } = options;
+  const router = Router();
+  router.use(kit.defaults());
+  router.use(kit.jsonParser());
+
+  router.get('/prices', async (req, res) => {
+    await kit.authorize(req, billingPriceReadPermission);
+    res.json({ items: await prices.list(kit.query(req, listQuery)) });
+  });
+
+  router.get('/prices/:id', async (req, res) => {
+    await kit.authorize(req, billingPriceReadPermission);
+    res.json(await prices.get(kit.param(req, 'id', priceId)));
+  });
+
+  router.post('/prices', async (req, res) => {
+    const credentials = await kit.authorize(req, billingPriceManagePermission);
+    const input = kit.body(req, createBody);
+    res.status(201).json(await prices.create(input, credentials));
+  });
+
+  router.patch('/prices/:id', async (req, res) => {
+    const credentials = await kit.authorize(req, billingPriceManagePermission);
+    const id = kit.param(req, 'id', priceId);
+    const { perSeatAmount: amount, version } = kit.body(req, patchBody);
+    res.json(await prices.updateAmount(id, amount, version, credentials));
+  });
+
+  return router;
+}

@@ -1,0 +1,134 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { auditActorOf, AuditTrailService } from '@internal/plugin-audit-node';
+import {
+  formatMoney,
+  NewPrice,
+  Price,
+  PriceDetail,
+} from '@internal/plugin-billing-common';
+import { PriceFilter, PriceStore } from '../database/PriceStore';
+
+/**
+ * The price catalog: list, read, create, edit. Every change is audited
+ * (`billing.price.created`, `billing.price.updated`) with the amounts.
+ *
+ * Not yet: minting the Stripe product and price of each version and moving
+ * live subscriptions onto a new version (docs/billing.md#status).
+ */
+export class PriceService {
+  constructor(
+    private readonly deps: {
+      store: PriceStore;
+      trail: AuditTrailService;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now() {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  list(filter: PriceFilter): Promise<Price[]> {
+    return this.deps.store.list(filter);
+  }
+
+  async get(id: string): Promise<PriceDetail> {
+    const price = await this.deps.store.get(id);
+    if (!price) throw new NotFoundError(`No price ${id}`);
+    return price;
+  }
+
+  async create(
+    input: NewPrice,
+    credentials: BackstageCredentials,
+  ): Promise<Price> {
+    const by = userRef(credentials);
+    const price = await this.deps.store.create(input, by, this.now());
+    if (!price) {
+      throw new ConflictError(
+        `${input.plan} already has a ${input.cycle} price in ${input.currency}: edit that one`,
+      );
+    }
+    await this.audit(credentials, 'billing.price.created', price, {
+      perSeatAmount: price.perSeatAmount,
+      amount: formatMoney({
+        amount: price.perSeatAmount,
+        currency: price.currency,
+      }),
+    });
+    return price;
+  }
+
+  /**
+   * A new per-seat amount: a new version of the row. `expectedVersion`
+   * (the version the editor saw) guards against a concurrent edit (409).
+   */
+  async updateAmount(
+    id: string,
+    perSeatAmount: number,
+    expectedVersion: number,
+    credentials: BackstageCredentials,
+  ): Promise<Price> {
+    const outcome = await this.deps.store.updateAmount(
+      id,
+      perSeatAmount,
+      expectedVersion,
+      userRef(credentials),
+      this.now(),
+    );
+    if (!outcome) throw new NotFoundError(`No price ${id}`);
+    if (outcome === 'conflict') {
+      throw new ConflictError(
+        `price ${id} was changed meanwhile (it is no longer version ${expectedVersion}): reload it`,
+      );
+    }
+    const { updated, previous } = outcome;
+    await this.audit(credentials, 'billing.price.updated', updated, {
+      version: updated.version,
+      perSeatAmount: updated.perSeatAmount,
+      previousPerSeatAmount: previous.perSeatAmount,
+      amount: formatMoney({
+        amount: updated.perSeatAmount,
+        currency: updated.currency,
+      }),
+      previousAmount: formatMoney({
+        amount: previous.perSeatAmount,
+        currency: previous.currency,
+      }),
+    });
+    return updated;
+  }
+
+  private async audit(
+    credentials: BackstageCredentials,
+    action: string,
+    price: Price,
+    metadata: Record<string, unknown>,
+  ) {
+    await this.deps.trail.record([
+      {
+        at: this.now(),
+        actor: auditActorOf(credentials),
+        action,
+        outcome: 'success',
+        resource: {
+          type: 'billing-price',
+          ref: price.id,
+          name: `${price.plan} ${price.currency} ${price.cycle}`,
+        },
+        source: 'portal',
+        metadata: {
+          plan: price.plan,
+          currency: price.currency,
+          cycle: price.cycle,
+          ...metadata,
+        },
+      },
+    ]);
+  }
+}
+
+function userRef(credentials: BackstageCredentials): string | undefined {
+  return (credentials.principal as { userEntityRef?: string }).userEntityRef;
+}
