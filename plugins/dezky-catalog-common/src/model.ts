@@ -59,6 +59,14 @@ export interface TenantEntityV1alpha1 extends Entity {
     seats: number;
     domains: string[];
     integrations?: string[];
+    /** Who Dezky invoices, for a tenant sold directly (as a Partner's `spec.billing`). */
+    billing?: {
+      company: string;
+      vatId?: string;
+      country: string;
+      email: string;
+      currency: string;
+    };
   };
 }
 

@@ -717,3 +717,48 @@ describe('the kind guards', () => {
     },
   );
 });
+
+describe('a direct tenant’s billing details', () => {
+  const direct = (billing: unknown) => {
+    const entity = valid('Tenant');
+    delete (entity.spec as { partner?: string }).partner;
+    (entity.spec as Record<string, unknown>).billing = billing;
+    return entity;
+  };
+  const details = {
+    company: 'Klinikum Kiel-Nord gGmbH',
+    vatId: 'DE811234567',
+    country: 'DE',
+    email: 'rechnung@kiel-klinik.example',
+    currency: 'EUR',
+  };
+
+  it('takes the same five fields as a partner’s', () => {
+    expect(validateDezkyEntity(direct(details))).toEqual([]);
+    const { vatId, ...withoutVat } = details;
+    expect(validateDezkyEntity(direct(withoutVat))).toEqual([]);
+    // optional: a tenant without it is valid (billing reports it missing)
+    const none = valid('Tenant');
+    delete (none.spec as { partner?: string }).partner;
+    expect(validateDezkyEntity(none)).toEqual([]);
+  });
+
+  it.each([
+    [{ ...details, currency: 'USD' }, 'spec.billing.currency'],
+    [{ ...details, email: 'rechnung' }, 'spec.billing.email'],
+    [{ ...details, country: 'Deutschland' }, 'spec.billing.country'],
+    [{ ...details, iban: 'DE00' }, 'spec.billing.iban'],
+  ])('names the bad field of %j', (billing, field) => {
+    const problems = validateDezkyEntity(direct(billing));
+    expect(problems.map(p => p.field)).toEqual([field]);
+  });
+
+  it('names each missing required field', () => {
+    const problems = validateDezkyEntity(direct({ company: 'X' }));
+    expect(problems.map(p => p.field).sort()).toEqual([
+      'spec.billing.country',
+      'spec.billing.currency',
+      'spec.billing.email',
+    ]);
+  });
+});
