@@ -19,8 +19,8 @@ export interface RouterOptions {
 const plan = z
   .string({ error: 'is required' })
   .regex(
-    /^[a-z0-9][a-z0-9-]{0,62}$/,
-    'must be a plan key: lower-case letters, digits and "-"',
+    /^[a-z][a-z0-9-]{0,31}$/,
+    'must be a plan key as Tenant entities name it in spec.plan (a lowercase letter, then up to 31 lowercase letters, digits or "-")',
   );
 const currency = z
   .string({ error: 'is required' })
