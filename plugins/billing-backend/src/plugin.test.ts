@@ -54,7 +54,7 @@ const permissions = createServiceFactory({
 const as = (user: string) =>
   mockCredentials.user.header(user) as unknown as string;
 
-async function start() {
+async function start(config: object = {}) {
   const trail = recordingAuditTrail();
   const { server } = await startTestBackend({
     features: [
@@ -62,6 +62,7 @@ async function start() {
       permissions,
       trail.factory,
       mockServices.database.factory(),
+      mockServices.rootConfig.factory({ data: config }),
     ],
   });
   return { server, trail };
@@ -234,5 +235,58 @@ describe('the billing API: the price catalog', () => {
       .get('/api/billing/prices/6f1c1c1e-0000-4000-8000-000000000000')
       .set('authorization', as(OPERATOR));
     expect(missing.status).toBe(404);
+  });
+});
+
+describe('the seeded price catalog', () => {
+  it('fills an empty catalog from billing.seedPrices, audited as the plugin', async () => {
+    const { server, trail } = await start({
+      billing: {
+        seedPrices: [
+          {
+            plan: 'starter',
+            currency: 'EUR',
+            cycle: 'monthly',
+            perSeatAmount: 490,
+          },
+          {
+            plan: 'starter',
+            currency: 'EUR',
+            cycle: 'yearly',
+            perSeatAmount: 4900,
+          },
+        ],
+      },
+    });
+    const list = await request(server)
+      .get('/api/billing/prices')
+      .set('authorization', as(OPERATOR));
+    expect(list.body.items.map((p: any) => [p.cycle, p.perSeatAmount])).toEqual(
+      [
+        ['monthly', 490],
+        ['yearly', 4900],
+      ],
+    );
+    expect(trail.state.recorded.map(e => [e.action, e.actor])).toEqual([
+      ['billing.price.created', { type: 'service', ref: 'plugin:billing' }],
+      ['billing.price.created', { type: 'service', ref: 'plugin:billing' }],
+    ]);
+  });
+
+  it('refuses to start on a bad seed entry, naming it', async () => {
+    await expect(
+      start({
+        billing: {
+          seedPrices: [
+            {
+              plan: 'starter',
+              currency: 'EUR',
+              cycle: 'monthly',
+              perSeatAmount: 4.9,
+            },
+          ],
+        },
+      }),
+    ).rejects.toThrow(/billing.seedPrices\[0\]: perSeatAmount/);
   });
 });

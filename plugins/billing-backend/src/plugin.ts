@@ -6,7 +6,7 @@ import {
   auditRefusals,
   auditTrailServiceRef,
 } from '@internal/plugin-audit-node';
-import { billingPermissions } from '@internal/plugin-billing-common';
+import { billingPermissions, NewPrice } from '@internal/plugin-billing-common';
 import { createRouterKit } from '@internal/plugin-dezky-node';
 import { PriceStore } from './database/PriceStore';
 import { createRouter } from './router';
@@ -18,6 +18,8 @@ export const billingPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
@@ -28,6 +30,13 @@ export const billingPlugin = createBackendPlugin({
       async init(deps) {
         deps.permissionsRegistry.addPermissions(billingPermissions);
         const store = await PriceStore.create(deps);
+        const prices = new PriceService({ store, trail: deps.trail });
+        const seeded = await prices.seed(
+          (deps.config.getOptional<NewPrice[]>('billing.seedPrices') ?? []).map(
+            p => ({ ...p }),
+          ),
+        );
+        if (seeded) deps.logger.info(`billing: seeded ${seeded} prices`);
         deps.httpRouter.use(
           await createRouter({
             kit: createRouterKit({
@@ -35,7 +44,7 @@ export const billingPlugin = createBackendPlugin({
               permissions: deps.permissions,
               refusals: auditRefusals(deps.trail),
             }),
-            prices: new PriceService({ store, trail: deps.trail }),
+            prices,
           }),
         );
       },

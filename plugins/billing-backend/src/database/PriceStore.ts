@@ -92,6 +92,11 @@ export class PriceStore {
     return rows.map(priceFromRow);
   }
 
+  /** Whether the catalog has no price at all. */
+  async isEmpty(): Promise<boolean> {
+    return (await this.knex('billing_prices').first('id')) === undefined;
+  }
+
   /** One row with its earlier versions (newest first). */
   async get(id: string): Promise<PriceDetail | undefined> {
     const row = await this.knex<PriceRow>('billing_prices')

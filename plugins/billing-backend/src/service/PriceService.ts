@@ -2,7 +2,10 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { auditActorOf, AuditTrailService } from '@internal/plugin-audit-node';
 import {
+  BILLING_CYCLES,
   formatMoney,
+  isCurrency,
+  MAX_PER_SEAT_MINOR,
   NewPrice,
   Price,
   PriceDetail,
@@ -27,6 +30,38 @@ export class PriceService {
 
   private now() {
     return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /**
+   * Fills an empty catalog with these prices (config `billing.seedPrices`),
+   * audited as the plugin's; a catalog with any price is left alone. Throws
+   * naming the first bad entry.
+   */
+  async seed(prices: NewPrice[]): Promise<number> {
+    prices.forEach((p, i) => {
+      const bad = seedProblem(p);
+      if (bad) throw new Error(`billing.seedPrices[${i}]: ${bad}`);
+    });
+    if (prices.length === 0 || !(await this.deps.store.isEmpty())) return 0;
+    const credentials = {
+      $$type: '@backstage/BackstageCredentials',
+      principal: { type: 'service', subject: 'plugin:billing' },
+    } as BackstageCredentials;
+    let seeded = 0;
+    for (const p of prices) {
+      const price = await this.deps.store.create(p, undefined, this.now());
+      if (!price) continue; // another instance seeded it meanwhile
+      seeded += 1;
+      await this.audit(credentials, 'billing.price.created', price, {
+        perSeatAmount: price.perSeatAmount,
+        amount: formatMoney({
+          amount: price.perSeatAmount,
+          currency: price.currency,
+        }),
+        seeded: true,
+      });
+    }
+    return seeded;
   }
 
   list(filter: PriceFilter): Promise<Price[]> {
@@ -127,6 +162,31 @@ export class PriceService {
       },
     ]);
   }
+}
+
+/** What is wrong with a seeded price, if anything. */
+function seedProblem(p: NewPrice): string | undefined {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(p.plan ?? '')) {
+    return `plan: must be a plan key (got ${JSON.stringify(p.plan)})`;
+  }
+  if (!isCurrency(p.currency ?? '')) {
+    return `currency: must be an ISO 4217 code in upper case (got ${JSON.stringify(
+      p.currency,
+    )})`;
+  }
+  if (!BILLING_CYCLES.includes(p.cycle)) {
+    return `cycle: must be one of ${BILLING_CYCLES.join(
+      ', ',
+    )} (got ${JSON.stringify(p.cycle)})`;
+  }
+  if (
+    !Number.isSafeInteger(p.perSeatAmount) ||
+    p.perSeatAmount < 0 ||
+    p.perSeatAmount > MAX_PER_SEAT_MINOR
+  ) {
+    return `perSeatAmount: must be a whole number of minor units from 0 to ${MAX_PER_SEAT_MINOR} (got ${p.perSeatAmount})`;
+  }
+  return undefined;
 }
 
 function userRef(credentials: BackstageCredentials): string | undefined {
