@@ -17,6 +17,7 @@ const ALL_FREE = {
   DEV_PLATFORM_PORT_AUTHENTIK: '0',
   DEV_PLATFORM_PORT_STALWART: '0',
   DEV_PLATFORM_PORT_OCIS: '0',
+  DEV_PLATFORM_PORT_STRIPE: '0',
   DEV_PLATFORM_PORT_CONTROL: '0',
 };
 
@@ -70,7 +71,7 @@ function ready(r: Run): Promise<Record<string, string>> {
       for (const m of r
         .stdout()
         .matchAll(
-          /^dev-platform (authentik|stalwart|ocis|control) (http:\/\/127\.0\.0\.1:\d+)$/gm,
+          /^dev-platform (authentik|stalwart|ocis|stripe|control) (http:\/\/127\.0\.0\.1:\d+)$/gm,
         )) {
         urls[m[1]] = m[2];
       }
@@ -114,6 +115,7 @@ describe('scripts/dev-platform', () => {
       'control',
       'ocis',
       'stalwart',
+      'stripe',
     ]);
     const out = r.stdout();
     for (const secret of [
@@ -121,6 +123,8 @@ describe('scripts/dev-platform', () => {
       DEV_PLATFORM_CREDENTIALS.stalwart.password,
       DEV_PLATFORM_CREDENTIALS.stalwart.apiKey,
       DEV_PLATFORM_CREDENTIALS.ocis.bootstrapRefreshToken,
+      DEV_PLATFORM_CREDENTIALS.stripe.secretKey,
+      DEV_PLATFORM_CREDENTIALS.stripe.webhookSecret,
     ]) {
       expect(out).toContain(secret);
     }
@@ -131,6 +135,7 @@ describe('scripts/dev-platform', () => {
       authentik: {},
       stalwart: {},
       ocis: {},
+      stripe: {},
     });
 
     // DEV_PLATFORM_LATENCY_MS delays every answer of the stand-ins
@@ -142,6 +147,15 @@ describe('scripts/dev-platform', () => {
     });
     expect(groups.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+
+    // the Stripe stand-in answers with the printed secret key
+    const customers = await fetch(`${urls.stripe}/v1/customers`, {
+      headers: {
+        authorization: `Bearer ${DEV_PLATFORM_CREDENTIALS.stripe.secretKey}`,
+      },
+    });
+    expect(customers.status).toBe(200);
+    expect(await customers.json()).toMatchObject({ object: 'list', data: [] });
 
     r.child.kill('SIGTERM');
     expect(await r.exited).toEqual({ code: 0, signal: null });
@@ -167,6 +181,7 @@ describe('scripts/dev-platform', () => {
 
   it.each([
     ['DEV_PLATFORM_PORT_OCIS', 'abc'],
+    ['DEV_PLATFORM_PORT_STRIPE', '65536'],
     ['DEV_PLATFORM_PORT_CONTROL', '70000'],
     ['DEV_PLATFORM_PORT_STALWART', '-1'],
     ['DEV_PLATFORM_LATENCY_MS', '1.5'],

@@ -1,22 +1,24 @@
 /*
  * The process scripts/dev-platform runs: the development stand-ins of
- * Authentik, Stalwart and OCIS plus their control endpoint, on fixed loopback
+ * Authentik, Stalwart, OCIS and Stripe plus their control endpoint, on fixed loopback
  * ports. DEVELOPMENT ONLY — it refuses to start when NODE_ENV=production.
  *
  * Environment (all optional):
  *   DEV_PLATFORM_PORT_AUTHENTIK  default 7020   (0 = any free port)
  *   DEV_PLATFORM_PORT_STALWART   default 7021
  *   DEV_PLATFORM_PORT_OCIS       default 7022
+ *   DEV_PLATFORM_PORT_STRIPE     default 7024
  *   DEV_PLATFORM_PORT_CONTROL    default 7023
  *   DEV_PLATFORM_LATENCY_MS      default 0: every answer delayed by N ms
  *
  * Output: one parseable line per endpoint, `dev-platform <name> <url>` (name:
- * authentik, stalwart, ocis, control), then the development credentials, then
+ * authentik, stalwart, ocis, stripe, control), then the development credentials, then
  * `dev-platform ready`. SIGINT/SIGTERM stop it (exit 0).
  * Exit codes: 0 stopped by a signal, 1 refused (production) or could not
  * listen, 2 bad environment or arguments. Docs: packages/dev-platform/README.md.
  */
 import { startDevPlatform } from './platform';
+import { STRIPE_API_VERSION } from './stripe';
 import {
   DEV_PLATFORM_CREDENTIALS,
   DEV_SYSTEMS,
@@ -32,6 +34,7 @@ const PORT_VARS: Record<Endpoint, string> = {
   authentik: 'DEV_PLATFORM_PORT_AUTHENTIK',
   stalwart: 'DEV_PLATFORM_PORT_STALWART',
   ocis: 'DEV_PLATFORM_PORT_OCIS',
+  stripe: 'DEV_PLATFORM_PORT_STRIPE',
   control: 'DEV_PLATFORM_PORT_CONTROL',
 };
 
@@ -39,6 +42,7 @@ const DEFAULT_PORTS: Record<Endpoint, number> = {
   authentik: 7020,
   stalwart: 7021,
   ocis: 7022,
+  stripe: 7024,
   control: 7023,
 };
 
@@ -46,12 +50,13 @@ const LATENCY_VAR = 'DEV_PLATFORM_LATENCY_MS';
 const HOST = '127.0.0.1';
 
 const USAGE = `usage: scripts/dev-platform [--help]
-Development stand-ins of Authentik, Stalwart and OCIS with a fault-injection
+Development stand-ins of Authentik, Stalwart, OCIS and Stripe with a fault-injection
 control endpoint, on 127.0.0.1. Development only (refused when NODE_ENV=production).
 Environment:
   ${PORT_VARS.authentik}  port of the Authentik stand-in (default ${DEFAULT_PORTS.authentik}; 0 = any free port)
   ${PORT_VARS.stalwart}   port of the Stalwart stand-in (default ${DEFAULT_PORTS.stalwart})
   ${PORT_VARS.ocis}       port of the OCIS stand-in (default ${DEFAULT_PORTS.ocis})
+  ${PORT_VARS.stripe}     port of the Stripe stand-in (default ${DEFAULT_PORTS.stripe})
   ${PORT_VARS.control}    port of the control endpoint (default ${DEFAULT_PORTS.control})
   ${LATENCY_VAR}      every answer delayed by N ms (default 0)
 Docs: packages/dev-platform/README.md`;
@@ -129,6 +134,9 @@ export function startupLines(platform: DevPlatform): string[] {
     `             curl -u ${c.stalwart.username}:${c.stalwart.password} ${urls.stalwart}/jmap/session`,
     `  ocis       Authorization: Bearer <access_token> from the Authentik stand-in's token endpoint:`,
     `             curl -d grant_type=refresh_token -d client_id=${c.ocis.clientId} -d refresh_token=${c.ocis.bootstrapRefreshToken} ${urls.authentik}${c.ocis.tokenPath}`,
+    `  stripe     secret key ${c.stripe.secretKey}   webhook secret ${c.stripe.webhookSecret}   API version ${STRIPE_API_VERSION}`,
+    `             curl -u ${c.stripe.secretKey}: ${urls.stripe}/v1/customers`,
+    `             webhooks: curl -X PUT -d '{"url":"http://127.0.0.1:7007/api/billing/webhook"}' ${urls.control}/stripe/webhook`,
     `  control    no credentials (loopback only): curl ${urls.control}/state`,
     `             curl -X PUT -H 'content-type: application/json' -d '{"down":true}' ${urls.control}/faults/stalwart`,
     'dev-platform ready (development only; Ctrl-C stops it)',

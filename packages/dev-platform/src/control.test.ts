@@ -2,7 +2,8 @@
  * The control endpoint and fault injection over real HTTP: down (connection
  * refused, then listening again on the same port), slowMs, tooManyRequests
  * and failNext in each product's own 429/500 shape, rateLimit with an honest
- * Retry-After, validation of fault bodies, /state, /calls and /reset.
+ * Retry-After, validation of fault bodies, /state, /calls and /reset. The
+ * Stripe stand-in's clock and webhook routes are tested in stripe.test.ts.
  */
 import net from 'node:net';
 import { DEV_PLATFORM_CREDENTIALS, DevPlatform, startDevPlatform } from '.';
@@ -52,6 +53,10 @@ const READS: Record<DevSystem, () => [string, RequestInit]> = {
   ocis: () => [
     `${platform.urls.ocis}/graph/v1.0/drives`,
     { headers: { authorization: `Bearer ${ocisToken}` } },
+  ],
+  stripe: () => [
+    `${platform.urls.stripe}/v1/customers`,
+    { headers: { authorization: `Bearer ${C.stripe.secretKey}` } },
   ],
 };
 
@@ -122,6 +127,17 @@ const TOO_MANY: Record<DevSystem, (r: any) => void> = {
       },
     });
   },
+  stripe: r => {
+    // the SDK turns any 429 into StripeRateLimitError
+    expect(r.body).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        doc_url: expect.any(String),
+        message: expect.any(String),
+      },
+    });
+  },
 };
 
 /** The 500 each product answers. */
@@ -135,9 +151,13 @@ const SERVER_ERROR: Record<DevSystem, (r: any) => void> = {
     expect(r.body).toMatchObject({
       error: { code: 'generalException', message: expect.any(String) },
     }),
+  stripe: r =>
+    expect(r.body).toEqual({
+      error: { type: 'api_error', message: expect.any(String) },
+    }),
 };
 
-const SYSTEMS: DevSystem[] = ['authentik', 'stalwart', 'ocis'];
+const SYSTEMS: DevSystem[] = ['authentik', 'stalwart', 'ocis', 'stripe'];
 
 describe('GET /faults', () => {
   it('shows no fault for any system at first', async () => {
@@ -145,6 +165,7 @@ describe('GET /faults', () => {
       authentik: {},
       stalwart: {},
       ocis: {},
+      stripe: {},
     });
   });
 });
@@ -192,6 +213,7 @@ describe('down', () => {
       authentik: {},
       stalwart: {},
       ocis: {},
+      stripe: {},
     });
   });
 });
@@ -460,6 +482,7 @@ describe('state, calls and reset', () => {
       authentik: {},
       stalwart: {},
       ocis: {},
+      stripe: {},
     });
     expect(await connect(platform.urls.stalwart)).toBe('open');
     // reset also revokes the issued access tokens

@@ -13,6 +13,15 @@
  *   POST   /seed/authentik/sessions {username, lastIp?, userAgent?}
  *   POST   /seed/authentik/devices  {userPk, name?, type?, confirmed?}
  *   PUT    /seed/ocis/drives/:id/used {usedBytes}
+ * Stripe stand-in:
+ *   GET    /stripe/clock                          {now} (unix seconds)
+ *   POST   /stripe/clock/advance {seconds}        moves the clock, runs what falls due → {now}
+ *   GET    /stripe/webhook                        the endpoint in force (null: none)
+ *   PUT    /stripe/webhook {url, secret?, autoDeliver?}  → the endpoint in force
+ *   DELETE /stripe/webhook                        no endpoint → 204
+ *   POST   /stripe/webhook/flush                  waits until queued deliveries are answered → all deliveries
+ *   POST   /stripe/webhook/deliver {events?}      sends these events now, in this order (all pending without) → their deliveries
+ *   POST   /stripe/events/:id/redeliver           sends that event again → its delivery
  * Errors: {"error": message}; 400 for an invalid body (the message names the
  * key) or an unknown ?system=, 404 for an unknown route or :system.
  */
@@ -26,6 +35,7 @@ import {
   DevFault,
   DevPlatformSettings,
   DevPlatformState,
+  DevStripeControl,
   DevSystem,
 } from './types';
 
@@ -44,6 +54,7 @@ export interface ControlTarget {
     authentikDevice(userPk: number, details?: Obj): object;
     ocisDriveUsage(driveId: string, usedBytes: number): void;
   };
+  stripe: DevStripeControl;
 }
 
 class ControlError extends Error {
@@ -222,7 +233,135 @@ async function route(
     }
     return send(res, 204);
   }
+  if (a === 'stripe') {
+    const handled = await routeStripe(target.stripe, req, res, parts, method);
+    if (handled) return undefined;
+  }
   throw new ControlError(404, `no control endpoint ${method} ${url.pathname}`);
+}
+
+/** The Stripe stand-in's clock and webhook endpoint; false when no route matched. */
+async function routeStripe(
+  stripe: DevStripeControl,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parts: string[],
+  method: string,
+): Promise<boolean> {
+  const [, b, c, d] = parts;
+  const body = async (): Promise<Obj> => {
+    const value = (await readJson(req)) ?? {};
+    if (!isObject(value))
+      throw new ControlError(400, 'the body must be a JSON object');
+    return value;
+  };
+  const deliver = async (ids?: string[]) => {
+    try {
+      return await stripe.deliverWebhooks(ids);
+    } catch (err) {
+      throw new ControlError(400, (err as Error).message);
+    }
+  };
+  if (b === 'clock' && parts.length === 2 && method === 'GET') {
+    send(res, 200, { now: stripe.now() });
+    return true;
+  }
+  if (
+    b === 'clock' &&
+    c === 'advance' &&
+    parts.length === 3 &&
+    method === 'POST'
+  ) {
+    const { seconds } = await body();
+    if (
+      !(
+        typeof seconds === 'number' &&
+        Number.isInteger(seconds) &&
+        seconds >= 0
+      )
+    ) {
+      throw new ControlError(400, '"seconds" must be a non-negative integer');
+    }
+    send(res, 200, { now: stripe.advanceClock(seconds) });
+    return true;
+  }
+  if (b === 'webhook' && parts.length === 2) {
+    if (method === 'GET') {
+      send(res, 200, stripe.webhook() ?? null);
+      return true;
+    }
+    if (method === 'PUT') {
+      const value = await body();
+      for (const key of Object.keys(value)) {
+        if (!['url', 'secret', 'autoDeliver'].includes(key)) {
+          throw new ControlError(
+            400,
+            `unknown key "${key}" (allowed: url, secret, autoDeliver)`,
+          );
+        }
+      }
+      if (typeof value.url !== 'string' || !/^https?:\/\//.test(value.url)) {
+        throw new ControlError(400, '"url" must be an http(s) URL');
+      }
+      if (value.secret !== undefined && typeof value.secret !== 'string') {
+        throw new ControlError(400, '"secret" must be a string');
+      }
+      if (
+        value.autoDeliver !== undefined &&
+        typeof value.autoDeliver !== 'boolean'
+      ) {
+        throw new ControlError(400, '"autoDeliver" must be a boolean');
+      }
+      stripe.setWebhook({
+        url: value.url,
+        secret: value.secret,
+        autoDeliver: value.autoDeliver,
+      });
+      send(res, 200, stripe.webhook());
+      return true;
+    }
+    if (method === 'DELETE') {
+      stripe.setWebhook(undefined);
+      send(res, 204);
+      return true;
+    }
+  }
+  if (
+    b === 'webhook' &&
+    c === 'flush' &&
+    parts.length === 3 &&
+    method === 'POST'
+  ) {
+    send(res, 200, await stripe.flushWebhooks());
+    return true;
+  }
+  if (
+    b === 'webhook' &&
+    c === 'deliver' &&
+    parts.length === 3 &&
+    method === 'POST'
+  ) {
+    const { events } = await body();
+    if (
+      events !== undefined &&
+      !(Array.isArray(events) && events.every(e => typeof e === 'string'))
+    ) {
+      throw new ControlError(400, '"events" must be an array of event ids');
+    }
+    send(res, 200, await deliver(events));
+    return true;
+  }
+  if (
+    b === 'events' &&
+    d === 'redeliver' &&
+    parts.length === 4 &&
+    method === 'POST'
+  ) {
+    const [delivery] = await deliver([c]);
+    send(res, 200, delivery);
+    return true;
+  }
+  return false;
 }
 
 export async function startControlServer(

@@ -1,10 +1,11 @@
 /**
- * Development stand-ins of Authentik, Stalwart and OCIS (their APIs as
- * documented), with a fault-injection control endpoint.
+ * Development stand-ins of Authentik, Stalwart, OCIS and Stripe (their APIs
+ * as documented), with a fault-injection control endpoint.
  *
  * @packageDocumentation
  */
 export { startDevPlatform } from './platform';
+export { STRIPE_API_VERSION } from './stripe';
 export { devPlatformProvisioningConfig } from './portalConfig';
 export { DEV_PLATFORM_CREDENTIALS, DEV_SYSTEMS } from './types';
 export type {
@@ -15,5 +16,8 @@ export type {
   DevPlatformSeed,
   DevPlatformSettings,
   DevPlatformState,
+  DevStripeControl,
   DevSystem,
+  StripeState,
+  StripeWebhookDelivery,
 } from './types';

@@ -10,7 +10,9 @@ import { SystemFault, validateFault } from './faults';
 import { listen, StandIn, StandInResponse } from './http';
 import { OcisStandIn } from './ocis';
 import { StalwartStandIn } from './stalwart';
+import { StripeStandIn } from './stripe';
 import {
+  DEV_PLATFORM_CREDENTIALS,
   DEV_SYSTEMS,
   DevCall,
   DevFault,
@@ -18,6 +20,7 @@ import {
   DevPlatformOptions,
   DevPlatformSettings,
   DevPlatformState,
+  DevStripeControl,
   DevSystem,
 } from './types';
 
@@ -227,7 +230,13 @@ export async function startDevPlatform(
   const ocis = new OcisStandIn({
     validateAccessToken: token => authentik.validateAccessToken(token),
   });
-  const standIns: Record<DevSystem, StandIn> = { authentik, stalwart, ocis };
+  const stripe = new StripeStandIn();
+  const standIns: Record<DevSystem, StandIn> = {
+    authentik,
+    stalwart,
+    ocis,
+    stripe,
+  };
 
   const log: DevCall[] = [];
   const servers = {} as Record<DevSystem, SystemServer>;
@@ -248,6 +257,24 @@ export async function startDevPlatform(
     throw err;
   }
   ocis.baseUrl = servers.ocis.url;
+  stripe.baseUrl = servers.stripe.url;
+
+  const stripeControl: DevStripeControl = {
+    now: () => stripe.now(),
+    advanceClock: seconds => stripe.advanceClock(seconds),
+    setWebhook: config =>
+      stripe.webhooks.configure(
+        config && {
+          url: config.url,
+          secret:
+            config.secret ?? DEV_PLATFORM_CREDENTIALS.stripe.webhookSecret,
+          autoDeliver: config.autoDeliver ?? true,
+        },
+      ),
+    webhook: () => stripe.webhooks.current(),
+    flushWebhooks: () => stripe.webhooks.flush(),
+    deliverWebhooks: ids => stripe.webhooks.deliver(ids),
+  };
 
   const setFault = (system: DevSystem, fault: DevFault) => {
     const server = servers[system];
@@ -271,6 +298,7 @@ export async function startDevPlatform(
     authentik: authentik.state(),
     stalwart: stalwart.state(),
     ocis: ocis.state(),
+    stripe: stripe.state(),
   });
 
   const calls = (system?: DevSystem): DevCall[] =>
@@ -326,6 +354,7 @@ export async function startDevPlatform(
         DEV_SYSTEMS.map(s => [s, servers[s].fault.current()]),
       ) as Record<DevSystem, DevFault>,
     whenListening: (system: DevSystem) => servers[system].pending,
+    stripe: stripeControl,
   };
   let control;
   try {
@@ -353,6 +382,7 @@ export async function startDevPlatform(
       authentik: servers.authentik.url,
       stalwart: servers.stalwart.url,
       ocis: servers.ocis.url,
+      stripe: servers.stripe.url,
       control: formatUrl(host, control.port),
     },
     setFault,
@@ -363,5 +393,6 @@ export async function startDevPlatform(
     stop,
     configure,
     seed,
+    stripe: stripeControl,
   };
 }

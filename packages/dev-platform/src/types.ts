@@ -1,15 +1,20 @@
 /*
  * Public types of @internal/dev-platform.
  */
+import type { StripeState } from './stripe';
+import type { StripeWebhookDelivery } from './stripeWebhooks';
 
-/** The three products the platform stands in for. */
-export type DevSystem = 'authentik' | 'stalwart' | 'ocis';
+export type { StripeState, StripeWebhookDelivery };
+
+/** The products the platform stands in for. */
+export type DevSystem = 'authentik' | 'stalwart' | 'ocis' | 'stripe';
 
 /** The systems, in the order they are started and listed. */
 export const DEV_SYSTEMS: readonly DevSystem[] = [
   'authentik',
   'stalwart',
   'ocis',
+  'stripe',
 ] as const;
 
 /**
@@ -88,6 +93,8 @@ export interface DevPlatformState {
     /** Extension. */
     groups: object[];
   };
+  /** Everything as the v1 API renders it, the clock, the webhook endpoint and its deliveries. */
+  stripe: StripeState;
 }
 
 export interface DevPlatform {
@@ -107,6 +114,26 @@ export interface DevPlatform {
   configure(settings: Partial<DevPlatformSettings>): void;
   /** Extension: test seeding that has no product API (sessions, devices, space usage). */
   seed: DevPlatformSeed;
+  /** The Stripe stand-in's clock and webhook delivery (also on the control endpoint). */
+  stripe: DevStripeControl;
+}
+
+/** Control of the Stripe stand-in: its clock and its webhook endpoint. */
+export interface DevStripeControl {
+  /** The stand-in's clock, unix seconds (wall clock + the time advanced). */
+  now(): number;
+  /** Moves the clock forward, running what falls due on the way (finalizing drafts, past due, renewals); the new time. */
+  advanceClock(seconds: number): number;
+  /** Where events are POSTed; undefined: nowhere. `secret` defaults to the development webhook secret, `autoDeliver` to true. */
+  setWebhook(
+    config: { url: string; secret?: string; autoDeliver?: boolean } | undefined,
+  ): void;
+  /** The webhook endpoint in force. */
+  webhook(): { url: string; secret: string; autoDeliver: boolean } | undefined;
+  /** Resolves once every queued delivery was answered; all deliveries so far. */
+  flushWebhooks(): Promise<StripeWebhookDelivery[]>;
+  /** Sends these events now, in this order (duplicates, out of order); without ids every pending one. */
+  deliverWebhooks(eventIds?: string[]): Promise<StripeWebhookDelivery[]>;
 }
 
 /** Extension: state the products create on their own (user logins, MFA enrolment, files), for tests. */
@@ -142,5 +169,11 @@ export const DEV_PLATFORM_CREDENTIALS = {
     tokenPath: '/application/o/token/',
     clientId: 'dezky-portal-ocis',
     bootstrapRefreshToken: 'dev-ocis-bootstrap-refresh-token',
+  },
+  stripe: {
+    /** The secret API key (`Authorization: Bearer …`, or the Basic user name). */
+    secretKey: 'sk_test_dev_platform',
+    /** Default signing secret of the webhook endpoint. */
+    webhookSecret: 'whsec_dev_platform',
   },
 } as const;
