@@ -1,6 +1,8 @@
 export interface Config {
   /** Billing (docs/billing.md). */
   billing?: {
+    /** The cycle tenants are billed in: `monthly` (default) or `yearly`. */
+    defaultCycle?: 'monthly' | 'yearly';
     /**
      * Prices a fresh database starts with: seeded once, only into an empty
      * price catalog (development; production seeds none).

@@ -9,27 +9,55 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   AuthorizeResult,
   Permission,
+  PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import { recordingAuditTrail } from '@internal/plugin-audit-node';
-import { billingPriceReadPermission } from '@internal/plugin-billing-common';
+import {
+  billingPriceReadPermission,
+  billingTenantReadPermission,
+} from '@internal/plugin-billing-common';
+import { seededRandom } from '@internal/dezky-test-utils';
+import { LifecycleEvent } from '@internal/plugin-provisioning-common';
+import { provisioningServiceRef } from '@internal/plugin-provisioning-node';
 import request from 'supertest';
 import { billingPlugin } from './plugin';
 
 jest.setTimeout(60_000);
 
 const OPERATOR = 'user:default/anna';
-const STAFF = 'user:default/jana';
+const STAFF = 'user:default/jana'; // staff of nord
 const OUTSIDER = 'user:default/olaf';
+const NORD = 'partner:default/nord';
 
 /** As the portal's policy decides for billing (permission-backend-module-dezky). */
-function allowed(permission: Permission, credentials: BackstageCredentials) {
+function decide(
+  permission: Permission,
+  credentials: BackstageCredentials,
+): PolicyDecision {
   const user = (credentials.principal as { userEntityRef?: string })
     .userEntityRef;
-  if (user === OPERATOR) return true;
-  return user === STAFF && permission.name === billingPriceReadPermission.name;
+  if (user === OPERATOR) return { result: AuthorizeResult.ALLOW };
+  if (user === STAFF && permission.name === billingPriceReadPermission.name) {
+    return { result: AuthorizeResult.ALLOW };
+  }
+  if (user === STAFF && permission.name === billingTenantReadPermission.name) {
+    return {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'billing',
+      resourceType: 'billing-tenant',
+      conditions: {
+        rule: 'IS_TENANT_OF_PARTNER',
+        resourceType: 'billing-tenant',
+        params: { partnerRefs: [NORD] },
+      },
+    };
+  }
+  return { result: AuthorizeResult.DENY };
 }
 
 const permissions = createServiceFactory({
@@ -37,24 +65,99 @@ const permissions = createServiceFactory({
   deps: {},
   factory: (): PermissionsService => ({
     authorize: async (requests, { credentials }) =>
-      requests.map(r => ({
-        result: allowed(r.permission, credentials)
-          ? AuthorizeResult.ALLOW
-          : AuthorizeResult.DENY,
-      })),
+      requests.map(r => {
+        const d = decide(r.permission, credentials);
+        return {
+          result:
+            d.result === AuthorizeResult.ALLOW
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        };
+      }),
     authorizeConditional: async (requests, { credentials }) =>
-      requests.map(r => ({
-        result: allowed(r.permission, credentials)
-          ? AuthorizeResult.ALLOW
-          : AuthorizeResult.DENY,
-      })),
+      requests.map(r => decide(r.permission, credentials)) as any,
   }),
 });
+
+const partner = (name: string, currency: string): Entity => ({
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Partner',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    billing: {
+      company: name,
+      country: 'DE',
+      email: `b@${name}.example`,
+      currency,
+    },
+  },
+});
+const tenant = (name: string, spec: object = {}): Entity => ({
+  apiVersion: 'dezky.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name, namespace: 'default' },
+  spec: { plan: 'business', seats: 10, domains: [`${name}.example`], ...spec },
+});
+const ENTITIES = [
+  partner('nord', 'EUR'),
+  partner('sued', 'CHF'),
+  tenant('d-direct', {
+    billing: {
+      company: 'D',
+      country: 'DE',
+      email: 'b@d.example',
+      currency: 'EUR',
+    },
+  }),
+  tenant('e-direct'),
+];
+/** Who each tenant is sold by, and its seats. */
+const TENANTS: Array<[string, string | undefined, number]> = [
+  ['a-nord', NORD, 10],
+  ['b-nord', NORD, 3],
+  ['c-sued', 'partner:default/sued', 7],
+  ['d-direct', undefined, 2],
+  ['e-direct', undefined, 5],
+];
+const PRICES = [
+  { plan: 'business', currency: 'EUR', cycle: 'monthly', perSeatAmount: 1190 },
+  { plan: 'business', currency: 'CHF', cycle: 'monthly', perSeatAmount: 1290 },
+];
+
+/** The provisioning outbox in the provisioning backend's place. */
+function outbox(events: LifecycleEvent[]) {
+  let acked = 0;
+  return createServiceFactory({
+    service: provisioningServiceRef,
+    deps: {},
+    factory: () => ({
+      tenant: async () => undefined,
+      lifecycleEvents: async (_subscriber: string, o?: { limit?: number }) =>
+        events.filter(e => e.seq > acked).slice(0, o?.limit ?? 100),
+      ackLifecycleEvents: async (_subscriber: string, seq: number) => {
+        acked = Math.max(acked, seq);
+      },
+    }),
+  });
+}
+
+const activated = (): LifecycleEvent[] =>
+  TENANTS.map(([name, partnerRef, seats], i) => ({
+    id: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+    seq: i + 1,
+    type: 'activated',
+    tenantRef: `tenant:default/${name}`,
+    ...(partnerRef ? { partnerRef } : {}),
+    at: '2026-12-07T10:00:00.000Z',
+    status: 'active',
+    plan: 'business',
+    seats,
+  }));
 
 const as = (user: string) =>
   mockCredentials.user.header(user) as unknown as string;
 
-async function start(config: object = {}) {
+async function start(config: object = {}, events: LifecycleEvent[] = []) {
   const trail = recordingAuditTrail();
   const { server } = await startTestBackend({
     features: [
@@ -63,6 +166,8 @@ async function start(config: object = {}) {
       trail.factory,
       mockServices.database.factory(),
       mockServices.rootConfig.factory({ data: config }),
+      catalogServiceMock.factory({ entities: ENTITIES }),
+      outbox(events),
     ],
   });
   return { server, trail };
@@ -288,5 +393,106 @@ describe('the seeded price catalog', () => {
         },
       }),
     ).rejects.toThrow(/billing.seedPrices\[0\]: perSeatAmount/);
+  });
+});
+
+describe('tenants’ billing from their lifecycle events', () => {
+  it('keeps a subscription record per billed tenant and the MRR per currency; partner staff see their partner’s only (random requests)', async () => {
+    const { server, trail } = await start(
+      { billing: { seedPrices: PRICES } },
+      activated(),
+    );
+    const all = await request(server)
+      .get('/api/billing/tenants')
+      .set('authorization', as(OPERATOR));
+    expect(
+      all.body.items.map((t: any) => [
+        t.tenant,
+        t.status ?? null,
+        t.currency ?? null,
+        t.mrr,
+        t.condition.kind,
+      ]),
+    ).toEqual([
+      ['a-nord', 'active', 'EUR', 11900, 'in-sync'],
+      ['b-nord', 'active', 'EUR', 3570, 'in-sync'],
+      ['c-sued', 'active', 'CHF', 9030, 'in-sync'],
+      ['d-direct', 'active', 'EUR', 2380, 'in-sync'],
+      ['e-direct', null, null, 0, 'missing-billing-details'],
+    ]);
+    const mrr = await request(server)
+      .get('/api/billing/mrr')
+      .set('authorization', as(OPERATOR));
+    expect(mrr.body.total).toEqual([
+      { currency: 'CHF', mrr: 9030, pausedMrr: 0, subscriptions: 1 },
+      { currency: 'EUR', mrr: 17850, pausedMrr: 0, subscriptions: 3 },
+    ]);
+    expect(mrr.body.direct).toEqual([
+      { currency: 'EUR', mrr: 2380, pausedMrr: 0, subscriptions: 1 },
+    ]);
+    expect(
+      trail.state.recorded.filter(
+        e => e.action === 'billing.subscription.created',
+      ),
+    ).toHaveLength(4);
+
+    // partner staff: nord's tenants only, in lists, sums and single reads
+    const staffList = await request(server)
+      .get('/api/billing/tenants')
+      .set('authorization', as(STAFF));
+    expect(staffList.body.items.map((t: any) => t.tenant)).toEqual([
+      'a-nord',
+      'b-nord',
+    ]);
+    expect(staffList.body.total).toBe(2);
+    const staffMrr = await request(server)
+      .get('/api/billing/mrr')
+      .set('authorization', as(STAFF));
+    expect(staffMrr.body).toEqual({
+      total: [{ currency: 'EUR', mrr: 15470, pausedMrr: 0, subscriptions: 2 }],
+      partners: [
+        {
+          partnerRef: NORD,
+          totals: [
+            { currency: 'EUR', mrr: 15470, pausedMrr: 0, subscriptions: 2 },
+          ],
+        },
+      ],
+      direct: [],
+    });
+    const random = seededRandom(5);
+    for (let i = 0; i < 30; i++) {
+      const [name, partnerRef] = TENANTS[random(TENANTS.length)];
+      const query = [
+        '',
+        '?condition=in-sync',
+        '?condition=missing-billing-details',
+        '?limit=1&offset=1',
+      ][random(4)];
+      const one = await request(server)
+        .get(`/api/billing/tenants/${name}`)
+        .set('authorization', as(STAFF));
+      expect([name, one.status]).toEqual([
+        name,
+        partnerRef === NORD ? 200 : 404,
+      ]);
+      const list = await request(server)
+        .get(`/api/billing/tenants${query}`)
+        .set('authorization', as(STAFF));
+      for (const t of list.body.items) {
+        expect([query, t.tenant, t.partnerRef]).toEqual([
+          query,
+          t.tenant,
+          NORD,
+        ]);
+      }
+    }
+    expect(
+      (
+        await request(server)
+          .get('/api/billing/mrr')
+          .set('authorization', as(OUTSIDER))
+      ).status,
+    ).toBe(403);
   });
 });

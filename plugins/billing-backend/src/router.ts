@@ -1,20 +1,56 @@
 import { RouterKit } from '@internal/plugin-dezky-node';
+import type { BillingConditionKind } from '@internal/plugin-billing-common';
 import {
+  BILLING_CONDITION_KINDS,
   BILLING_CYCLES,
   billingPriceManagePermission,
   billingPriceReadPermission,
+  billingTenantReadPermission,
   isCurrency,
   MAX_PER_SEAT_MINOR,
 } from '@internal/plugin-billing-common';
+import { billingTenantResourceRef } from '@internal/plugin-billing-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { PriceService } from './service/PriceService';
+import {
+  BillingScope,
+  TenantBillingService,
+} from './service/TenantBillingService';
 
 export interface RouterOptions {
   kit: RouterKit;
   prices: PriceService;
+  tenants: TenantBillingService;
 }
+
+const tenantName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'must be a tenant name: letters, digits, ".", "_" and "-"',
+  );
+const tenantsQuery = z
+  .object({
+    condition: z
+      .enum(BILLING_CONDITION_KINDS as [string, ...string[]], {
+        error: `must be one of ${BILLING_CONDITION_KINDS.join(', ')}`,
+      })
+      .optional(),
+    limit: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(200, 'must be at most 200')
+      .default(50),
+    offset: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(0, 'must be at least 0')
+      .default(0),
+  })
+  .strict();
 
 const plan = z
   .string({ error: 'is required' })
@@ -60,7 +96,7 @@ const priceId = z.string().uuid('must be a price id');
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { kit, prices } = options;
+  const { kit, prices, tenants } = options;
   const router = Router();
   router.use(kit.defaults());
   router.use(kit.jsonParser());
@@ -86,6 +122,42 @@ export async function createRouter(
     const id = kit.param(req, 'id', priceId);
     const { perSeatAmount: amount, version } = kit.body(req, patchBody);
     res.json(await prices.updateAmount(id, amount, version, credentials));
+  });
+
+  /** What the caller may see of tenants' billing (the partner scope, pushed into SQL). */
+  const tenantScope = async (req: express.Request): Promise<BillingScope> => {
+    const scope = await kit.partnerScope(
+      req,
+      billingTenantReadPermission,
+      billingTenantResourceRef,
+    );
+    return scope.all ? undefined : scope.criteria;
+  };
+
+  router.get('/tenants', async (req, res) => {
+    const scope = await tenantScope(req);
+    const query = kit.query(req, tenantsQuery);
+    res.json(
+      await tenants.list(
+        {
+          ...(query.condition
+            ? { condition: query.condition as BillingConditionKind }
+            : {}),
+          limit: query.limit,
+          offset: query.offset,
+        },
+        scope,
+      ),
+    );
+  });
+
+  router.get('/tenants/:name', async (req, res) => {
+    const scope = await tenantScope(req);
+    res.json(await tenants.get(kit.param(req, 'name', tenantName), scope));
+  });
+
+  router.get('/mrr', async (req, res) => {
+    res.json(await tenants.mrr(await tenantScope(req)));
   });
 
   return router;

@@ -53,3 +53,91 @@ export interface NewPrice {
   cycle: BillingCycle;
   perSeatAmount: number;
 }
+
+/** Where a tenant's subscription record stands. */
+export type SubscriptionStatus = 'active' | 'paused' | 'canceled';
+
+/**
+ * A tenant's billing condition:
+ * - `in-sync`: the subscription record matches the catalog (and Stripe, when connected);
+ * - `out-of-sync`: something differs or could not be done (`message` says what);
+ * - `not-billed`: nothing to bill (free plan — no price —, no seats, not activated yet);
+ * - `missing-billing-details`: a direct tenant on a priced plan without `spec.billing`;
+ * - `payment-failed`: its last invoice's payment failed.
+ */
+export type BillingConditionKind =
+  | 'in-sync'
+  | 'out-of-sync'
+  | 'not-billed'
+  | 'missing-billing-details'
+  | 'payment-failed';
+
+export const BILLING_CONDITION_KINDS: readonly BillingConditionKind[] = [
+  'in-sync',
+  'out-of-sync',
+  'not-billed',
+  'missing-billing-details',
+  'payment-failed',
+];
+
+export interface BillingCondition {
+  kind: BillingConditionKind;
+  /** For people: why. */
+  message: string;
+  /** When it became this kind (ISO 8601). */
+  since: string;
+}
+
+/**
+ * A tenant's billing: its local subscription record (the source of truth
+ * for MRR), as `GET /api/billing/tenants` lists it.
+ */
+export interface TenantBilling {
+  /** `metadata.name`. */
+  tenant: string;
+  tenantRef: string;
+  partnerRef?: string;
+  plan: string;
+  seats: number;
+  /** The billing currency (the partner's, or the direct tenant's own). */
+  currency?: string;
+  cycle?: BillingCycle;
+  /** The price row and version the record bills at. */
+  priceId?: string;
+  priceVersion?: number;
+  /** Per seat and cycle at that version (minor units). */
+  perSeatAmount?: number;
+  /** Absent while nothing is billed. */
+  status?: SubscriptionStatus;
+  /** MRR in minor units: counted while active (0 otherwise). */
+  mrr: number;
+  /** MRR of a paused subscription (0 otherwise). */
+  pausedMrr: number;
+  condition: BillingCondition;
+  updatedAt: string;
+}
+
+/** `GET /api/billing/tenants`. */
+export interface TenantBillingList {
+  items: TenantBilling[];
+  total: number;
+}
+
+/** MRR of a set of tenants in one currency (minor units). */
+export interface MrrTotal {
+  currency: string;
+  mrr: number;
+  pausedMrr: number;
+  /** Tenants with an active or paused subscription in this currency. */
+  subscriptions: number;
+}
+
+/** `GET /api/billing/mrr`: per currency, never across currencies. */
+export interface MrrReport {
+  /** Every tenant in the caller's scope. */
+  total: MrrTotal[];
+  /** Per partner. */
+  partners: Array<{ partnerRef: string; totals: MrrTotal[] }>;
+  /** Tenants sold directly (operators only see these). */
+  direct: MrrTotal[];
+}

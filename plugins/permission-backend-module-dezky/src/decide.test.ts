@@ -1,6 +1,7 @@
 import {
   billingPriceManagePermission,
   billingPriceReadPermission,
+  billingTenantReadPermission,
 } from '@internal/plugin-billing-common';
 import {
   provisioningTenantReadPermission,
@@ -241,6 +242,25 @@ describe('decide', () => {
       expect(decide(p, outsider)).toEqual({ result: AuthorizeResult.DENY });
       expect(decide(p, operator)).toEqual({ result: AuthorizeResult.ALLOW });
     }
+  });
+
+  it("lets partner staff read their partners' tenants' billing only, as a condition pushed into SQL", () => {
+    expect(decide(billingTenantReadPermission, staff)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'billing',
+      resourceType: 'billing-tenant',
+      conditions: {
+        rule: 'IS_TENANT_OF_PARTNER',
+        resourceType: 'billing-tenant',
+        params: { partnerRefs: ['partner:default/nord'] },
+      },
+    });
+    expect(decide(billingTenantReadPermission, outsider)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    expect(decide(billingTenantReadPermission, operator)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
   });
 
   it('lets only operators (and services) run the portal as operators', () => {

@@ -17,7 +17,14 @@ import {
   createConditionExports,
 } from '@backstage/plugin-permission-node';
 import { auditEventReadPermission } from '@internal/plugin-audit-common';
-import { billingPriceReadPermission } from '@internal/plugin-billing-common';
+import {
+  billingPriceReadPermission,
+  billingTenantReadPermission,
+} from '@internal/plugin-billing-common';
+import {
+  billingTenantPermissionRules,
+  billingTenantResourceRef,
+} from '@internal/plugin-billing-node';
 import {
   auditEventPermissionRules,
   auditEventResourceRef,
@@ -59,6 +66,10 @@ const flagTenants = createConditionExports({
   rules: flagTenantPermissionRules,
 });
 
+const billingTenants = createConditionExports({
+  resourceRef: billingTenantResourceRef,
+  rules: billingTenantPermissionRules,
+});
 const provisioningTenants = createConditionExports({
   resourceRef: provisioningTenantResourceRef,
   rules: provisioningTenantPermissionRules,
@@ -168,6 +179,14 @@ export function decide(
       return provisioningTenants.createConditionalDecision(
         permission,
         provisioningTenants.conditions.isTenantOfPartner({
+          partnerRefs: access.partnerRefs,
+        }),
+      );
+    }
+    if (isPermission(permission, billingTenantReadPermission)) {
+      return billingTenants.createConditionalDecision(
+        permission,
+        billingTenants.conditions.isTenantOfPartner({
           partnerRefs: access.partnerRefs,
         }),
       );

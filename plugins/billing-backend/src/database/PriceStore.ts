@@ -92,6 +92,18 @@ export class PriceStore {
     return rows.map(priceFromRow);
   }
 
+  /** The row of a plan in a currency and cycle, if there is one. */
+  async find(
+    plan: string,
+    currency: string,
+    cycle: BillingCycle,
+  ): Promise<Price | undefined> {
+    const row = await this.knex<PriceRow>('billing_prices')
+      .where({ plan, currency, cycle })
+      .first();
+    return row ? priceFromRow(row) : undefined;
+  }
+
   /** Whether the catalog has no price at all. */
   async isEmpty(): Promise<boolean> {
     return (await this.knex('billing_prices').first('id')) === undefined;

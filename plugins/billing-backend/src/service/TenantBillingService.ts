@@ -1,0 +1,150 @@
+import { NotFoundError } from '@backstage/errors';
+import { AuditTrailService } from '@internal/plugin-audit-node';
+import {
+  BillingConditionKind,
+  MrrReport,
+  TenantBilling,
+  TenantBillingList,
+} from '@internal/plugin-billing-common';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { PartnerScopeQuery } from '@internal/plugin-dezky-node';
+import { LifecycleEvent } from '@internal/plugin-provisioning-common';
+import { TenantBillingStore } from '../database/TenantBillingStore';
+import {
+  applyLifecycleEvent,
+  BillingContext,
+  BillingRecord,
+} from './tenantBilling';
+
+/** What a caller may see: everything, or the tenants these criteria allow. */
+export type BillingScope = PermissionCriteria<PartnerScopeQuery> | undefined;
+
+/** The audit action of a change of a tenant's subscription record, if it changed. */
+function actionOf(
+  prev: BillingRecord | undefined,
+  next: BillingRecord,
+): string | undefined {
+  const was = prev?.status;
+  const is = next.status;
+  if (was !== is) {
+    if (is === 'active')
+      return was === 'paused'
+        ? 'billing.subscription.resumed'
+        : 'billing.subscription.created';
+    if (is === 'paused') return 'billing.subscription.paused';
+    if (is === 'canceled') return 'billing.subscription.canceled';
+  }
+  if (
+    prev &&
+    (prev.seats !== next.seats ||
+      prev.priceId !== next.priceId ||
+      prev.priceVersion !== next.priceVersion)
+  ) {
+    return 'billing.subscription.updated';
+  }
+  if (prev?.condition.kind !== next.condition.kind) {
+    return 'billing.condition.changed';
+  }
+  return undefined;
+}
+
+const publicRecord = ({
+  lifecycle,
+  activated,
+  ...billing
+}: BillingRecord): TenantBilling => billing;
+
+/**
+ * Each tenant's billing from its lifecycle events: the local subscription
+ * record (the source of truth for MRR), its condition, and the MRR sums.
+ * Every change is audited (`billing.subscription.*`) before it is stored,
+ * under the event's id, so a redelivered event is neither applied nor
+ * audited twice.
+ */
+export class TenantBillingService {
+  constructor(
+    private readonly deps: {
+      store: TenantBillingStore;
+      context: { resolve(event: LifecycleEvent): Promise<BillingContext> };
+      trail: AuditTrailService;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now() {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /** Applies one lifecycle event (a repeat changes nothing). */
+  async handle(event: LifecycleEvent): Promise<void> {
+    const { store, context, trail } = this.deps;
+    const ctx = await context.resolve(event);
+    const now = this.now();
+    const prev = await store.get(event.tenantRef);
+    const next = applyLifecycleEvent(prev, event, ctx, now);
+    const action = actionOf(prev, next);
+    if (action) {
+      await trail.record([
+        {
+          at: now,
+          actor: { type: 'service', ref: 'plugin:billing' },
+          action,
+          outcome: 'success',
+          resource: {
+            type: 'billing-subscription',
+            ref: next.tenantRef,
+            name: next.tenant,
+          },
+          tenant: next.tenantRef,
+          ...(next.partnerRef ? { partner: next.partnerRef } : {}),
+          source: 'billing',
+          // one audit event per lifecycle event, also when it comes again
+          externalId: `lifecycle:${event.id}`,
+          metadata: {
+            event: { id: event.id, type: event.type },
+            status: next.status ?? null,
+            seats: next.seats,
+            plan: next.plan,
+            currency: next.currency ?? null,
+            perSeatAmount: next.perSeatAmount ?? null,
+            mrr: next.mrr,
+            pausedMrr: next.pausedMrr,
+            condition: next.condition,
+          },
+        },
+      ]);
+    }
+    await store.applyEvent(
+      event,
+      p => applyLifecycleEvent(p, event, ctx, now),
+      now,
+    );
+  }
+
+  async list(
+    query: { condition?: BillingConditionKind; limit: number; offset: number },
+    scope: BillingScope,
+  ): Promise<TenantBillingList> {
+    const { items, total } = await this.deps.store.list({
+      ...(scope ? { scope } : {}),
+      ...(query.condition ? { condition: query.condition } : {}),
+      limit: query.limit,
+      offset: query.offset,
+    });
+    return { items: items.map(publicRecord), total };
+  }
+
+  async get(name: string, scope: BillingScope): Promise<TenantBilling> {
+    const { items } = await this.deps.store.list({
+      ...(scope ? { scope } : {}),
+      names: [name],
+      limit: 1,
+    });
+    if (!items[0]) throw new NotFoundError(`No billing for tenant ${name}`);
+    return publicRecord(items[0]);
+  }
+
+  mrr(scope: BillingScope): Promise<MrrReport> {
+    return this.deps.store.mrr(scope);
+  }
+}
