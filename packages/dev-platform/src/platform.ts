@@ -230,7 +230,9 @@ export async function startDevPlatform(
   const ocis = new OcisStandIn({
     validateAccessToken: token => authentik.validateAccessToken(token),
   });
-  const stripe = new StripeStandIn();
+  const stripe = new StripeStandIn({
+    frozenClock: options.stripeFrozenClock ?? false,
+  });
   const standIns: Record<DevSystem, StandIn> = {
     authentik,
     stalwart,

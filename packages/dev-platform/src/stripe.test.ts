@@ -33,7 +33,8 @@ function client(key: string = C.secretKey): Stripe {
 }
 
 beforeAll(async () => {
-  platform = await startDevPlatform();
+  // a frozen clock: only advancing it makes work fall due
+  platform = await startDevPlatform({ stripeFrozenClock: true });
   stripe = client();
 });
 
@@ -768,6 +769,9 @@ describe('invoices under the controllable clock', () => {
     const { subscription } = await seatSubscription();
     const id = subscription.latest_invoice as string;
 
+    expect(
+      (await stripe.invoices.retrieve(id)).automatically_finalizes_at,
+    ).toBe(platform.stripe.now() + 3600);
     await control('POST', '/stripe/clock/advance', { seconds: 3599 });
     expect((await stripe.invoices.retrieve(id)).status).toBe('draft');
 

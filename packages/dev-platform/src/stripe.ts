@@ -304,10 +304,21 @@ export interface StripeState {
   deliveries: StripeWebhookDelivery[];
 }
 
+export interface StripeOptions {
+  /**
+   * The clock stands still except when advanced (tests: a wall-clock second
+   * passing between two calls cannot make work fall due). Default false: it
+   * follows the wall clock.
+   */
+  frozenClock?: boolean;
+}
+
 export class StripeStandIn implements StandIn {
   /** Base URL of the stand-in (hosted invoice pages); set by the platform. */
   baseUrl = 'http://127.0.0.1';
   private offset = 0;
+  /** With a frozen clock: the wall clock when it was frozen (start, reset). */
+  private frozenAt: number | undefined;
   /** While due work runs: the time it fell due. */
   private virtualNow: number | undefined;
   private customers = new Map<string, Obj>();
@@ -335,11 +346,18 @@ export class StripeStandIn implements StandIn {
   );
   private readonly routes: Route[] = this.buildRoutes();
 
+  constructor(options: StripeOptions = {}) {
+    if (options.frozenClock) this.frozenAt = Math.floor(Date.now() / 1000);
+  }
+
   // ---- clock ------------------------------------------------------------
 
   /** The stand-in's time, unix seconds. */
   now(): number {
-    return this.virtualNow ?? Math.floor(Date.now() / 1000) + this.offset;
+    return (
+      this.virtualNow ??
+      (this.frozenAt ?? Math.floor(Date.now() / 1000)) + this.offset
+    );
   }
 
   /** Moves the clock forward, running whatever falls due on the way, in time order. */
@@ -421,6 +439,8 @@ export class StripeStandIn implements StandIn {
 
   reset(): void {
     this.offset = 0;
+    if (this.frozenAt !== undefined)
+      this.frozenAt = Math.floor(Date.now() / 1000);
     this.customers.clear();
     this.deletedCustomers.clear();
     this.products.clear();

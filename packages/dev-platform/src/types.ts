@@ -51,6 +51,11 @@ export interface DevPlatformOptions {
    * DevPlatform.configure / PUT /settings on the control endpoint.
    */
   authentikRecoveryFlow?: boolean;
+  /**
+   * Default false: the Stripe stand-in's clock follows the wall clock (plus
+   * what was advanced). True: it stands still except when advanced (tests).
+   */
+  stripeFrozenClock?: boolean;
 }
 
 /** Run-time settings (extension): DevPlatform.configure, PUT /settings. */
