@@ -91,14 +91,24 @@ describe.each(portalDatabases())(
       url: string,
       body?: unknown,
     ): Promise<{ status: number; body: any }> => {
-      const res = await fetch(`${portal!.backendUrl}/api${url}`, {
-        method,
-        headers: {
-          authorization: auth[who],
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+      let res: Response;
+      try {
+        res = await fetch(`${portal!.backendUrl}/api${url}`, {
+          method,
+          headers: {
+            authorization: auth[who],
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+      } catch (error) {
+        // the backend is gone: say why, from its own output
+        throw new Error(
+          `${method} ${url}: ${error}; the backend's last output:\n${portal!.backendLog
+            .slice(-40)
+            .join('')}`,
+        );
+      }
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     };
@@ -190,6 +200,67 @@ describe.each(portalDatabases())(
         await dropPortalDatabases(database);
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('bills the seeded catalog locally once it is provisioned: one record per tenant, the right MRR per currency', async () => {
+      const prices = await api('operator', 'GET', '/billing/prices');
+      expect(prices.status).toBe(200);
+      const perSeat = new Map<string, number>(
+        prices.body.items
+          .filter((p: any) => p.cycle === 'monthly')
+          .map((p: any) => [`${p.plan}/${p.currency}`, p.perSeatAmount]),
+      );
+      const currencyOf = (t: Entity) => {
+        const owner = partnerOf(t)
+          ? partners.find(p => p.metadata.name === partnerOf(t))
+          : t;
+        return (owner?.spec as { billing?: { currency?: string } }).billing
+          ?.currency;
+      };
+      // billing hears of a tenant once it is activated (active and
+      // provisioned): not the ones suspended or cancelled in git from the start
+      const billed = tenants.filter(t => !statusOf(t));
+      const expected = billed
+        .map(t => {
+          const spec = t.spec as { plan: string; seats: number };
+          const currency = currencyOf(t);
+          const amount = currency
+            ? perSeat.get(`${spec.plan}/${currency}`)
+            : undefined;
+          return [
+            t.metadata.name,
+            currency ?? null,
+            amount !== undefined && spec.seats > 0 ? amount * spec.seats : 0,
+          ];
+        })
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      const deadline = Date.now() + 90_000;
+      let items: any[] = [];
+      while (Date.now() < deadline) {
+        const res = await api('operator', 'GET', '/billing/tenants?limit=200');
+        items = res.body.items;
+        if (items.length === billed.length) break;
+        await new Promise(r => setTimeout(r, 500));
+      }
+      expect(items.map(i => [i.tenant, i.currency ?? null, i.mrr])).toEqual(
+        expected,
+      );
+      expect(items.find(i => i.tenant === 'werkbank-coop').condition.kind).toBe(
+        'missing-billing-details',
+      );
+      const mrr = await api('operator', 'GET', '/billing/mrr');
+      const sums = new Map<string, number>();
+      for (const [, currency, amount] of expected) {
+        if (currency) {
+          sums.set(
+            String(currency),
+            (sums.get(String(currency)) ?? 0) + Number(amount),
+          );
+        }
+      }
+      expect(
+        mrr.body.total.map((t: any) => [t.currency, t.mrr, t.pausedMrr]),
+      ).toEqual([...sums].sort().map(([c, m]) => [c, m, 0]));
     });
 
     it('lets partner staff suspend and resume their own tenants only; terminate needs an operator and the tenant name; refused actions are audited', async () => {
