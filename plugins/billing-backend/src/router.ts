@@ -1,4 +1,4 @@
-import { RouterKit } from '@internal/plugin-dezky-node';
+import { pageQuery, RouterKit, tenantName } from '@internal/plugin-dezky-node';
 import type { BillingConditionKind } from '@internal/plugin-billing-common';
 import {
   BILLING_CONDITION_KINDS,
@@ -25,12 +25,6 @@ export interface RouterOptions {
   tenants: TenantBillingService;
 }
 
-const tenantName = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
-    'must be a tenant name: letters, digits, ".", "_" and "-"',
-  );
 const tenantsQuery = z
   .object({
     condition: z
@@ -38,17 +32,7 @@ const tenantsQuery = z
         error: `must be one of ${BILLING_CONDITION_KINDS.join(', ')}`,
       })
       .optional(),
-    limit: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(200, 'must be at most 200')
-      .default(50),
-    offset: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(0, 'must be at least 0')
-      .default(0),
+    ...pageQuery(),
   })
   .strict();
 

@@ -31,5 +31,6 @@ export {
   type RouterKitOptions,
 } from './http/routerKit';
 export { parseInput } from './http/parse';
+export { pageQuery, tenantName } from './http/schemas';
 export { PayloadTooLargeError, UnsupportedMediaTypeError } from './http/errors';
 export { migrateLatest, type MigrateLatestOptions } from './database/migrate';

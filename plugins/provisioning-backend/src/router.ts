@@ -4,7 +4,7 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { RouterKit } from '@internal/plugin-dezky-node';
+import { pageQuery, RouterKit, tenantName } from '@internal/plugin-dezky-node';
 import {
   PROVISIONING_STEPS,
   provisioningTenantReadPermission,
@@ -78,12 +78,6 @@ const ackBody = z
   })
   .strict();
 
-const name = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
-    'must be a tenant name: letters, digits, ".", "_" and "-"',
-  );
 
 const oneOf = <T extends string>(values: readonly T[]) =>
   z
@@ -105,19 +99,9 @@ const tenantsQuery = z.object({
         .map(t => t.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(name).max(100, 'at most 100 names'))
+    .pipe(z.array(tenantName).max(100, 'at most 100 names'))
     .optional(),
-  limit: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(200, 'must be at most 200')
-    .default(50),
-  offset: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(0, 'must be at least 0')
-    .default(0),
+  ...pageQuery(),
 });
 
 /**
@@ -152,7 +136,7 @@ export async function createRouter(
 
   router.get('/tenants/:name', async (req, res) => {
     const scope = await readScope(req);
-    const tenant = kit.param(req, 'name', name);
+    const tenant = kit.param(req, 'name', tenantName);
     const detail = await service.detail(tenant, scope);
     if (!detail) throw new NotFoundError(`No tenant ${tenant}`);
     res.json(detail);
@@ -165,7 +149,7 @@ export async function createRouter(
       provisioningTenantReconcilePermission,
       provisioningTenantResourceRef,
     );
-    const tenant = kit.param(req, 'name', name);
+    const tenant = kit.param(req, 'name', tenantName);
     const principal = reconcile.credentials.principal as {
       userEntityRef?: string;
     };
@@ -213,7 +197,7 @@ export async function createRouter(
     router.post(`/tenants/:name/${action}`, async (req, res) => {
       const scope = await readScope(req);
       const credentials = await kit.credentials(req);
-      const tenant = kit.param(req, 'name', name);
+      const tenant = kit.param(req, 'name', tenantName);
       const outcome = await lifecycle.act({
         action,
         name: tenant,
