@@ -1,6 +1,7 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import auditPlugin from '@internal/plugin-audit';
+import billingPlugin from '@internal/plugin-billing';
 import dezkyCatalogPlugin from '@internal/plugin-dezky-catalog';
 import flagsPlugin from '@internal/plugin-flags';
 import healthPlugin from '@internal/plugin-health';
@@ -16,6 +17,7 @@ export default createApp({
     flagsPlugin,
     healthPlugin,
     provisioningPlugin,
+    billingPlugin,
     navModule,
     signInModule,
   ],

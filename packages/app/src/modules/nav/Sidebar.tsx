@@ -42,6 +42,9 @@ export const SidebarContent = NavContentBlueprint.make({
             {nav.take('page:flags')}
             {/* everyone signed in: operators' Refresh runs a probe round */}
             {nav.take('page:health')}
+            {/* everyone signed in: staff see their partners' tenants (server-scoped) and read the prices */}
+            {nav.take('page:billing')}
+            {nav.take('page:billing/prices')}
             {isOperator ? catalogItem : null}
             <SidebarDivider />
             <SidebarScrollWrapper>

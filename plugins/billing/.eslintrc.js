@@ -1,0 +1,1 @@
+module.exports = require('../../scripts/lib/eslint-factory')(__dirname);

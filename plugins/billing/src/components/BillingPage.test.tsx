@@ -1,0 +1,298 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { coreApis } from '@backstage/frontend-plugin-api';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { TenantBilling } from '@internal/plugin-billing-common';
+import { billingApiRef } from '../api';
+import { pricesRouteRef } from '../routes';
+import {
+  aTenantBilling,
+  anMrrReport,
+  anMrrTotal,
+  deferred,
+  fakeBillingApi,
+  responseError,
+} from '../testing/fakes';
+import { BillingPage } from './BillingPage';
+
+const acme = aTenantBilling();
+const globex = aTenantBilling({
+  tenant: 'globex',
+  tenantRef: 'tenant:default/globex',
+  partnerRef: 'partner:default/nordlicht-it',
+  plan: 'enterprise',
+  seats: 1250,
+  currency: 'CHF',
+  cycle: 'yearly',
+  perSeatAmount: 11_990,
+  status: 'paused',
+  mrr: 0,
+  pausedMrr: 1_248_958,
+  condition: {
+    kind: 'payment-failed',
+    message: 'The last invoice could not be charged: card declined',
+    since: '2026-12-05T08:00:00.000Z',
+  },
+});
+const werkbank = aTenantBilling({
+  tenant: 'werkbank-coop',
+  tenantRef: 'tenant:default/werkbank-coop',
+  currency: undefined,
+  cycle: undefined,
+  priceId: undefined,
+  priceVersion: undefined,
+  perSeatAmount: undefined,
+  status: undefined,
+  mrr: 0,
+  condition: {
+    kind: 'missing-billing-details',
+    message: 'A direct tenant needs spec.billing to be billed',
+    since: '2026-12-05T08:00:00.000Z',
+  },
+});
+
+const list = (items: TenantBilling[], total = items.length) => ({
+  items,
+  total,
+});
+
+function render(url: string, api: ReturnType<typeof fakeBillingApi>) {
+  const result = renderInTestApp(<BillingPage />, {
+    apis: [[billingApiRef, api], mockApis.permission()],
+    mountedRoutes: {
+      '/catalog/:namespace/:kind/:name': entityRouteRef,
+      '/billing/prices': pricesRouteRef,
+    },
+    initialRouteEntries: [url],
+  });
+  const history = result.apis.get(coreApis.appHistory)!;
+  return {
+    /** The URL's query, as a record. */
+    query: () =>
+      Object.fromEntries(
+        new URLSearchParams(history.getSnapshot().location.search),
+      ),
+  };
+}
+
+const rowOf = (tenant: string) =>
+  screen
+    .getAllByTestId('billing-row')
+    .find(r => r.getAttribute('data-tenant') === tenant)!;
+
+const cardOf = (currency: string) =>
+  screen
+    .getAllByTestId('mrr-card')
+    .find(c => c.getAttribute('data-currency') === currency)!;
+
+async function choose(param: string, option: string) {
+  fireEvent.mouseDown(
+    within(screen.getByTestId(`filter-${param}`)).getByRole('button'),
+  );
+  fireEvent.click(await screen.findByRole('option', { name: option }));
+}
+
+describe('BillingPage', () => {
+  it('says Stripe is not connected, and shows MRR per currency apart, paused MRR beside it', async () => {
+    const api = fakeBillingApi({
+      mrr: jest.fn(async () =>
+        anMrrReport([
+          anMrrTotal({
+            currency: 'EUR',
+            mrr: 123_456,
+            pausedMrr: 5,
+            subscriptions: 3,
+          }),
+          anMrrTotal({
+            currency: 'CHF',
+            mrr: 0,
+            pausedMrr: 1_248_958,
+            subscriptions: 1,
+          }),
+          anMrrTotal({ currency: 'JPY', mrr: 1234, subscriptions: 1 }),
+        ]),
+      ),
+    });
+    render('/billing', api);
+    expect(screen.getByTestId('stripe-notice')).toHaveTextContent(
+      'Stripe is not connected: billing is kept locally',
+    );
+    expect(await screen.findAllByTestId('mrr-card')).toHaveLength(3);
+    const text = (currency: string, id: string) =>
+      within(cardOf(currency))
+        .getByTestId(id)
+        .textContent!.replace(/\u00a0/g, ' ');
+    expect(text('EUR', 'mrr')).toBe('€1,234.56');
+    expect(text('EUR', 'paused-mrr')).toBe('€0.05');
+    expect(cardOf('EUR')).toHaveTextContent('3 subscriptions');
+    expect(text('CHF', 'mrr')).toBe('CHF 0.00');
+    expect(text('CHF', 'paused-mrr')).toBe('CHF 12,489.58');
+    expect(text('JPY', 'mrr')).toBe('¥1,234');
+    expect(cardOf('JPY')).toHaveTextContent('1 subscription');
+    // never a total across currencies
+    expect(screen.queryByText(/total/i)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Prices' })).toHaveAttribute(
+      'href',
+      '/billing/prices',
+    );
+  });
+
+  it('lists the tenants’ billing with amounts in their currency and the condition with why', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => list([acme, globex, werkbank])),
+    });
+    render('/billing', api);
+    expect(await screen.findAllByTestId('billing-row')).toHaveLength(3);
+    expect(api.listTenants).toHaveBeenCalledTimes(1);
+    expect(api.listTenants).toHaveBeenCalledWith({ limit: 20, offset: 0 });
+    expect(screen.getByText('Tenants (3)')).toBeInTheDocument();
+
+    const cell = (t: string, id: string) =>
+      within(rowOf(t))
+        .getByTestId(id)
+        .textContent!.replace(/\u00a0/g, ' ');
+    expect(rowOf('acme')).toHaveTextContent('business10EUR');
+    expect(cell('acme', 'tenant-per-seat')).toBe('€11.90 / monthly');
+    expect(cell('acme', 'tenant-mrr')).toBe('€119.00');
+    expect(rowOf('acme')).toHaveTextContent('Direct');
+    expect(
+      within(rowOf('acme')).getByTestId('subscription-status'),
+    ).toHaveTextContent('active');
+
+    expect(rowOf('globex')).toHaveTextContent('enterprise1,250CHF');
+    expect(cell('globex', 'tenant-per-seat')).toBe('CHF 119.90 / yearly');
+    expect(cell('globex', 'tenant-mrr')).toBe('CHF 0.00');
+    expect(cell('globex', 'tenant-paused-mrr')).toBe('paused CHF 12,489.58');
+    expect(rowOf('globex')).toHaveTextContent('nordlicht-it');
+
+    // not billed: no currency, no amounts
+    expect(cell('werkbank-coop', 'tenant-per-seat')).toBe('—');
+    expect(cell('werkbank-coop', 'tenant-mrr')).toBe('—');
+
+    // the condition chip, coloured by kind, the message in its tooltip
+    const condition = (t: string) =>
+      within(rowOf(t)).getByTestId('condition-chip');
+    expect(condition('acme')).toHaveTextContent('in-sync');
+    expect(within(condition('acme')).getByTestId('status-chip')).toHaveStyle({
+      background: '#2e7d32',
+    });
+    expect(condition('globex')).toHaveAttribute('data-kind', 'payment-failed');
+    expect(within(condition('globex')).getByTestId('status-chip')).toHaveStyle({
+      background: '#d32f2f',
+    });
+    fireEvent.mouseOver(condition('werkbank-coop'));
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'A direct tenant needs spec.billing to be billed',
+    );
+
+    // the tenant links to its catalog page
+    expect(
+      within(rowOf('globex')).getByRole('link', { name: 'globex' }),
+    ).toHaveAttribute('href', '/catalog/default/tenant/globex');
+  });
+
+  it('sends the condition filter to the API and keeps it in the URL, starting again at page 1', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => list([acme], 45)),
+    });
+    const { query } = render('/billing?page=2', api);
+    await screen.findAllByTestId('billing-row');
+    expect(api.listTenants).toHaveBeenCalledWith({ limit: 20, offset: 20 });
+
+    await choose('condition', 'payment-failed');
+    await waitFor(() =>
+      expect(query()).toEqual({ condition: 'payment-failed' }),
+    );
+    await waitFor(() =>
+      expect(api.listTenants).toHaveBeenLastCalledWith({
+        condition: 'payment-failed',
+        limit: 20,
+        offset: 0,
+      }),
+    );
+    expect(screen.getByTestId('filter-condition')).toHaveTextContent(
+      'payment-failed',
+    );
+
+    await choose('condition', 'All');
+    await waitFor(() => expect(query()).toEqual({}));
+    await waitFor(() =>
+      expect(api.listTenants).toHaveBeenLastCalledWith({
+        limit: 20,
+        offset: 0,
+      }),
+    );
+  });
+
+  it('reads the filter from the URL, and pages through the server', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => list([globex], 45)),
+    });
+    const { query } = render('/billing?condition=out-of-sync', api);
+    await screen.findByText('Tenants (45)');
+    expect(api.listTenants).toHaveBeenCalledWith({
+      condition: 'out-of-sync',
+      limit: 20,
+      offset: 0,
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    await waitFor(() =>
+      expect(query()).toEqual({ condition: 'out-of-sync', page: '2' }),
+    );
+    await waitFor(() =>
+      expect(api.listTenants).toHaveBeenLastCalledWith({
+        condition: 'out-of-sync',
+        limit: 20,
+        offset: 20,
+      }),
+    );
+  });
+
+  it('shows progress while loading', async () => {
+    const answer = deferred<{ items: TenantBilling[]; total: number }>();
+    const api = fakeBillingApi({ listTenants: jest.fn(() => answer.promise) });
+    render('/billing', api);
+    expect(await screen.findAllByTestId('progress')).not.toHaveLength(0);
+    answer.resolve(list([acme]));
+    expect(await screen.findAllByTestId('billing-row')).toHaveLength(1);
+  });
+
+  it('says when nothing is billed yet, and when no tenant is in the condition', async () => {
+    render('/billing', fakeBillingApi());
+    expect(
+      await screen.findByText('No tenants billed yet'),
+    ).toBeInTheDocument();
+    expect(await screen.findByTestId('mrr-none')).toBeInTheDocument();
+    expect(screen.queryByRole('table')).toBeNull();
+  });
+
+  it('says when no tenant is in the chosen condition, keeping the filter on screen', async () => {
+    render('/billing?condition=payment-failed', fakeBillingApi());
+    expect(
+      await screen.findByText('No tenant in this condition'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('filter-condition')).toHaveTextContent(
+      'payment-failed',
+    );
+  });
+
+  it('shows a failed read, and failed MRR apart', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => {
+        throw await responseError(500, 'billing database unavailable');
+      }),
+      mrr: jest.fn(async () => {
+        throw await responseError(503, 'mrr unavailable');
+      }),
+    });
+    render('/billing', api);
+    expect(
+      (await screen.findAllByText(/billing database unavailable/)).length,
+    ).toBeGreaterThan(0);
+    expect(await screen.findByTestId('mrr-error')).toHaveTextContent(
+      'MRR unavailable: mrr unavailable',
+    );
+    expect(screen.getByTestId('filter-condition')).toBeInTheDocument();
+    expect(screen.getByTestId('stripe-notice')).toBeInTheDocument();
+  });
+});

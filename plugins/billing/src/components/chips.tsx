@@ -1,0 +1,59 @@
+import Tooltip from '@material-ui/core/Tooltip';
+import {
+  BillingCondition,
+  BillingConditionKind,
+  SubscriptionStatus,
+} from '@internal/plugin-billing-common';
+import { StatusChip, StatusTone } from '@internal/plugin-dezky-react';
+
+const CONDITION_TONE: Record<BillingConditionKind, StatusTone> = {
+  'in-sync': 'good',
+  'out-of-sync': 'warning',
+  'not-billed': 'neutral',
+  'missing-billing-details': 'warning',
+  'payment-failed': 'bad',
+};
+
+const STATUS_TONE: Record<SubscriptionStatus, StatusTone> = {
+  active: 'good',
+  paused: 'warning',
+  canceled: 'neutral',
+};
+
+/**
+ * A tenant's billing condition as a chip — in-sync green, out-of-sync and
+ * missing-billing-details orange, not-billed grey, payment-failed red —
+ * with the server's message (why) in its tooltip.
+ */
+export function ConditionChip(props: {
+  condition: BillingCondition;
+  'data-testid'?: string;
+}) {
+  const { condition } = props;
+  return (
+    <Tooltip title={condition.message}>
+      <span
+        data-testid={props['data-testid'] ?? 'condition-chip'}
+        data-kind={condition.kind}
+      >
+        <StatusChip
+          status={condition.kind}
+          tone={CONDITION_TONE[condition.kind]}
+        />
+      </span>
+    </Tooltip>
+  );
+}
+
+/** A subscription's status as a chip (active green, paused orange, canceled grey); `—` while nothing is billed. */
+export function SubscriptionChip(props: { status?: SubscriptionStatus }) {
+  const { status } = props;
+  if (!status) return <>—</>;
+  return (
+    <StatusChip
+      status={status}
+      tone={STATUS_TONE[status]}
+      data-testid="subscription-status"
+    />
+  );
+}

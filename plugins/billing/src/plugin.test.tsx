@@ -1,0 +1,55 @@
+import { screen } from '@testing-library/react';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { billingApiRef } from './api';
+import { aPrice, aTenantBilling, fakeBillingApi } from './testing/fakes';
+import billingPlugin from './index';
+
+describe('billingPlugin', () => {
+  it('provides the pages, the API and the tenant tab', () => {
+    expect(billingPlugin.pluginId).toBe('billing');
+    // the ids are typed: a wrong one does not compile
+    expect(billingPlugin.getExtension('api:billing')).toBeDefined();
+    expect(billingPlugin.getExtension('page:billing')).toBeDefined();
+    expect(billingPlugin.getExtension('page:billing/prices')).toBeDefined();
+    expect(
+      billingPlugin.getExtension('entity-content:billing/tenant'),
+    ).toBeDefined();
+  });
+
+  it('mounts the Billing page at /billing', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => ({
+        items: [aTenantBilling({ tenant: 'umbrella' })],
+        total: 1,
+      })),
+    });
+    renderTestApp({
+      features: [billingPlugin],
+      apis: [[billingApiRef, api], mockApis.permission()],
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      initialRouteEntries: ['/billing?condition=in-sync'],
+    });
+    expect(await screen.findByText('umbrella')).toBeInTheDocument();
+    expect(api.listTenants).toHaveBeenCalledWith({
+      condition: 'in-sync',
+      limit: 20,
+      offset: 0,
+    });
+  });
+
+  it('mounts the Prices page at /billing/prices', async () => {
+    const api = fakeBillingApi({
+      listPrices: jest.fn(async () => ({
+        items: [aPrice({ plan: 'enterprise' })],
+      })),
+    });
+    renderTestApp({
+      features: [billingPlugin],
+      apis: [[billingApiRef, api], mockApis.permission()],
+      initialRouteEntries: ['/billing/prices'],
+    });
+    expect(await screen.findByText('enterprise')).toBeInTheDocument();
+    expect(api.listTenants).not.toHaveBeenCalled();
+  });
+});

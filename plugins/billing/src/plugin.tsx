@@ -1,0 +1,67 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { isTenantEntity } from '@internal/plugin-dezky-catalog-common';
+import LocalOfferIcon from '@material-ui/icons/LocalOffer';
+import MonetizationOnIcon from '@material-ui/icons/MonetizationOn';
+import { BillingClient, billingApiRef } from './api';
+import { billingRouteRef, pricesRouteRef } from './routes';
+
+const billingApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: billingApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BillingClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+const billingPage = PageBlueprint.make({
+  params: {
+    path: '/billing',
+    title: 'Billing',
+    icon: <MonetizationOnIcon />,
+    routeRef: billingRouteRef,
+    loader: () =>
+      import('./components/BillingPage').then(m => <m.BillingPage />),
+  },
+});
+
+const pricesPage = PageBlueprint.make({
+  name: 'prices',
+  params: {
+    path: '/billing/prices',
+    title: 'Prices',
+    icon: <LocalOfferIcon />,
+    routeRef: pricesRouteRef,
+    loader: () => import('./components/PricesPage').then(m => <m.PricesPage />),
+  },
+});
+
+const entityBilling = EntityContentBlueprint.make({
+  name: 'tenant',
+  params: {
+    path: 'billing',
+    title: 'Billing',
+    filter: isTenantEntity,
+    loader: () =>
+      import('./components/EntityBillingContent').then(m => (
+        <m.EntityBillingContent />
+      )),
+  },
+});
+
+/** Billing in the portal: the Billing and Prices pages and the tab on Tenant pages. */
+export const billingPlugin = createFrontendPlugin({
+  pluginId: 'billing',
+  title: 'Billing',
+  icon: <MonetizationOnIcon />,
+  routes: { billing: billingRouteRef, prices: pricesRouteRef },
+  extensions: [billingApi, billingPage, pricesPage, entityBilling],
+});

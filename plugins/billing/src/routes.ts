@@ -1,0 +1,6 @@
+import { createRouteRef } from '@backstage/frontend-plugin-api';
+
+/** The Billing page (filters in the query string: condition, page, pageSize). */
+export const billingRouteRef = createRouteRef();
+/** The Prices page: the price catalog. */
+export const pricesRouteRef = createRouteRef();
