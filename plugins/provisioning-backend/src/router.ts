@@ -78,7 +78,6 @@ const ackBody = z
   })
   .strict();
 
-
 const oneOf = <T extends string>(values: readonly T[]) =>
   z
     .enum(values as [T, ...T[]], {
