@@ -254,6 +254,10 @@ export async function startPortal(
     },
   );
   const backendLog = collect(backend);
+  // how it ended, for a test that finds it gone
+  backend.once('exit', (code, signal) =>
+    backendLog.push(`[backend exited: code ${code}, signal ${signal}]\n`),
+  );
   const dropOwnDatabases = async () => {
     if (database?.client === 'pg' && database.prefix) {
       await dropDatabases(database.connection, database.prefix);

@@ -129,6 +129,40 @@ describe.each(databases.eachSupportedId())('ProvisioningStore on %p', id => {
     ).toEqual([['ocis', 'ok']]);
   });
 
+  it('lets one holder at a time refresh a rotating credential, without holding up other queries meanwhile', async () => {
+    await store.syncTenants([tenant('acme')], at(0));
+    const seen: string[] = [];
+    let inside = 0;
+    let overlapped = false;
+    const during: number[] = [];
+    const holder = (n: number) =>
+      store.withCredential('ocis', async stored => {
+        inside += 1;
+        if (inside > 1) overlapped = true;
+        seen.push(stored?.refreshToken ?? 'none');
+        // the plugin's other queries go on while a holder waits on the issuer
+        during.push((await store.list({})).total);
+        await new Promise(r => setTimeout(r, 20));
+        inside -= 1;
+        return { result: n, store: { refreshToken: `r${n}` } };
+      });
+    expect(await Promise.all([1, 2, 3].map(holder))).toEqual([1, 2, 3]);
+    expect(overlapped).toBe(false);
+    expect(seen).toEqual(['none', 'r1', 'r2']);
+    expect(during).toEqual([1, 1, 1]);
+    // a holder that fails stores nothing and does not block the next
+    await expect(
+      store.withCredential('ocis', async () => {
+        throw new Error('issuer down');
+      }),
+    ).rejects.toThrow('issuer down');
+    expect(
+      await store.withCredential('ocis', async stored => ({
+        result: stored?.refreshToken,
+      })),
+    ).toBe('r3');
+  });
+
   it('keeps a portal hold through catalog edits and a catalog read that missed the tenant, and writes its events with the change', async () => {
     await store.syncTenants([tenant('acme', 'nord')], at(0));
     const [c] = await store.claim({

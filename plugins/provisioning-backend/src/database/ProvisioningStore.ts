@@ -60,6 +60,33 @@ export interface StoredTenant {
   lifecycle: LifecycleState;
 }
 
+/** A rotating service credential as stored (the OCIS refresh token and its access token). */
+export interface StoredCredential {
+  refreshToken: string;
+  accessToken?: string;
+  accessExpiresAt?: string;
+}
+
+/** The stored credential of a row (none while its refresh token is empty). */
+function credentialOf(
+  row:
+    | {
+        refresh_token?: string;
+        access_token?: string | null;
+        access_expires_at?: string | null;
+      }
+    | undefined,
+): StoredCredential | undefined {
+  if (!row?.refresh_token) return undefined;
+  return {
+    refreshToken: row.refresh_token,
+    ...(row.access_token ? { accessToken: row.access_token } : {}),
+    ...(row.access_expires_at
+      ? { accessExpiresAt: row.access_expires_at }
+      : {}),
+  };
+}
+
 /** What the catalog says of a tenant, as `syncTenants` takes it. */
 export interface CatalogTenant {
   tenantRef: string;
@@ -1077,35 +1104,59 @@ export class ProvisioningStore {
   }
 
   /**
-   * Runs `fn` holding the row lock of a system's rotating credential (on
-   * PostgreSQL `SELECT … FOR UPDATE`; SQLite serializes writers): one holder
-   * at a time across instances. `fn` gets the stored credential (absent the
-   * first time) and returns what to store, or undefined to leave it.
+   * Runs `fn` holding the lock of a system's rotating credential: one
+   * holder at a time. `fn` gets the stored credential (absent the first
+   * time) and returns what to store, or undefined to leave it.
+   *
+   * On PostgreSQL the lock is the row's (`SELECT … FOR UPDATE`), so it holds
+   * across instances. On SQLite — one instance, and knex gives it a single
+   * connection — a transaction held across `fn`'s HTTP call would stall
+   * every other query of the plugin until the call ended; an in-process lock
+   * serializes the holders instead, and the row is read and written in
+   * short statements around `fn`.
    */
   async withCredential<T>(
     system: string,
-    fn: (
-      stored:
-        | {
-            refreshToken: string;
-            accessToken?: string;
-            accessExpiresAt?: string;
-          }
-        | undefined,
-    ) => Promise<{
+    fn: (stored: StoredCredential | undefined) => Promise<{
       result: T;
-      store?: {
-        refreshToken: string;
-        accessToken?: string;
-        accessExpiresAt?: string;
-      };
+      store?: StoredCredential;
+    }>,
+  ): Promise<T> {
+    if (this.isPostgres) return this.withCredentialRowLock(system, fn);
+    const previous = this.credentialLocks.get(system) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      const row = await this.knex('provisioning_credentials')
+        .where({ system })
+        .first();
+      const { result, store } = await fn(credentialOf(row));
+      if (store) await this.storeCredential(this.knex, system, store);
+      return result;
+    });
+    this.credentialLocks.set(
+      system,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return run;
+  }
+
+  private readonly credentialLocks = new Map<string, Promise<void>>();
+
+  private async withCredentialRowLock<T>(
+    system: string,
+    fn: (stored: StoredCredential | undefined) => Promise<{
+      result: T;
+      store?: StoredCredential;
     }>,
   ): Promise<T> {
     return this.knex.transaction(async tx => {
-      let query = tx('provisioning_credentials').where({ system }).first();
-      if (this.isPostgres) query = query.forUpdate();
-      let row = await query;
-      if (!row && this.isPostgres) {
+      let row = await tx('provisioning_credentials')
+        .where({ system })
+        .first()
+        .forUpdate();
+      if (!row) {
         // the first holder creates the row; a concurrent creator waits on the key
         await tx('provisioning_credentials')
           .insert({
@@ -1120,30 +1171,26 @@ export class ProvisioningStore {
           .first()
           .forUpdate();
       }
-      const stored =
-        row && row.refresh_token
-          ? {
-              refreshToken: row.refresh_token as string,
-              ...(row.access_token ? { accessToken: row.access_token } : {}),
-              ...(row.access_expires_at
-                ? { accessExpiresAt: row.access_expires_at }
-                : {}),
-            }
-          : undefined;
-      const { result, store } = await fn(stored);
-      if (store) {
-        await tx('provisioning_credentials')
-          .insert({
-            system,
-            refresh_token: store.refreshToken,
-            access_token: store.accessToken ?? null,
-            access_expires_at: store.accessExpiresAt ?? null,
-            updated_at: new Date().toISOString(),
-          })
-          .onConflict('system')
-          .merge();
-      }
+      const { result, store } = await fn(credentialOf(row));
+      if (store) await this.storeCredential(tx, system, store);
       return result;
     });
+  }
+
+  private async storeCredential(
+    db: Knex | Knex.Transaction,
+    system: string,
+    store: StoredCredential,
+  ) {
+    await db('provisioning_credentials')
+      .insert({
+        system,
+        refresh_token: store.refreshToken,
+        access_token: store.accessToken ?? null,
+        access_expires_at: store.accessExpiresAt ?? null,
+        updated_at: new Date().toISOString(),
+      })
+      .onConflict('system')
+      .merge();
   }
 }
