@@ -8,6 +8,10 @@
  */
 export { ConfirmDialog } from './components/ConfirmDialog';
 export { DezkyTable, type DezkyRowAttributes } from './components/DezkyTable';
+export {
+  ServerPagedTable,
+  SERVER_PAGE_SIZES,
+} from './components/ServerPagedTable';
 export { FilterSelect } from './components/FilterSelect';
 export { FreshPermissions } from './components/FreshPermissions';
 export { PageState } from './components/PageState';

@@ -31,20 +31,14 @@ import {
 } from '@internal/plugin-billing-common';
 import {
   countOf,
-  DezkyTable,
+  ServerPagedTable,
   FilterSelect,
   formatCount,
   PageState,
 } from '@internal/plugin-dezky-react';
 import { billingApiRef, errorMessage, ListTenantBillingFilters } from '../api';
 import { pricesRouteRef } from '../routes';
-import {
-  BillingView,
-  PAGE_SIZES,
-  readView,
-  viewFilters,
-  viewParams,
-} from './billingQuery';
+import { BillingView, readView, viewFilters, viewParams } from './billingQuery';
 import { ConditionChip, SubscriptionChip } from './chips';
 import { moneyText } from './money';
 
@@ -264,28 +258,14 @@ export function BillingPage() {
         }
       >
         {() => (
-          <DezkyTable<TenantBilling>
-            // the rows per page are read when the table mounts
-            key={view.pageSize}
-            title={`Tenants (${formatCount(result?.total ?? 0)})`}
+          <ServerPagedTable<TenantBilling>
+            title="Tenants"
             columns={COLUMNS}
-            data={result?.items ?? []}
+            items={result?.items ?? []}
+            total={result?.total ?? 0}
             page={view.page}
-            totalCount={result?.total ?? 0}
-            onPageChange={(page, pageSize) =>
-              change({
-                page: pageSize === view.pageSize ? page : 0,
-                pageSize,
-              })
-            }
-            options={{
-              search: false,
-              sorting: false,
-              paging: true,
-              pageSize: view.pageSize,
-              pageSizeOptions: [...PAGE_SIZES],
-              draggable: false,
-            }}
+            pageSize={view.pageSize}
+            onPageChange={change}
             rowProps={t => ({
               'data-testid': 'billing-row',
               'data-tenant': t.tenant,

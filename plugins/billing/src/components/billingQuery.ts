@@ -2,14 +2,15 @@
  * The Billing page's view in the URL (condition, page, page size) and the
  * API filters it makes.
  */
+import { SERVER_PAGE_SIZES } from '@internal/plugin-dezky-react';
 import {
   BILLING_CONDITION_KINDS,
   BillingConditionKind,
 } from '@internal/plugin-billing-common';
 import { ListTenantBillingFilters } from '../api';
 
-/** The rows per page the table offers; the first is the default. */
-export const PAGE_SIZES = [20, 50, 100] as const;
+/** The rows per page the table offers (the first is the default): the shared server-paged table's. */
+export const PAGE_SIZES = SERVER_PAGE_SIZES;
 
 /** What the page shows; `''` is no filter. `page` counts from 0 (from 1 in the URL). */
 export interface BillingView {

@@ -37,7 +37,7 @@ import {
   TenantProvisioningList,
 } from '@internal/plugin-provisioning-common';
 import {
-  DezkyTable,
+  ServerPagedTable,
   FilterSelect,
   formatCount,
   PageState,
@@ -45,7 +45,6 @@ import {
 } from '@internal/plugin-dezky-react';
 import { errorMessage, ListTenantsFilters, provisioningApiRef } from '../api';
 import {
-  PAGE_SIZES,
   ProvisioningView,
   readView,
   viewFilters,
@@ -473,28 +472,14 @@ export function ProvisioningPage() {
       >
         {() => (
           <RowActions.Provider value={actions}>
-            <DezkyTable<TenantProvisioning>
-              // the rows per page are read when the table mounts
-              key={view.pageSize}
-              title={`Tenants (${formatCount(result?.total ?? 0)})`}
+            <ServerPagedTable<TenantProvisioning>
+              title="Tenants"
               columns={COLUMNS}
-              data={result?.items ?? []}
+              items={result?.items ?? []}
+              total={result?.total ?? 0}
               page={view.page}
-              totalCount={result?.total ?? 0}
-              onPageChange={(page, pageSize) =>
-                change({
-                  page: pageSize === view.pageSize ? page : 0,
-                  pageSize,
-                })
-              }
-              options={{
-                search: false,
-                sorting: false,
-                paging: true,
-                pageSize: view.pageSize,
-                pageSizeOptions: [...PAGE_SIZES],
-                draggable: false,
-              }}
+              pageSize={view.pageSize}
+              onPageChange={change}
               rowProps={t => ({
                 'data-testid': 'provisioning-row',
                 'data-tenant': t.tenant,

@@ -2,6 +2,7 @@
  * The Provisioning page's view in the URL (phase, step, status, the
  * tenants' lifecycle status, page, page size) and the API filters it makes.
  */
+import { SERVER_PAGE_SIZES } from '@internal/plugin-dezky-react';
 import {
   PROVISIONING_STEPS,
   ProvisioningStep,
@@ -14,8 +15,8 @@ import {
 } from '@internal/plugin-provisioning-common';
 import { ListTenantsFilters } from '../api';
 
-/** The rows per page the table offers; the first is the default. */
-export const PAGE_SIZES = [20, 50, 100] as const;
+/** The rows per page the table offers (the first is the default): the shared server-paged table's. */
+export const PAGE_SIZES = SERVER_PAGE_SIZES;
 
 /** What the page shows; `''` is no filter. `page` counts from 0 (from 1 in the URL). */
 export interface ProvisioningView {
