@@ -148,7 +148,11 @@ describe.each(databases.eachSupportedId())('ProvisioningStore on %p', id => {
       });
     expect(await Promise.all([1, 2, 3].map(holder))).toEqual([1, 2, 3]);
     expect(overlapped).toBe(false);
-    expect(seen).toEqual(['none', 'r1', 'r2']);
+    // the first saw nothing, each later one a token another had stored
+    // (the order of waiters is the database's on PostgreSQL)
+    expect(seen[0]).toBe('none');
+    expect(new Set(seen).size).toBe(3);
+    expect(seen.slice(1).every(t => /^r[123]$/.test(t))).toBe(true);
     expect(during).toEqual([1, 1, 1]);
     // a holder that fails stores nothing and does not block the next
     await expect(
@@ -160,7 +164,7 @@ describe.each(databases.eachSupportedId())('ProvisioningStore on %p', id => {
       await store.withCredential('ocis', async stored => ({
         result: stored?.refreshToken,
       })),
-    ).toBe('r3');
+    ).toMatch(/^r[123]$/);
   });
 
   it('keeps a portal hold through catalog edits and a catalog read that missed the tenant, and writes its events with the change', async () => {
