@@ -60,6 +60,12 @@ export interface StoredTenant {
   lifecycle: LifecycleState;
 }
 
+/** An outbox row as the event it holds, with its place (`seq`). */
+const eventFromRow = (r: {
+  seq: number | string;
+  event: string;
+}): LifecycleEvent => ({ ...JSON.parse(r.event), seq: Number(r.seq) });
+
 /** A rotating service credential as stored (the OCIS refresh token and its access token). */
 export interface StoredCredential {
   refreshToken: string;
@@ -975,7 +981,7 @@ export class ProvisioningStore {
       seq: number | string;
       event: string;
     }>;
-    return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
+    return rows.map(eventFromRow);
   }
 
   /**
@@ -1013,7 +1019,7 @@ export class ProvisioningStore {
       seq: number | string;
       event: string;
     }>;
-    return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
+    return rows.map(eventFromRow);
   }
 
   /** What suspensions froze, of one system, by object id. */
