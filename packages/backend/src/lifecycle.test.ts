@@ -466,7 +466,26 @@ describe.each(portalDatabases())(
       expect(unique.filter(e => e.type === 'activated').length).toBe(
         new Set(unique.map(e => e.tenantRef)).size,
       );
-      // users may not read the outbox
+      // users — partner staff included — may not read or move the outbox
+      for (const who of ['operator', 'staff'] as const) {
+        expect(
+          (
+            await api(who, 'POST', '/provisioning/lifecycle/events/ack', {
+              subscriber: 'test-subscriber',
+              seq: 0,
+            })
+          ).status,
+        ).toBe(403);
+        expect(
+          (
+            await api(
+              who,
+              'GET',
+              '/provisioning/lifecycle/events?subscriber=billing',
+            )
+          ).status,
+        ).toBe(403);
+      }
       expect(
         (
           await api(

@@ -326,6 +326,7 @@ describe.each(portalDatabases())(
       };
       const phases = ['pending', 'active', 'degraded'];
       const statuses = ['pending', 'ok', 'error', 'skipped', 'paused'];
+      const lifecycles = ['active', 'suspended', 'terminating', 'terminated'];
       for (let i = 0; i < 240; i++) {
         const { partner, user } = r.pick(staff);
         const auth = `Bearer ${tokens.get(email(user))}`;
@@ -341,6 +342,7 @@ describe.each(portalDatabases())(
           const q = [
             r.next() < 0.5 ? `phase=${r.pick(phases)}` : '',
             r.next() < 0.5 ? `status=${r.pick(statuses)}` : '',
+            r.next() < 0.3 ? `lifecycle=${r.pick(lifecycles)}` : '',
             r.next() < 0.3
               ? `tenants=${target.metadata.name},${
                   r.pick(tenants).metadata.name
