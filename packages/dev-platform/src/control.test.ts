@@ -1,7 +1,8 @@
 /*
  * The control endpoint and fault injection over real HTTP: down (connection
  * refused, then listening again on the same port), slowMs, tooManyRequests
- * and failNext in each product's own 429/500 shape, rateLimit with an honest
+ * and failNext in each product’s own 429/500 shape, failPaths (500 to some
+ * paths only, until cleared), rateLimit with an honest
  * Retry-After, validation of fault bodies, /state, /calls and /reset. The
  * Stripe stand-in's clock and webhook routes are tested in stripe.test.ts.
  */
@@ -300,6 +301,124 @@ describe('failNext', () => {
   });
 });
 
+describe('failPaths', () => {
+  /** An authenticated Stripe call (the stand-in answers 404 for unknown ids). */
+  async function stripeCall(method: string, path: string) {
+    const res = await fetch(`${platform.urls.stripe}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${C.stripe.secretKey}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: method === 'POST' ? 'metadata[k]=v' : undefined,
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('answers 500 to the paths under a prefix only, until cleared', async () => {
+    const put = await putFault('stripe', {
+      failPaths: ['/v1/subscriptions/sub_fail', '/v1/prices'],
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({
+      failPaths: ['/v1/subscriptions/sub_fail', '/v1/prices'],
+    });
+
+    const failed = [
+      await stripeCall('POST', '/v1/subscriptions/sub_fail'),
+      await stripeCall('GET', '/v1/subscriptions/sub_fail?expand[]=customer'),
+      await stripeCall('DELETE', '/v1/subscriptions/sub_fail'),
+      await stripeCall('GET', '/v1/prices'),
+      await stripeCall('GET', '/v1/prices/price_x'),
+    ];
+    for (const r of failed) {
+      expect(r.status).toBe(500);
+      SERVER_ERROR.stripe(r);
+    }
+    // other paths reach the stand-in (404 resource_missing: it looked)
+    for (const path of [
+      '/v1/subscriptions/sub_other',
+      '/v1/subscription_items/si_x',
+    ]) {
+      const r = await stripeCall('GET', path);
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe('resource_missing');
+    }
+    expect((await stripeCall('GET', '/v1/subscriptions')).status).toBe(200);
+    expect((await stripeCall('GET', '/v1/customers')).status).toBe(200);
+    // the fault stays in force (no count), on that system only
+    expect((await getFaults()).stripe).toEqual({
+      failPaths: ['/v1/subscriptions/sub_fail', '/v1/prices'],
+    });
+    expect((await read('authentik')).status).toBe(200);
+    // the call log shows the 500s
+    expect(
+      platform
+        .calls('stripe')
+        .filter(c => c.status === 500)
+        .map(c => `${c.method} ${c.path}`),
+    ).toEqual([
+      'POST /v1/subscriptions/sub_fail',
+      'GET /v1/subscriptions/sub_fail?expand[]=customer',
+      'DELETE /v1/subscriptions/sub_fail',
+      'GET /v1/prices',
+      'GET /v1/prices/price_x',
+    ]);
+
+    expect(
+      (await fetch(`${control}/faults/stripe`, { method: 'DELETE' })).status,
+    ).toBe(204);
+    expect(
+      (await stripeCall('POST', '/v1/subscriptions/sub_fail')).body.error.code,
+    ).toBe('resource_missing');
+    expect((await stripeCall('GET', '/v1/prices')).status).toBe(200);
+  });
+
+  it('does not carry out a failed request, and lets failNext count other requests only', async () => {
+    await putFault('authentik', {
+      failPaths: ['/api/v3/core/groups/'],
+      failNext: 1,
+    });
+    const create = await fetch(
+      `${platform.urls.authentik}/api/v3/core/groups/`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${C.authentik.apiToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'never' }),
+      },
+    );
+    expect(create.status).toBe(500);
+    expect(platform.state().authentik.groups).toEqual([]);
+    expect((await getFaults()).authentik).toEqual({
+      failPaths: ['/api/v3/core/groups/'],
+      failNext: 1,
+    });
+    const users = await fetch(`${platform.urls.authentik}/api/v3/core/users/`, {
+      headers: { authorization: `Bearer ${C.authentik.apiToken}` },
+    });
+    expect(users.status).toBe(500);
+    expect((await getFaults()).authentik).toEqual({
+      failPaths: ['/api/v3/core/groups/'],
+    });
+  });
+
+  it.each(['authentik', 'stalwart', 'ocis'] as const)(
+    '%s: 500 in the product’s shape for a matching path',
+    async system => {
+      const path = new URL(READS[system]()[0]).pathname;
+      await putFault(system, { failPaths: [path] });
+      const r = await read(system);
+      expect(r.status).toBe(500);
+      SERVER_ERROR[system](r);
+      await putFault(system, { failPaths: ['/elsewhere'] });
+      expect((await read(system)).status).toBe(200);
+    },
+  );
+});
+
 describe('rateLimit', () => {
   it('admits N per second; the excess gets 429 with a Retry-After after which it is admitted', async () => {
     expect((await putFault('stalwart', { rateLimit: 3 })).status).toBe(200);
@@ -363,6 +482,16 @@ describe('validation', () => {
     [
       { tooManyRequests: { retryAfterSeconds: 1, extra: 1 } },
       /tooManyRequests\.extra/,
+    ],
+    [{ failPaths: '/v1/prices' }, /"failPaths" must be an array/],
+    [
+      { failPaths: ['/ok', 'v1/prices'] },
+      /"failPaths\[1\]".*starting with "\/"/,
+    ],
+    [{ failPaths: [42] }, /"failPaths\[0\]"/],
+    [
+      { failPaths: ['/v1/prices?active=true'] },
+      /"failPaths\[0\]".*query string/,
     ],
     [[], /object/],
     ['{"down": tr', /JSON/],

@@ -1,12 +1,20 @@
 /*
  * Fault injection per system: validation of DevFault values and the
- * per-request decision (rate limit, 429, 500).
+ * per-request decision (rate limit, 429, 500 to the next N calls or to the
+ * calls of some paths).
  */
 import { DevFault } from './types';
 
 export class FaultValidationError extends Error {}
 
-const KEYS = ['down', 'slowMs', 'tooManyRequests', 'failNext', 'rateLimit'];
+const KEYS = [
+  'down',
+  'slowMs',
+  'tooManyRequests',
+  'failNext',
+  'rateLimit',
+  'failPaths',
+];
 
 function nonNegativeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
@@ -84,6 +92,30 @@ export function validateFault(input: unknown): DevFault {
       );
     fault.rateLimit = raw.rateLimit;
   }
+  if (raw.failPaths !== undefined) {
+    if (!Array.isArray(raw.failPaths)) {
+      throw new FaultValidationError(
+        '"failPaths" must be an array of path prefixes, e.g. ["/v1/subscriptions/sub_123"]',
+      );
+    }
+    raw.failPaths.forEach((prefix: unknown, i: number) => {
+      if (typeof prefix !== 'string' || !prefix.startsWith('/')) {
+        throw new FaultValidationError(
+          `"failPaths[${i}]" must be a path prefix starting with "/", got ${JSON.stringify(
+            prefix,
+          )}`,
+        );
+      }
+      if (/[?#\s]/.test(prefix)) {
+        throw new FaultValidationError(
+          `"failPaths[${i}]" must be a path without query string, fragment or whitespace (it is matched against the path only), got ${JSON.stringify(
+            prefix,
+          )}`,
+        );
+      }
+    });
+    fault.failPaths = [...(raw.failPaths as string[])];
+  }
   return fault;
 }
 
@@ -103,6 +135,7 @@ export class SystemFault {
     if (fault.tooManyRequests) {
       this.fault.tooManyRequests = { ...fault.tooManyRequests };
     }
+    if (fault.failPaths) this.fault.failPaths = [...fault.failPaths];
     this.admitted = [];
   }
 
@@ -123,9 +156,13 @@ export class SystemFault {
     return this.fault.slowMs ?? 0;
   }
 
-  /** Decides the fate of an arriving request. */
-  decide(now = Date.now()): FaultDecision {
-    const { rateLimit, tooManyRequests, failNext } = this.fault;
+  /**
+   * Decides the fate of an arriving request, in this order: rateLimit,
+   * tooManyRequests, failPaths (`path` without query string; a matching
+   * request does not consume failNext), failNext.
+   */
+  decide(now = Date.now(), path = '/'): FaultDecision {
+    const { rateLimit, tooManyRequests, failNext, failPaths } = this.fault;
     if (rateLimit !== undefined) {
       this.admitted = this.admitted.filter(t => t > now - 1000);
       if (this.admitted.length >= rateLimit) {
@@ -145,6 +182,9 @@ export class SystemFault {
         else tooManyRequests.count = count - 1;
       }
       return { kind: 'tooManyRequests', retryAfterSeconds };
+    }
+    if (failPaths?.some(prefix => path.startsWith(prefix))) {
+      return { kind: 'serverError' };
     }
     if (failNext !== undefined && failNext > 0) {
       if (failNext <= 1) delete this.fault.failNext;

@@ -135,7 +135,7 @@ class SystemServer {
       at: new Date().toISOString(),
     };
     this.log.push(call);
-    const decision = this.fault.decide();
+    const decision = this.fault.decide(Date.now(), call.path.split('?')[0]);
     const delay = this.latencyMs + this.fault.slowMs;
     const body = await readBody(req);
     if (body === undefined) return;

@@ -32,6 +32,13 @@ export interface DevFault {
   failNext?: number;
   /** At most N requests per second (sliding 1 s window); excess: 429 with an honest Retry-After. */
   rateLimit?: number;
+  /**
+   * 500 (product's error shape) to every request whose path (without query
+   * string) starts with one of these prefixes, e.g. `/v1/subscriptions/sub_123`,
+   * until cleared. Plain string prefixes: `/v1/subscriptions/sub_1` also
+   * matches `/v1/subscriptions/sub_12`. Such requests do not consume failNext.
+   */
+  failPaths?: string[];
 }
 
 export interface DevPlatformOptions {
