@@ -22,6 +22,8 @@
  *   POST   /stripe/webhook/flush                  waits until queued deliveries are answered → all deliveries
  *   POST   /stripe/webhook/deliver {events?}      sends these events now, in this order (all pending without) → their deliveries
  *   POST   /stripe/events/:id/redeliver           sends that event again → its delivery
+ *   POST   /stripe/invoices/:id/payment-failed    a failed payment attempt on an open invoice → the invoice
+ *   POST   /stripe/invoices/:id/pay               pays an open/uncollectible invoice out of band → the invoice
  * Errors: {"error": message}; 400 for an invalid body (the message names the
  * key) or an unknown ?system=, 404 for an unknown route or :system.
  */
@@ -29,6 +31,7 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { FaultValidationError } from './faults';
 import { isObject, listen, Obj } from './http';
+import { StripeControlError } from './stripe';
 import {
   DEV_SYSTEMS,
   DevCall,
@@ -349,6 +352,24 @@ async function routeStripe(
       throw new ControlError(400, '"events" must be an array of event ids');
     }
     send(res, 200, await deliver(events));
+    return true;
+  }
+  if (
+    b === 'invoices' &&
+    (d === 'payment-failed' || d === 'pay') &&
+    parts.length === 4 &&
+    method === 'POST'
+  ) {
+    try {
+      const invoice =
+        d === 'pay' ? stripe.payInvoice(c) : stripe.failInvoicePayment(c);
+      send(res, 200, invoice);
+    } catch (err) {
+      if (err instanceof StripeControlError) {
+        throw new ControlError(err.status, err.message);
+      }
+      throw err;
+    }
     return true;
   }
   if (

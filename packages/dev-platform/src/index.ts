@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { startDevPlatform } from './platform';
-export { STRIPE_API_VERSION } from './stripe';
+export { STRIPE_API_VERSION, StripeControlError } from './stripe';
 export { devPlatformProvisioningConfig } from './portalConfig';
 export { DEV_PLATFORM_CREDENTIALS, DEV_SYSTEMS } from './types';
 export type {

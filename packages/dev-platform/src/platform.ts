@@ -276,6 +276,8 @@ export async function startDevPlatform(
     webhook: () => stripe.webhooks.current(),
     flushWebhooks: () => stripe.webhooks.flush(),
     deliverWebhooks: ids => stripe.webhooks.deliver(ids),
+    failInvoicePayment: id => stripe.failInvoicePayment(id),
+    payInvoice: id => stripe.payInvoice(id),
   };
 
   const setFault = (system: DevSystem, fault: DevFault) => {

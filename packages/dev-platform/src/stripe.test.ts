@@ -939,6 +939,141 @@ describe('invoices under the controllable clock', () => {
     );
   });
 
+  it('records a failed payment from the control endpoint: attempt_count, attempted, invoice.payment_failed, still open', async () => {
+    const id = await invoiceIn('open');
+    const before = await stripe.invoices.retrieve(id);
+    expect(before).toMatchObject({ attempt_count: 0, attempted: false });
+    const lastBefore = (await stripe.events.list({ limit: 1 })).data[0].id;
+
+    const first = await control(
+      'POST',
+      `/stripe/invoices/${id}/payment-failed`,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      id,
+      status: 'open',
+      attempt_count: 1,
+      attempted: true,
+      amount_paid: 0,
+    });
+    const second = await control(
+      'POST',
+      `/stripe/invoices/${id}/payment-failed`,
+    );
+    expect(second.body.attempt_count).toBe(2);
+    expect(await stripe.invoices.retrieve(id)).toMatchObject({
+      status: 'open',
+      attempt_count: 2,
+      attempted: true,
+    });
+
+    // exactly one invoice.payment_failed per attempt (no invoice.updated),
+    // carrying the invoice as it was after that attempt, caused by no request
+    const events = (await stripe.events.list({ limit: 10 })).data;
+    const since = events.slice(
+      0,
+      events.findIndex(e => e.id === lastBefore),
+    );
+    expect(since.map(e => e.type)).toEqual([
+      'invoice.payment_failed',
+      'invoice.payment_failed',
+    ]);
+    expect(
+      since.map(e => (e.data.object as Stripe.Invoice).attempt_count),
+    ).toEqual([2, 1]);
+    expect(since[0].request).toEqual({ id: null, idempotency_key: null });
+    // the subscription is untouched (send_invoice: past_due only at the due date)
+    const sub = await stripe.subscriptions.retrieve(
+      before.parent!.subscription_details!.subscription as string,
+    );
+    expect(sub.status).toBe('active');
+  });
+
+  it.each(['draft', 'paid', 'void', 'uncollectible'] as const)(
+    'refuses a failed payment on a %s invoice with 400 (control error shape), changing nothing',
+    async from => {
+      const id = await invoiceIn(from);
+      const lastBefore = (await stripe.events.list({ limit: 1 })).data[0].id;
+      const res = await control(
+        'POST',
+        `/stripe/invoices/${id}/payment-failed`,
+      );
+      expect(res).toEqual({
+        status: 400,
+        body: { error: expect.stringContaining(from) },
+      });
+      expect(await stripe.invoices.retrieve(id)).toMatchObject({
+        status: from,
+        attempt_count: 0,
+      });
+      expect((await stripe.events.list({ limit: 1 })).data[0].id).toBe(
+        lastBefore,
+      );
+    },
+  );
+
+  it('answers 404 for an unknown invoice on the control payment routes', async () => {
+    for (const action of ['payment-failed', 'pay']) {
+      expect(
+        await control('POST', `/stripe/invoices/in_missing/${action}`),
+      ).toEqual({
+        status: 404,
+        body: { error: expect.stringContaining('in_missing') },
+      });
+    }
+  });
+
+  it('pays out of band through the API and the control endpoint: invoice.paid only, past_due → active', async () => {
+    // the API, as the billing backend would (the SDK's pay with paid_out_of_band)
+    const viaApi = await invoiceIn('open');
+    const lastBefore = (await stripe.events.list({ limit: 1 })).data[0].id;
+    const paid = await stripe.invoices.pay(viaApi, { paid_out_of_band: true });
+    expect(paid).toMatchObject({
+      status: 'paid',
+      amount_remaining: 0,
+    });
+    expect(paid.amount_paid).toBe(paid.amount_due);
+    const events = (await stripe.events.list({ limit: 10 })).data;
+    expect(
+      events
+        .slice(
+          0,
+          events.findIndex(e => e.id === lastBefore),
+        )
+        .map(e => e.type),
+    ).toEqual(['invoice.paid']);
+
+    // the control endpoint, after a failed attempt and the due date passing
+    const { subscription } = await seatSubscription();
+    const id = subscription.latest_invoice as string;
+    await control('POST', '/stripe/clock/advance', { seconds: 3600 });
+    await control('POST', `/stripe/invoices/${id}/payment-failed`);
+    await control('POST', '/stripe/clock/advance', { seconds: 15 * 86_400 });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe(
+      'past_due',
+    );
+    const res = await control('POST', `/stripe/invoices/${id}/pay`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id, status: 'paid', attempt_count: 1 });
+    expect(await eventTypes(subscription.id)).toEqual([
+      'customer.subscription.created',
+      'invoice.created',
+      'invoice.finalized',
+      'invoice.payment_failed',
+      'customer.subscription.updated',
+      'invoice.paid',
+      'customer.subscription.updated',
+    ]);
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe(
+      'active',
+    );
+    // paid twice: 400
+    expect((await control('POST', `/stripe/invoices/${id}/pay`)).status).toBe(
+      400,
+    );
+  });
+
   it('edits only drafts (invoice_not_editable), metadata always', async () => {
     const id = await invoiceIn('open');
     const err = await failure(

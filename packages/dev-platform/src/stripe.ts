@@ -78,6 +78,13 @@ class StripeApiError extends Error {
   }
 }
 
+/** A control-endpoint refusal: 404 unknown object, 400 not possible in its state. */
+export class StripeControlError extends Error {
+  constructor(readonly status: 400 | 404, message: string) {
+    super(message);
+  }
+}
+
 function errorBody(
   type: string,
   message: string,
@@ -498,6 +505,61 @@ export class StripeStandIn implements StandIn {
       webhook: this.webhooks.current() ?? null,
       deliveries: this.webhooks.deliveries(),
     };
+  }
+
+  // ---- control (no API request: events carry request null) -------------
+
+  /**
+   * A failed payment attempt on an open invoice, as when a charge is declined:
+   * `attempt_count` + 1, `attempted` true, `invoice.payment_failed`; the status
+   * stays `open`. Only that event: the SDK's description of `invoice.updated`
+   * ("whenever an invoice changes (e.g., the invoice amount)") does not say a
+   * failed attempt sends one too, so the stand-in does not (same as a failed
+   * `POST /v1/invoices/{id}/pay`). Throws StripeControlError: 404 unknown
+   * invoice, 400 not open.
+   */
+  failInvoicePayment(id: string): Obj {
+    this.runDueWork(this.now());
+    const invoice = this.controlInvoice(id);
+    if (invoice.status !== 'open') {
+      throw new StripeControlError(
+        400,
+        `invoice ${id} is ${invoice.status}: only an open invoice can have a failed payment`,
+      );
+    }
+    this.recordFailedAttempt(invoice);
+    return deepClone(invoice);
+  }
+
+  /**
+   * Pays an open or uncollectible invoice out of band, exactly as
+   * `POST /v1/invoices/{id}/pay paid_out_of_band=true`: `invoice.paid` (no
+   * `invoice.payment_succeeded`: that is for payment attempts, and the
+   * stand-in has none), the subscription active again when that settled it.
+   */
+  payInvoice(id: string): Obj {
+    this.runDueWork(this.now());
+    const invoice = this.controlInvoice(id);
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+      throw new StripeControlError(
+        400,
+        `invoice ${id} is ${invoice.status}: only an open or uncollectible invoice can be paid`,
+      );
+    }
+    this.transition(invoice, 'paid');
+    return deepClone(invoice);
+  }
+
+  private controlInvoice(id: string): Obj {
+    const invoice = this.invoices.get(id);
+    if (!invoice) throw new StripeControlError(404, `no invoice ${id}`);
+    return invoice;
+  }
+
+  private recordFailedAttempt(invoice: Obj) {
+    invoice.attempt_count += 1;
+    invoice.attempted = true;
+    this.emit('invoice.payment_failed', invoice);
   }
 
   /** An event by id (control endpoint redelivery). */
@@ -1925,9 +1987,7 @@ export class StripeStandIn implements StandIn {
         if (p.paid_out_of_band !== true) {
           // no payment methods in the stand-in: the attempt fails
           // (402 card_error, invoice.payment_failed, the invoice stays as it was)
-          invoice.attempt_count += 1;
-          invoice.attempted = true;
-          this.emit('invoice.payment_failed', invoice);
+          this.recordFailedAttempt(invoice);
           throw new StripeApiError(
             402,
             'The customer has no payment method the stand-in could charge; pay with paid_out_of_band=true.',

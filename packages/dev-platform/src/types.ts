@@ -146,6 +146,17 @@ export interface DevStripeControl {
   flushWebhooks(): Promise<StripeWebhookDelivery[]>;
   /** Sends these events now, in this order (duplicates, out of order); without ids every pending one. */
   deliverWebhooks(eventIds?: string[]): Promise<StripeWebhookDelivery[]>;
+  /**
+   * A failed payment attempt on an open invoice: attempt_count + 1, attempted,
+   * invoice.payment_failed (status stays open); the invoice. Throws
+   * StripeControlError (status 404 unknown, 400 not open).
+   */
+  failInvoicePayment(invoiceId: string): object;
+  /**
+   * Pays an open/uncollectible invoice out of band (as POST /v1/invoices/:id/pay
+   * paid_out_of_band=true): invoice.paid; the invoice. Throws StripeControlError.
+   */
+  payInvoice(invoiceId: string): object;
 }
 
 /** Extension: state the products create on their own (user logins, MFA enrolment, files), for tests. */
