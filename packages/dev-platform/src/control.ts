@@ -17,7 +17,7 @@
  *   GET    /stripe/clock                          {now} (unix seconds)
  *   POST   /stripe/clock/advance {seconds}        moves the clock, runs what falls due → {now}
  *   GET    /stripe/webhook                        the endpoint in force (null: none)
- *   PUT    /stripe/webhook {url, secret?, autoDeliver?}  → the endpoint in force
+ *   PUT    /stripe/webhook {url, secret?, autoDeliver?, retryAfterMs?}  → the endpoint in force
  *   DELETE /stripe/webhook                        no endpoint → 204
  *   POST   /stripe/webhook/flush                  waits until queued deliveries are answered → all deliveries
  *   POST   /stripe/webhook/deliver {events?}      sends these events now, in this order (all pending without) → their deliveries
@@ -296,10 +296,10 @@ async function routeStripe(
     if (method === 'PUT') {
       const value = await body();
       for (const key of Object.keys(value)) {
-        if (!['url', 'secret', 'autoDeliver'].includes(key)) {
+        if (!['url', 'secret', 'autoDeliver', 'retryAfterMs'].includes(key)) {
           throw new ControlError(
             400,
-            `unknown key "${key}" (allowed: url, secret, autoDeliver)`,
+            `unknown key "${key}" (allowed: url, secret, autoDeliver, retryAfterMs)`,
           );
         }
       }
@@ -315,11 +315,30 @@ async function routeStripe(
       ) {
         throw new ControlError(400, '"autoDeliver" must be a boolean');
       }
-      stripe.setWebhook({
-        url: value.url,
-        secret: value.secret,
-        autoDeliver: value.autoDeliver,
-      });
+      if (
+        value.retryAfterMs !== undefined &&
+        value.retryAfterMs !== null &&
+        !(
+          typeof value.retryAfterMs === 'number' &&
+          Number.isInteger(value.retryAfterMs) &&
+          value.retryAfterMs >= 1
+        )
+      ) {
+        throw new ControlError(
+          400,
+          '"retryAfterMs" must be a positive whole number of milliseconds (or null: no automatic retry)',
+        );
+      }
+      try {
+        stripe.setWebhook({
+          url: value.url,
+          secret: value.secret,
+          autoDeliver: value.autoDeliver,
+          retryAfterMs: value.retryAfterMs ?? undefined,
+        });
+      } catch (err) {
+        throw new ControlError(400, (err as Error).message);
+      }
       send(res, 200, stripe.webhook());
       return true;
     }

@@ -24,6 +24,9 @@ import {
   DevSystem,
 } from './types';
 
+/** The longest first retry delay of webhook deliveries (one hour). */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
 /** Requests larger than this are cut off (Stalwart's own limit is 10 MB). */
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -264,15 +267,26 @@ export async function startDevPlatform(
   const stripeControl: DevStripeControl = {
     now: () => stripe.now(),
     advanceClock: seconds => stripe.advanceClock(seconds),
-    setWebhook: config =>
+    setWebhook: config => {
+      const retry = config?.retryAfterMs;
+      if (
+        retry !== undefined &&
+        !(Number.isInteger(retry) && retry >= 1 && retry <= MAX_RETRY_AFTER_MS)
+      ) {
+        throw new Error(
+          `"retryAfterMs" must be a whole number of milliseconds 1-${MAX_RETRY_AFTER_MS}, got ${retry}`,
+        );
+      }
       stripe.webhooks.configure(
         config && {
           url: config.url,
           secret:
             config.secret ?? DEV_PLATFORM_CREDENTIALS.stripe.webhookSecret,
           autoDeliver: config.autoDeliver ?? true,
+          retryAfterMs: retry,
         },
-      ),
+      );
+    },
     webhook: () => stripe.webhooks.current(),
     flushWebhooks: () => stripe.webhooks.flush(),
     deliverWebhooks: ids => stripe.webhooks.deliver(ids),

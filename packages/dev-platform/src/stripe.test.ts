@@ -15,6 +15,7 @@ import {
   STRIPE_API_VERSION,
   startDevPlatform,
 } from '.';
+import { retryDelayMs } from './stripeWebhooks';
 
 const C = DEV_PLATFORM_CREDENTIALS.stripe;
 
@@ -1302,6 +1303,187 @@ describe('webhooks', () => {
     } finally {
       await new Promise(resolve => failing.close(resolve));
     }
+  });
+
+  describe('automatic retries (retryAfterMs)', () => {
+    /** A receiver that answers 503 until `healthy`, and resolves `got(n)` once n events were answered 200. */
+    function flakyReceiver() {
+      const state = {
+        healthy: false,
+        answers: [] as Array<{ id: string; status: number }>,
+      };
+      const waiters: Array<{ n: number; resolve: () => void }> = [];
+      const oks = () => state.answers.filter(a => a.status === 200).length;
+      const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', c => chunks.push(c));
+        req.on('end', () => {
+          const { id } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          const status = state.healthy ? 200 : 503;
+          state.answers.push({ id, status });
+          res.statusCode = status;
+          res.end();
+          for (const w of waiters.filter(x => oks() >= x.n)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+        });
+      });
+      const got = (n: number) =>
+        new Promise<void>(resolve => {
+          if (oks() >= n) resolve();
+          else waiters.push({ n, resolve });
+        });
+      return { state, server, got };
+    }
+
+    async function listening(server: http.Server): Promise<string> {
+      await new Promise<void>(resolve =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    }
+
+    it('re-sends pending events in order once the failing endpoint recovers', async () => {
+      const flaky = flakyReceiver();
+      const url = await listening(flaky.server);
+      try {
+        const put = await control('PUT', '/stripe/webhook', {
+          url,
+          retryAfterMs: 5,
+        });
+        expect(put.body).toEqual({
+          url,
+          secret: C.webhookSecret,
+          autoDeliver: true,
+          retryAfterMs: 5,
+        });
+        await stripe.customers.create({ name: 'first' });
+        await stripe.customers.create({ name: 'second' });
+        const [second, first] = (await stripe.events.list()).data.map(
+          e => e.id,
+        );
+        // both were tried (and refused) as they happened
+        await platform.stripe.flushWebhooks();
+        const tried = flaky.state.answers.map(a => a.id);
+        expect(tried.indexOf(first)).toBeGreaterThanOrEqual(0);
+        expect(tried.indexOf(second)).toBeGreaterThan(tried.indexOf(first));
+        expect(platform.state().stripe.pendingWebhooks).toEqual([
+          first,
+          second,
+        ]);
+        expect(platform.state().stripe.nextWebhookRetryAt).toEqual(
+          expect.any(String),
+        );
+
+        flaky.state.healthy = true;
+        await flaky.got(2);
+        const deliveries = await platform.stripe.flushWebhooks();
+
+        // delivered once each, oldest first, by a retry round
+        const oks = flaky.state.answers.filter(a => a.status === 200);
+        expect(oks.map(a => a.id)).toEqual([first, second]);
+        expect(deliveries.filter(d => d.ok).map(d => d.event)).toEqual([
+          first,
+          second,
+        ]);
+        expect(deliveries.filter(d => !d.ok).every(d => d.status === 503)).toBe(
+          true,
+        );
+        expect(platform.state().stripe.pendingWebhooks).toEqual([]);
+        expect(platform.state().stripe.nextWebhookRetryAt).toBeNull();
+        expect((await stripe.events.retrieve(first)).pending_webhooks).toBe(0);
+        // with nothing pending, a new event is sent once, as it happens
+        const answered = flaky.state.answers.length;
+        await stripe.customers.create({ name: 'third' });
+        await flaky.got(3);
+        await platform.stripe.flushWebhooks();
+        expect(flaky.state.answers.length).toBe(answered + 1);
+      } finally {
+        await new Promise(resolve => flaky.server.close(resolve));
+      }
+    });
+
+    it('keeps retrying while a connection is refused, then delivers', async () => {
+      const flaky = flakyReceiver();
+      flaky.state.healthy = true;
+      // a port nothing listens on yet (as the backend before it is up)
+      const url = await listening(flaky.server);
+      await new Promise(resolve => flaky.server.close(resolve));
+      platform.stripe.setWebhook({ url, retryAfterMs: 5 });
+      await stripe.customers.create({ name: 'early' });
+      const [attempt] = await platform.stripe.flushWebhooks();
+      expect(attempt).toMatchObject({ ok: false, status: 0 });
+      // the backend comes up on that port
+      await new Promise<void>(resolve =>
+        flaky.server.listen(Number(new URL(url).port), '127.0.0.1', resolve),
+      );
+      try {
+        await flaky.got(1);
+        const deliveries = await platform.stripe.flushWebhooks();
+        expect(deliveries.at(-1)).toMatchObject({
+          event: attempt.event,
+          ok: true,
+          status: 200,
+        });
+        expect(platform.state().stripe.pendingWebhooks).toEqual([]);
+      } finally {
+        await new Promise(resolve => flaky.server.close(resolve));
+      }
+    });
+
+    it('retries nothing without retryAfterMs, and cancels a scheduled retry when the endpoint changes', async () => {
+      const flaky = flakyReceiver();
+      const url = await listening(flaky.server);
+      try {
+        platform.stripe.setWebhook({ url });
+        await stripe.customers.create({});
+        await platform.stripe.flushWebhooks();
+        expect(platform.state().stripe.nextWebhookRetryAt).toBeNull();
+        expect(platform.state().stripe.pendingWebhooks).toHaveLength(1);
+
+        platform.stripe.setWebhook({ url, retryAfterMs: 60_000 });
+        await stripe.customers.create({});
+        await platform.stripe.flushWebhooks();
+        expect(platform.state().stripe.nextWebhookRetryAt).toEqual(
+          expect.any(String),
+        );
+        expect((await control('DELETE', '/stripe/webhook')).status).toBe(204);
+        expect(platform.state().stripe.nextWebhookRetryAt).toBeNull();
+        expect(platform.state().stripe.pendingWebhooks).toEqual([]);
+      } finally {
+        await new Promise(resolve => flaky.server.close(resolve));
+      }
+    });
+
+    it('doubles the delay per failed round, up to 8× retryAfterMs', () => {
+      expect([0, 1, 2, 3, 4, 10, 100].map(n => retryDelayMs(2000, n))).toEqual([
+        2000, 4000, 8000, 16000, 16000, 16000, 16000,
+      ]);
+    });
+
+    it.each([0, -1, 1.5, '100', true])(
+      'refuses retryAfterMs %j with 400',
+      async value => {
+        const res = await control('PUT', '/stripe/webhook', {
+          url: receiverUrl,
+          retryAfterMs: value,
+        });
+        expect(res).toEqual({
+          status: 400,
+          body: { error: expect.stringContaining('retryAfterMs') },
+        });
+      },
+    );
+
+    it('takes null as "no automatic retry"', async () => {
+      const res = await control('PUT', '/stripe/webhook', {
+        url: receiverUrl,
+        retryAfterMs: null,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).not.toHaveProperty('retryAfterMs');
+    });
   });
 
   it('sends nothing without an endpoint, and refuses deliver then', async () => {

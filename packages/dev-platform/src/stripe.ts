@@ -309,6 +309,10 @@ export interface StripeState {
   events: object[];
   webhook: StripeWebhookConfig | null;
   deliveries: StripeWebhookDelivery[];
+  /** Events not yet delivered to the endpoint, oldest first. */
+  pendingWebhooks: string[];
+  /** ISO time of the next automatic retry round (webhook `retryAfterMs`); null: none scheduled. */
+  nextWebhookRetryAt: string | null;
 }
 
 export interface StripeOptions {
@@ -494,6 +498,7 @@ export class StripeStandIn implements StandIn {
 
   state(): StripeState {
     const newestLast = <T>(m: Map<string, T>) => [...m.values()];
+    const nextRetry = this.webhooks.nextRetryAt();
     return {
       now: this.now(),
       customers: newestLast(this.customers).map(c => deepClone(c)),
@@ -504,6 +509,9 @@ export class StripeStandIn implements StandIn {
       events: this.events.map(e => deepClone(e)),
       webhook: this.webhooks.current() ?? null,
       deliveries: this.webhooks.deliveries(),
+      pendingWebhooks: this.webhooks.pendingEvents(),
+      nextWebhookRetryAt:
+        nextRetry === undefined ? null : new Date(nextRetry).toISOString(),
     };
   }
 

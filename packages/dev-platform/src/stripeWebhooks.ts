@@ -10,9 +10,16 @@
  * `autoDeliver: false` nothing is sent until `deliver()` is called.
  *
  * A delivery that fails (connection error, non-2xx, 10 s without an answer)
- * is logged and the event stays pending; it is not retried on a schedule
- * (Stripe retries for up to 3 days): `deliver()` without ids sends every
- * pending event again.
+ * is logged and the event stays pending; `deliver()` without ids sends every
+ * pending event again. Stripe itself retries with exponential backoff for up
+ * to 3 days (live mode; a few times over hours in a sandbox). The stand-in
+ * retries only when asked to (`retryAfterMs`; default none, so tests decide
+ * when anything is sent): a failure schedules a retry round after
+ * `retryAfterMs`, which re-sends the pending events oldest first and stops at
+ * the first that fails again (the endpoint is still failing; the order is
+ * kept); each consecutive failed round doubles the delay, up to
+ * MAX_BACKOFF_FACTOR × retryAfterMs, and a round that empties the pending set
+ * resets it. New events are still sent as they happen.
  */
 import { createHmac } from 'node:crypto';
 import { Obj } from './http';
@@ -23,6 +30,13 @@ export interface StripeWebhookConfig {
   secret: string;
   /** Default true: each event is sent as it happens. */
   autoDeliver: boolean;
+  /**
+   * Default none (undefined): failed deliveries wait for `deliver()`. A
+   * positive number: pending events are re-sent automatically that many ms
+   * after a failed delivery, in order, the delay doubling per consecutive
+   * failed round up to 8× this value.
+   */
+  retryAfterMs?: number;
 }
 
 export interface StripeWebhookDelivery {
@@ -37,6 +51,19 @@ export interface StripeWebhookDelivery {
 }
 
 const TIMEOUT_MS = 10_000;
+/** The retry delay grows to at most this multiple of `retryAfterMs`. */
+export const MAX_BACKOFF_FACTOR = 8;
+
+/** The delay before a retry round after `failedRounds` consecutive failed rounds: doubling, capped. */
+export function retryDelayMs(
+  retryAfterMs: number,
+  failedRounds: number,
+): number {
+  return Math.min(
+    retryAfterMs * 2 ** Math.min(failedRounds, 30),
+    retryAfterMs * MAX_BACKOFF_FACTOR,
+  );
+}
 
 /** The Stripe-Signature header for this raw body, signed at `timestamp` (unix seconds). */
 export function stripeSignatureHeader(
@@ -56,6 +83,14 @@ export class StripeWebhookSender {
   private readonly pending = new Set<string>();
   private readonly log: StripeWebhookDelivery[] = [];
   private abort = new AbortController();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDueAt: number | undefined;
+  private stopped = false;
+  /** Bumped by reset(): deliveries still in flight then are forgotten. */
+  private generation = 0;
+  /** Consecutive retry rounds that ended with events still pending. */
+  private failedRounds = 0;
+  private retrying = false;
 
   constructor(
     private readonly lookup: (id: string) => Obj | undefined,
@@ -64,7 +99,11 @@ export class StripeWebhookSender {
 
   configure(config: StripeWebhookConfig | undefined) {
     this.config = config ? { ...config } : undefined;
+    if (this.config && this.config.retryAfterMs === undefined) {
+      delete this.config.retryAfterMs;
+    }
     this.pending.clear();
+    this.cancelRetry();
   }
 
   current(): StripeWebhookConfig | undefined {
@@ -106,11 +145,15 @@ export class StripeWebhookSender {
     for (const id of ids ?? []) {
       if (!this.lookup(id)) throw new Error(`no such event "${id}"`);
     }
-    await this.flush();
-    const list = ids ?? [...this.pending];
-    const results: StripeWebhookDelivery[] = [];
-    for (const id of list) results.push(await this.send(id));
-    return results;
+    // on the chain: never interleaved with auto-deliveries or retry rounds
+    const run = this.chain.then(async () => {
+      const list = ids ?? [...this.pending];
+      const results: StripeWebhookDelivery[] = [];
+      for (const id of list) results.push(await this.send(id));
+      return results;
+    });
+    this.chain = run;
+    return run;
   }
 
   deliveries(): StripeWebhookDelivery[] {
@@ -128,10 +171,76 @@ export class StripeWebhookSender {
     this.pending.clear();
     this.log.length = 0;
     this.chain = Promise.resolve();
+    this.generation += 1;
+    this.cancelRetry();
   }
 
   stop() {
+    this.stopped = true;
     this.abort.abort();
+    this.cancelRetry();
+  }
+
+  /** When the next automatic retry round is due (ms, wall clock); undefined: none scheduled. */
+  nextRetryAt(): number | undefined {
+    return this.retryDueAt;
+  }
+
+  private cancelRetry() {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDueAt = undefined;
+    this.failedRounds = 0;
+  }
+
+  /** After a failure: one retry round, unless one is scheduled or under way. */
+  private scheduleRetry() {
+    const base = this.config?.retryAfterMs;
+    if (
+      !base ||
+      this.stopped ||
+      this.retryTimer ||
+      this.retrying ||
+      this.pending.size === 0
+    ) {
+      return;
+    }
+    const delay = retryDelayMs(base, this.failedRounds);
+    this.retryDueAt = Date.now() + delay;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryDueAt = undefined;
+      this.chain = this.chain.then(() => this.retryRound());
+    }, delay);
+    // a pending retry never keeps the process (or a test run) alive
+    this.retryTimer.unref();
+  }
+
+  /** Re-sends the pending events oldest first, stopping at the first failure. */
+  private async retryRound() {
+    this.retrying = true;
+    let failed = false;
+    try {
+      for (const id of [...this.pending]) {
+        // delivered meanwhile, or the endpoint was changed
+        if (!this.pending.has(id)) continue;
+        const record = await this.send(id);
+        if (!record.ok) {
+          failed = true;
+          break;
+        }
+      }
+    } finally {
+      this.retrying = false;
+    }
+    if (failed && this.pending.size > 0) {
+      this.failedRounds += 1;
+      this.scheduleRetry();
+    } else {
+      this.failedRounds = 0;
+      // events that failed while this round ran (new ones) get their own round
+      this.scheduleRetry();
+    }
   }
 
   private async send(id: string): Promise<StripeWebhookDelivery> {
@@ -148,6 +257,7 @@ export class StripeWebhookSender {
       record.error = config ? 'no such event' : 'no endpoint configured';
       return record;
     }
+    const generation = this.generation;
     // Stripe posts the event pretty-printed; the signature covers these exact bytes
     const body = JSON.stringify(event, null, 2);
     // signed with the wall clock: the receiver checks `t` against its own clock
@@ -177,8 +287,11 @@ export class StripeWebhookSender {
     } catch (err) {
       record.error = String((err as Error).message ?? err);
     }
+    // reset while in flight: not a delivery of the state that exists now
+    if (generation !== this.generation) return record;
     this.log.push(record);
     if (record.ok && this.pending.delete(id)) this.onDelivered(id);
+    if (!record.ok && this.pending.has(id)) this.scheduleRetry();
     return record;
   }
 }

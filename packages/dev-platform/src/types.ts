@@ -136,12 +136,32 @@ export interface DevStripeControl {
   now(): number;
   /** Moves the clock forward, running what falls due on the way (finalizing drafts, past due, renewals); the new time. */
   advanceClock(seconds: number): number;
-  /** Where events are POSTed; undefined: nowhere. `secret` defaults to the development webhook secret, `autoDeliver` to true. */
+  /**
+   * Where events are POSTed; undefined: nowhere. `secret` defaults to the
+   * development webhook secret, `autoDeliver` to true, `retryAfterMs` to none
+   * (failed deliveries wait for deliverWebhooks; a positive number re-sends
+   * the pending events that many ms after a failure, in order, the delay
+   * doubling per failed round up to 8×).
+   */
   setWebhook(
-    config: { url: string; secret?: string; autoDeliver?: boolean } | undefined,
+    config:
+      | {
+          url: string;
+          secret?: string;
+          autoDeliver?: boolean;
+          retryAfterMs?: number;
+        }
+      | undefined,
   ): void;
-  /** The webhook endpoint in force. */
-  webhook(): { url: string; secret: string; autoDeliver: boolean } | undefined;
+  /** The webhook endpoint in force (`retryAfterMs` only when set). */
+  webhook():
+    | {
+        url: string;
+        secret: string;
+        autoDeliver: boolean;
+        retryAfterMs?: number;
+      }
+    | undefined;
   /** Resolves once every queued delivery was answered; all deliveries so far. */
   flushWebhooks(): Promise<StripeWebhookDelivery[]>;
   /** Sends these events now, in this order (duplicates, out of order); without ids every pending one. */
