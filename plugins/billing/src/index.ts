@@ -12,8 +12,11 @@ export { billingRouteRef, pricesRouteRef } from './routes';
 export { billingApiRef, BillingClient } from './api';
 export type {
   BillingApi,
+  ListInvoicesFilters,
   ListPricesFilters,
+  ListStripeEventsFilters,
   ListTenantBillingFilters,
+  PageFilters,
   PriceUpdate,
 } from './api';
 export { ConditionChip } from './components/chips';

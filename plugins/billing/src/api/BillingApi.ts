@@ -2,11 +2,17 @@ import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
   BillingConditionKind,
   BillingCycle,
+  BillingStatus,
+  Invoice,
+  InvoiceList,
   MrrReport,
   NewPrice,
   Price,
   PriceDetail,
+  PriceImpact,
   PriceList,
+  ReconcileSummary,
+  StripeEventList,
   TenantBilling,
   TenantBillingList,
 } from '@internal/plugin-billing-common';
@@ -18,12 +24,31 @@ export interface ListPricesFilters {
   cycle?: BillingCycle;
 }
 
-/** What `GET /tenants` narrows the list to, and which page of it. */
-export interface ListTenantBillingFilters {
-  condition?: BillingConditionKind;
+/** Which page of a list the server pages. */
+export interface PageFilters {
   /** 1 to 200; the server's default is 50. */
   limit?: number;
   offset?: number;
+}
+
+/** What `GET /tenants` narrows the list to, and which page of it. */
+export interface ListTenantBillingFilters extends PageFilters {
+  condition?: BillingConditionKind;
+}
+
+/** What `GET /invoices` narrows the invoices to (within the caller's partner), and which page. */
+export interface ListInvoicesFilters extends PageFilters {
+  /** A Partner entity's `metadata.name`. */
+  partner?: string;
+  /** A Tenant entity's `metadata.name`. */
+  tenant?: string;
+  status?: Invoice['status'];
+}
+
+/** What `GET /stripe/events` narrows the received webhook events to, and which page. */
+export interface ListStripeEventsFilters extends PageFilters {
+  /** A Stripe event type, e.g. `invoice.paid`. */
+  type?: string;
 }
 
 /** A price edit: the new amount and the version it was made on. */
@@ -45,14 +70,39 @@ export interface BillingApi {
   getPrice(id: string): Promise<PriceDetail>;
   /** Adds a price row, version 1 (POST /prices); 409 when the plan has that currency and cycle, 403 for partner staff. */
   createPrice(price: NewPrice): Promise<Price>;
-  /** A new version of the row's amount (PATCH /prices/:id); 409 when `version` is no longer current, 403 for partner staff. */
-  updatePrice(id: string, update: PriceUpdate): Promise<Price>;
+  /**
+   * What changing the row's amount to `perSeatAmount` would change: the live
+   * subscriptions it moves and their MRR before and after, per currency
+   * (GET /prices/:id/impact); 403 for partner staff.
+   */
+  priceImpact(id: string, perSeatAmount: number): Promise<PriceImpact>;
+  /**
+   * A new version of the row's amount, with the re-pricing of the
+   * subscriptions it moved (PATCH /prices/:id); 409 when `version` is no
+   * longer current, 403 for partner staff.
+   */
+  updatePrice(id: string, update: PriceUpdate): Promise<PriceDetail>;
   /** One page of the tenants' billing the caller may see (GET /tenants). */
   listTenants(filters?: ListTenantBillingFilters): Promise<TenantBillingList>;
   /** One tenant's billing (GET /tenants/:name); 404 when not billed yet, or not the caller's to see. */
   getTenant(name: string): Promise<TenantBilling>;
+  /**
+   * Compares the tenant's billing with Stripe now and fixes what differs;
+   * the tenant's billing after (POST /tenants/:name/sync); 403 for partner staff.
+   */
+  syncTenant(name: string): Promise<TenantBilling>;
+  /** Runs the billing reconcile over every tenant now (POST /reconcile); 403 for partner staff. */
+  reconcile(): Promise<ReconcileSummary>;
+  /** One page of a tenant's invoices, newest first (GET /tenants/:name/invoices); 404 when not the caller's to see. */
+  listTenantInvoices(name: string, page?: PageFilters): Promise<InvoiceList>;
+  /** One page of the invoices the caller may see (GET /invoices). */
+  listInvoices(filters?: ListInvoicesFilters): Promise<InvoiceList>;
+  /** One page of the Stripe webhook events received (GET /stripe/events); 403 for partner staff. */
+  listStripeEvents(filters?: ListStripeEventsFilters): Promise<StripeEventList>;
   /** MRR per currency: total, per partner, direct (GET /mrr). */
   mrr(): Promise<MrrReport>;
+  /** Whether billing makes live Stripe calls, and why (not) (GET /status). */
+  status(): Promise<BillingStatus>;
 }
 
 /** The billing API, implemented by {@link BillingClient}. */

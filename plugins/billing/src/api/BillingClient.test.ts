@@ -129,6 +129,114 @@ describe('BillingClient', () => {
     );
   });
 
+  it('asks for the impact of an amount, and takes the edit’s re-pricing back', async () => {
+    const impact = { priceId: 'a/b', subscriptions: 2, perCurrency: [] };
+    const detail = { id: 'a/b', version: 4, history: [], repricing: [] };
+    const fetch = jest.fn(
+      async (_input: RequestInfo | URL, init?: RequestInit) =>
+        json(200, init?.method === 'PATCH' ? detail : impact),
+    );
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+
+    await expect(client.priceImpact('a/b', 1250)).resolves.toEqual(impact);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/prices/a%2Fb/impact?perSeatAmount=1250',
+      undefined,
+    );
+    // 0 is an amount
+    await client.priceImpact('p1', 0);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/prices/p1/impact?perSeatAmount=0',
+      undefined,
+    );
+    await expect(
+      client.updatePrice('a/b', { perSeatAmount: 1250, version: 3 }),
+    ).resolves.toEqual(detail);
+  });
+
+  it('syncs a tenant and reconciles all with a POST', async () => {
+    const tenant = { tenant: 'a b', condition: { kind: 'in-sync' } };
+    const summary = { tenants: 3, inSync: 3, outOfSync: 0 };
+    const fetch = jest.fn(async (input: RequestInfo | URL) =>
+      json(200, String(input).endsWith('/reconcile') ? summary : tenant),
+    );
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+
+    await expect(client.syncTenant('a b')).resolves.toEqual(tenant);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/tenants/a%20b/sync',
+      { method: 'POST' },
+    );
+    await expect(client.reconcile()).resolves.toEqual(summary);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reconcile',
+      { method: 'POST' },
+    );
+  });
+
+  it('pages a tenant’s invoices, and filters the invoices by partner, tenant and status', async () => {
+    const list = { items: [{ id: 'in_1' }], total: 1 };
+    const fetch = jest.fn(async () => json(200, list));
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+
+    await expect(client.listTenantInvoices('a b')).resolves.toEqual(list);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/tenants/a%20b/invoices',
+      undefined,
+    );
+    await client.listTenantInvoices('acme', { limit: 20, offset: 0 });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/tenants/acme/invoices?limit=20&offset=0',
+      undefined,
+    );
+
+    await expect(client.listInvoices()).resolves.toEqual(list);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/invoices',
+      undefined,
+    );
+    await client.listInvoices({
+      partner: 'nordlicht-it',
+      tenant: 'acme',
+      status: 'open',
+      limit: 50,
+      offset: 100,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/invoices?partner=nordlicht-it&tenant=acme&status=open&limit=50&offset=100',
+      undefined,
+    );
+  });
+
+  it('pages the webhook events, by type, and reads the status', async () => {
+    const events = { items: [{ id: 'evt_1' }], total: 1 };
+    const status = { stripe: { connected: false }, flag: 'billing-engine' };
+    const fetch = jest.fn(async (input: RequestInfo | URL) =>
+      json(200, String(input).endsWith('/status') ? status : events),
+    );
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+
+    await expect(client.listStripeEvents()).resolves.toEqual(events);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/stripe/events',
+      undefined,
+    );
+    await client.listStripeEvents({
+      type: 'invoice.paid',
+      limit: 20,
+      offset: 20,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/stripe/events?type=invoice.paid&limit=20&offset=20',
+      undefined,
+    );
+    await expect(client.status()).resolves.toEqual(status);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/status',
+      undefined,
+    );
+  });
+
   it("rejects an edit another edit came before, with the server's reason", async () => {
     const fetch = jest.fn(async () =>
       refusal(
@@ -173,6 +281,15 @@ describe('BillingClient', () => {
     const missing = await client.getTenant('nobody').catch(e => e);
     expect(isNotFound(missing)).toBe(true);
     expect(errorMessage(missing)).toBe('No billing for tenant nobody');
+    const noInvoices = await client.listTenantInvoices('nobody').catch(e => e);
+    expect(isNotFound(noInvoices)).toBe(true);
+
+    fetch.mockImplementation(async () =>
+      refusal(403, 'NotAllowedError', 'Not allowed: billing.tenant.sync'),
+    );
+    const notSynced = await client.syncTenant('acme').catch(e => e);
+    expect(notSynced.statusCode).toBe(403);
+    expect(errorMessage(notSynced)).toBe('Not allowed: billing.tenant.sync');
     expect(isNotFound(new Error('x'))).toBe(false);
   });
 });

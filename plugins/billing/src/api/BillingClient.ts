@@ -2,25 +2,49 @@ import { hasStatus } from '@internal/plugin-dezky-react';
 import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
+  BillingStatus,
+  InvoiceList,
   MrrReport,
   NewPrice,
   Price,
   PriceDetail,
+  PriceImpact,
   PriceList,
+  ReconcileSummary,
+  StripeEventList,
   TenantBilling,
   TenantBillingList,
 } from '@internal/plugin-billing-common';
 import {
   BillingApi,
+  ListInvoicesFilters,
   ListPricesFilters,
+  ListStripeEventsFilters,
   ListTenantBillingFilters,
+  PageFilters,
   PriceUpdate,
 } from './BillingApi';
 
-const withQuery = (path: string, query: URLSearchParams) => {
+/**
+ * `path?a=1&b=2` with the parameters that have a value, in the order
+ * given (0 is a value, `undefined` and `''` are not); `path` without any.
+ */
+const withQuery = (
+  path: string,
+  params: Record<string, string | number | undefined>,
+) => {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') query.set(name, String(value));
+  }
   const search = query.toString();
   return search ? `${path}?${search}` : path;
 };
+
+const pageParams = (page: PageFilters) => ({
+  limit: page.limit,
+  offset: page.offset,
+});
 
 /** Talks to the billing backend with the signed-in user's token. */
 export class BillingClient implements BillingApi {
@@ -33,11 +57,13 @@ export class BillingClient implements BillingApi {
   }
 
   async listPrices(filters: ListPricesFilters = {}): Promise<PriceList> {
-    const query = new URLSearchParams();
-    if (filters.plan) query.set('plan', filters.plan);
-    if (filters.currency) query.set('currency', filters.currency);
-    if (filters.cycle) query.set('cycle', filters.cycle);
-    const res = await this.request(withQuery('/prices', query));
+    const res = await this.request(
+      withQuery('/prices', {
+        plan: filters.plan,
+        currency: filters.currency,
+        cycle: filters.cycle,
+      }),
+    );
     return (await res.json()) as PriceList;
   }
 
@@ -51,7 +77,14 @@ export class BillingClient implements BillingApi {
     return (await res.json()) as Price;
   }
 
-  async updatePrice(id: string, update: PriceUpdate): Promise<Price> {
+  async priceImpact(id: string, perSeatAmount: number): Promise<PriceImpact> {
+    const res = await this.request(
+      withQuery(`/prices/${encodeURIComponent(id)}/impact`, { perSeatAmount }),
+    );
+    return (await res.json()) as PriceImpact;
+  }
+
+  async updatePrice(id: string, update: PriceUpdate): Promise<PriceDetail> {
     const res = await this.request(
       `/prices/${encodeURIComponent(id)}`,
       this.json('PATCH', {
@@ -59,19 +92,18 @@ export class BillingClient implements BillingApi {
         version: update.version,
       }),
     );
-    return (await res.json()) as Price;
+    return (await res.json()) as PriceDetail;
   }
 
   async listTenants(
     filters: ListTenantBillingFilters = {},
   ): Promise<TenantBillingList> {
-    const query = new URLSearchParams();
-    if (filters.condition) query.set('condition', filters.condition);
-    if (filters.limit !== undefined) query.set('limit', String(filters.limit));
-    if (filters.offset !== undefined) {
-      query.set('offset', String(filters.offset));
-    }
-    const res = await this.request(withQuery('/tenants', query));
+    const res = await this.request(
+      withQuery('/tenants', {
+        condition: filters.condition,
+        ...pageParams(filters),
+      }),
+    );
     return (await res.json()) as TenantBillingList;
   }
 
@@ -80,9 +112,64 @@ export class BillingClient implements BillingApi {
     return (await res.json()) as TenantBilling;
   }
 
+  async syncTenant(name: string): Promise<TenantBilling> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/sync`,
+      { method: 'POST' },
+    );
+    return (await res.json()) as TenantBilling;
+  }
+
+  async reconcile(): Promise<ReconcileSummary> {
+    const res = await this.request('/reconcile', { method: 'POST' });
+    return (await res.json()) as ReconcileSummary;
+  }
+
+  async listTenantInvoices(
+    name: string,
+    page: PageFilters = {},
+  ): Promise<InvoiceList> {
+    const res = await this.request(
+      withQuery(
+        `/tenants/${encodeURIComponent(name)}/invoices`,
+        pageParams(page),
+      ),
+    );
+    return (await res.json()) as InvoiceList;
+  }
+
+  async listInvoices(filters: ListInvoicesFilters = {}): Promise<InvoiceList> {
+    const res = await this.request(
+      withQuery('/invoices', {
+        partner: filters.partner,
+        tenant: filters.tenant,
+        status: filters.status,
+        ...pageParams(filters),
+      }),
+    );
+    return (await res.json()) as InvoiceList;
+  }
+
+  async listStripeEvents(
+    filters: ListStripeEventsFilters = {},
+  ): Promise<StripeEventList> {
+    const res = await this.request(
+      withQuery('/stripe/events', {
+        type: filters.type,
+        ...pageParams(filters),
+      }),
+    );
+    return (await res.json()) as StripeEventList;
+  }
+
   async mrr(): Promise<MrrReport> {
     const res = await this.request('/mrr');
     return (await res.json()) as MrrReport;
+  }
+
+  async status(): Promise<BillingStatus> {
+    const res = await this.request('/status');
+    return (await res.json()) as BillingStatus;
   }
 
   private json(method: string, body: object): RequestInit {

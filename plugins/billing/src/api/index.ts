@@ -1,8 +1,11 @@
 export { billingApiRef } from './BillingApi';
 export type {
   BillingApi,
+  ListInvoicesFilters,
   ListPricesFilters,
+  ListStripeEventsFilters,
   ListTenantBillingFilters,
+  PageFilters,
   PriceUpdate,
 } from './BillingApi';
 export {

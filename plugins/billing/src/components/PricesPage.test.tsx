@@ -7,6 +7,7 @@ import {
 } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { PriceDetail } from '@internal/plugin-billing-common';
 import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { billingApiRef } from '../api';
 import { billingRouteRef } from '../routes';
@@ -234,7 +235,7 @@ describe('PricesPage', () => {
   });
 
   it('edits an amount: old → new in the confirmation, the version on screen sent', async () => {
-    const saved = deferred<ReturnType<typeof aPrice>>();
+    const saved = deferred<PriceDetail>();
     const api = fakeBillingApi({
       listPrices: jest.fn(async () => ({ items: [business] })),
       updatePrice: jest.fn(() => saved.promise),
@@ -270,7 +271,11 @@ describe('PricesPage', () => {
       perSeatAmount: 1250,
       version: 3,
     });
-    saved.resolve(aPrice({ perSeatAmount: 1250, version: 4 }));
+    saved.resolve({
+      ...aPrice({ perSeatAmount: 1250, version: 4 }),
+      history: [],
+      repricing: [],
+    });
     expect(text(await screen.findByTestId('prices-notice'))).toBe(
       'business · EUR · monthly is now €12.50 per seat (version 4).',
     );

@@ -1,22 +1,37 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  BillingStatus,
+  Invoice,
+  InvoiceList,
   MrrReport,
   MrrTotal,
   NewPrice,
   Price,
   PriceDetail,
+  PriceImpact,
   PriceList,
+  ReconcileSummary,
+  RepricingOutcome,
+  StripeEventList,
+  StripeEventRecord,
   TenantBilling,
   TenantBillingList,
 } from '@internal/plugin-billing-common';
 import {
   BillingApi,
+  ListInvoicesFilters,
   ListPricesFilters,
+  ListStripeEventsFilters,
   ListTenantBillingFilters,
+  PageFilters,
   PriceUpdate,
 } from '../api';
 
-/** A BillingApi whose every method is a jest mock: an empty catalog, no tenants, no MRR. */
+/**
+ * A BillingApi whose every method is a jest mock: an empty catalog, no
+ * tenants, no MRR, no invoices, no webhook events, Stripe not connected;
+ * an edit moves nothing, a sync finds the tenant in sync.
+ */
 export function fakeBillingApi(overrides: Partial<BillingApi> = {}) {
   const api: jest.Mocked<BillingApi> = {
     listPrices: jest.fn<Promise<PriceList>, [ListPricesFilters?]>(async () => ({
@@ -25,17 +40,25 @@ export function fakeBillingApi(overrides: Partial<BillingApi> = {}) {
     getPrice: jest.fn<Promise<PriceDetail>, [string]>(async id => ({
       ...aPrice({ id }),
       history: [],
+      repricing: [],
     })),
+    priceImpact: jest.fn<Promise<PriceImpact>, [string, number]>(
+      async (id, perSeatAmount) =>
+        aPriceImpact({ priceId: id, newPerSeatAmount: perSeatAmount }),
+    ),
     createPrice: jest.fn<Promise<Price>, [NewPrice]>(async price =>
       aPrice({ ...price, id: 'new-price' }),
     ),
-    updatePrice: jest.fn<Promise<Price>, [string, PriceUpdate]>(
-      async (id, update) =>
-        aPrice({
+    updatePrice: jest.fn<Promise<PriceDetail>, [string, PriceUpdate]>(
+      async (id, update) => ({
+        ...aPrice({
           id,
           perSeatAmount: update.perSeatAmount,
           version: update.version + 1,
         }),
+        history: [],
+        repricing: [],
+      }),
     ),
     listTenants: jest.fn<
       Promise<TenantBillingList>,
@@ -44,7 +67,28 @@ export function fakeBillingApi(overrides: Partial<BillingApi> = {}) {
     getTenant: jest.fn<Promise<TenantBilling>, [string]>(async name =>
       aTenantBilling({ tenant: name, tenantRef: `tenant:default/${name}` }),
     ),
+    syncTenant: jest.fn<Promise<TenantBilling>, [string]>(async name =>
+      aTenantBilling({ tenant: name, tenantRef: `tenant:default/${name}` }),
+    ),
+    reconcile: jest.fn<Promise<ReconcileSummary>, []>(async () => ({
+      tenants: 0,
+      inSync: 0,
+      outOfSync: 0,
+      repricingMoved: 0,
+      repricingFailed: 0,
+    })),
+    listTenantInvoices: jest.fn<Promise<InvoiceList>, [string, PageFilters?]>(
+      async () => ({ items: [], total: 0 }),
+    ),
+    listInvoices: jest.fn<Promise<InvoiceList>, [ListInvoicesFilters?]>(
+      async () => ({ items: [], total: 0 }),
+    ),
+    listStripeEvents: jest.fn<
+      Promise<StripeEventList>,
+      [ListStripeEventsFilters?]
+    >(async () => ({ items: [], total: 0 })),
     mrr: jest.fn<Promise<MrrReport>, []>(async () => anMrrReport()),
+    status: jest.fn<Promise<BillingStatus>, []>(async () => aBillingStatus()),
   };
   Object.assign(api, overrides);
   return api;
@@ -62,6 +106,95 @@ export function aPrice(partial: Partial<Price> = {}): Price {
     createdAt: '2026-12-01T09:00:00.000Z',
     updatedAt: '2026-12-01T09:00:00.000Z',
     updatedBy: 'user:default/anna.schmidt',
+    ...partial,
+  };
+}
+
+/** The impact of an edit of the business EUR price from 11.90 to 12.50 on nothing, unless told otherwise. */
+export function aPriceImpact(partial: Partial<PriceImpact> = {}): PriceImpact {
+  return {
+    priceId: '6f1c3b0e-8a7d-4f5e-9b2a-1c3d5e7f9a0b',
+    version: 1,
+    perSeatAmount: 1190,
+    newPerSeatAmount: 1250,
+    subscriptions: 0,
+    perCurrency: [],
+    ...partial,
+  };
+}
+
+/** acme moved from version 1 to 2 of the business EUR price at the first attempt, unless told otherwise. */
+export function aRepricingOutcome(
+  partial: Partial<RepricingOutcome> = {},
+): RepricingOutcome {
+  return {
+    priceId: '6f1c3b0e-8a7d-4f5e-9b2a-1c3d5e7f9a0b',
+    fromVersion: 1,
+    toVersion: 2,
+    tenant: 'acme',
+    tenantRef: 'tenant:default/acme',
+    subscriptionId: 'sub_acme',
+    outcome: 'moved',
+    attempts: 1,
+    updatedAt: '2026-12-08T10:00:00.000Z',
+    ...partial,
+  };
+}
+
+/** Stripe not connected (no key), unless told otherwise. */
+export function aBillingStatus(
+  stripe: Partial<BillingStatus['stripe']> = {},
+): BillingStatus {
+  return {
+    stripe: {
+      connected: false,
+      livemode: false,
+      message: 'Stripe is not connected: billing.stripe.enabled is false',
+      ...stripe,
+    },
+    flag: 'billing-engine',
+  };
+}
+
+/** acme's paid EUR invoice of 119.00 for December 2026, finalized, unless told otherwise. */
+export function anInvoice(partial: Partial<Invoice> = {}): Invoice {
+  return {
+    id: 'in_acme_2026_12',
+    tenant: 'acme',
+    tenantRef: 'tenant:default/acme',
+    customerId: 'cus_acme',
+    subscriptionId: 'sub_acme',
+    number: 'ACME-0001',
+    status: 'paid',
+    currency: 'EUR',
+    total: 11_900,
+    amountDue: 11_900,
+    amountPaid: 11_900,
+    amountRemaining: 0,
+    periodStart: '2026-12-01T00:00:00.000Z',
+    periodEnd: '2027-01-01T00:00:00.000Z',
+    dueDate: '2026-12-15T00:00:00.000Z',
+    hostedInvoiceUrl: 'https://invoice.stripe.test/i/acme_0001',
+    invoicePdf: 'https://invoice.stripe.test/i/acme_0001/pdf',
+    billingReason: 'subscription_cycle',
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T01:00:00.000Z',
+    ...partial,
+  };
+}
+
+/** An applied invoice.paid event for acme, unless told otherwise. */
+export function aStripeEvent(
+  partial: Partial<StripeEventRecord> = {},
+): StripeEventRecord {
+  return {
+    id: 'evt_1',
+    type: 'invoice.paid',
+    objectId: 'in_acme_2026_12',
+    tenantRef: 'tenant:default/acme',
+    createdAt: '2026-12-01T01:00:00.000Z',
+    receivedAt: '2026-12-01T01:00:02.000Z',
+    outcome: 'applied',
     ...partial,
   };
 }
