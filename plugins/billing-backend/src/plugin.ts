@@ -23,8 +23,19 @@ import { BillingContextResolver } from './service/BillingContextResolver';
 import { TenantBillingService } from './service/TenantBillingService';
 import { createRouter } from './router';
 import { PriceService } from './service/PriceService';
+import { RepricingStore } from './database/RepricingStore';
+import { BillingEngine } from './service/BillingEngine';
+import { BillingReconciler } from './service/BillingReconciler';
+import { Repricer } from './service/Repricer';
+import { BILLING_ENGINE_FLAG, connectStripe } from './service/stripeClient';
+import { flagsServiceRef } from '@internal/plugin-flags-node';
+import { readDurationFromConfig } from '@backstage/config';
 
-/** Billing: the price catalog so far (docs/billing.md). */
+/**
+ * Billing (docs/billing.md): the price catalog, each tenant's subscription
+ * record from its lifecycle events, Stripe subscriptions that follow them
+ * (when connected), the billing reconcile, MRR.
+ */
 export const billingPlugin = createBackendPlugin({
   pluginId: 'billing',
   register(env) {
@@ -42,18 +53,20 @@ export const billingPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         trail: auditTrailServiceRef,
+        flags: flagsServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(billingPermissions);
         const store = await PriceStore.create(deps);
-        const tenantStore = new TenantBillingStore(
-          await deps.database.getClient(),
-        );
+        const knex = await deps.database.getClient();
+        const tenantStore = new TenantBillingStore(knex);
         deps.permissionsRegistry.addResourceType({
           resourceRef: billingTenantResourceRef,
           rules: Object.values(billingTenantPermissionRules),
           getResources: refs => Promise.all(refs.map(r => tenantStore.get(r))),
         });
+        const stripe = connectStripe(deps.config);
+        deps.logger.info(`billing: ${stripe.status.message}`);
         const tenants = new TenantBillingService({
           store: tenantStore,
           trail: deps.trail,
@@ -65,16 +78,65 @@ export const billingPlugin = createBackendPlugin({
               deps.config.getOptionalString('billing.defaultCycle') === 'yearly'
                 ? 'yearly'
                 : 'monthly',
+            stripeConnected: stripe.client !== undefined,
           }),
         });
-        // each tenant's lifecycle, in order, at least once (a repeat is ignored)
+        const engine = new BillingEngine({
+          store: tenantStore,
+          prices: store,
+          stripe,
+          flags: deps.flags,
+          trail: deps.trail,
+          logger: deps.logger,
+        });
+        const outcomes = new RepricingStore(knex);
+        const repricer = new Repricer({
+          tenants: tenantStore,
+          outcomes,
+          engine,
+          trail: deps.trail,
+          logger: deps.logger,
+        });
+        const reconciler = new BillingReconciler({
+          store: tenantStore,
+          tenants,
+          engine,
+          repricer,
+        });
+        // each tenant's lifecycle, in order, at least once (a repeat is
+        // ignored locally; the Stripe side compares before it changes)
         await followLifecycleEvents({
           provisioning: deps.provisioning,
           scheduler: deps.scheduler,
           subscriber: 'billing',
-          handle: event => tenants.handle(event),
+          handle: async event => {
+            await tenants.handle(event);
+            await engine.sync(event.tenantRef);
+          },
         });
-        const prices = new PriceService({ store, trail: deps.trail });
+        await deps.scheduler.scheduleTask({
+          id: 'billing-reconcile',
+          scope: 'global',
+          frequency: deps.config.has('billing.reconcile.frequency')
+            ? readDurationFromConfig(deps.config, {
+                key: 'billing.reconcile.frequency',
+              })
+            : { minutes: 5 },
+          timeout: { minutes: 30 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            const summary = await reconciler.reconcile();
+            deps.logger.info(
+              `billing reconcile: ${summary.tenants} tenants, ${summary.inSync} in sync with Stripe, ${summary.outOfSync} out of sync, re-pricing ${summary.repricingMoved} moved / ${summary.repricingFailed} failed`,
+            );
+          },
+        });
+        const prices = new PriceService({
+          store,
+          trail: deps.trail,
+          repricer,
+          outcomes,
+        });
         const seeded = await prices.seed(
           (deps.config.getOptional<NewPrice[]>('billing.seedPrices') ?? []).map(
             p => ({ ...p }),
@@ -91,6 +153,8 @@ export const billingPlugin = createBackendPlugin({
               refusals: auditRefusals(deps.trail),
             }),
             prices,
+            reconciler,
+            status: { stripe: stripe.status, flag: BILLING_ENGINE_FLAG },
           }),
         );
       },

@@ -1,11 +1,15 @@
 import { pageQuery, RouterKit, tenantName } from '@internal/plugin-dezky-node';
-import type { BillingConditionKind } from '@internal/plugin-billing-common';
+import type {
+  BillingConditionKind,
+  BillingStatus,
+} from '@internal/plugin-billing-common';
 import {
   BILLING_CONDITION_KINDS,
   BILLING_CYCLES,
   billingPriceManagePermission,
   billingPriceReadPermission,
   billingTenantReadPermission,
+  billingTenantSyncPermission,
   isCurrency,
   MAX_PER_SEAT_MINOR,
 } from '@internal/plugin-billing-common';
@@ -13,9 +17,11 @@ import { billingTenantResourceRef } from '@internal/plugin-billing-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { BillingReconciler } from './service/BillingReconciler';
 import { PriceService } from './service/PriceService';
 import {
   BillingScope,
+  publicRecord,
   TenantBillingService,
 } from './service/TenantBillingService';
 
@@ -23,6 +29,8 @@ export interface RouterOptions {
   kit: RouterKit;
   prices: PriceService;
   tenants: TenantBillingService;
+  reconciler: BillingReconciler;
+  status: BillingStatus;
 }
 
 const tenantsQuery = z
@@ -72,6 +80,13 @@ const patchBody = z
   })
   .strict();
 const priceId = z.string().uuid('must be a price id');
+const impactQuery = z
+  .object({
+    perSeatAmount: z.coerce
+      .number({ error: 'is required: the new amount in minor units' })
+      .pipe(perSeatAmount),
+  })
+  .strict();
 
 /**
  * The billing API (docs/billing.md#api): authorize → parse → delegate.
@@ -80,10 +95,15 @@ const priceId = z.string().uuid('must be a price id');
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { kit, prices, tenants } = options;
+  const { kit, prices, tenants, reconciler, status } = options;
   const router = Router();
   router.use(kit.defaults());
   router.use(kit.jsonParser());
+
+  router.get('/status', async (req, res) => {
+    await kit.authorize(req, billingPriceReadPermission);
+    res.json(status);
+  });
 
   router.get('/prices', async (req, res) => {
     await kit.authorize(req, billingPriceReadPermission);
@@ -93,6 +113,13 @@ export async function createRouter(
   router.get('/prices/:id', async (req, res) => {
     await kit.authorize(req, billingPriceReadPermission);
     res.json(await prices.get(kit.param(req, 'id', priceId)));
+  });
+
+  router.get('/prices/:id/impact', async (req, res) => {
+    await kit.authorize(req, billingPriceManagePermission);
+    const id = kit.param(req, 'id', priceId);
+    const query = kit.query(req, impactQuery);
+    res.json(await prices.impact(id, query.perSeatAmount));
   });
 
   router.post('/prices', async (req, res) => {
@@ -142,6 +169,19 @@ export async function createRouter(
 
   router.get('/mrr', async (req, res) => {
     res.json(await tenants.mrr(await tenantScope(req)));
+  });
+
+  router.post('/tenants/:name/sync', async (req, res) => {
+    await kit.authorize(req, billingTenantSyncPermission);
+    const name = kit.param(req, 'name', tenantName);
+    const record = await tenants.record(name, undefined);
+    await reconciler.syncTenant(record);
+    res.json(publicRecord(await tenants.record(name, undefined)));
+  });
+
+  router.post('/reconcile', async (req, res) => {
+    await kit.authorize(req, billingTenantSyncPermission);
+    res.json(await reconciler.reconcile());
   });
 
   return router;

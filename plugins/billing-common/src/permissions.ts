@@ -26,8 +26,18 @@ export const billingTenantReadPermission = createPermission({
   resourceType: BILLING_TENANT_RESOURCE_TYPE,
 });
 
+/**
+ * Compare tenants' billing with Stripe now and fix what differs (Sync now,
+ * the billing reconcile), and read the webhook events received: operators only.
+ */
+export const billingTenantSyncPermission = createPermission({
+  name: 'billing.tenant.sync',
+  attributes: { action: 'update' },
+});
+
 export const billingPermissions = [
   billingPriceReadPermission,
   billingPriceManagePermission,
   billingTenantReadPermission,
+  billingTenantSyncPermission,
 ];

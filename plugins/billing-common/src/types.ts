@@ -44,6 +44,54 @@ export interface PriceList {
 /** `GET /api/billing/prices/:id`: the row and its earlier versions, newest first. */
 export interface PriceDetail extends Price {
   history: PriceVersion[];
+  /**
+   * The subscriptions moved by the edits of this price that are not all
+   * done yet (pending or failed ones, and the moves of the latest edit):
+   * failed ones are retried by the billing reconcile until they are moved.
+   */
+  repricing: RepricingOutcome[];
+}
+
+/** What moving one subscription onto a new version of its price came to. */
+export interface RepricingOutcome {
+  priceId: string;
+  fromVersion: number;
+  toVersion: number;
+  tenant: string;
+  tenantRef: string;
+  partnerRef?: string;
+  /** The Stripe subscription moved (absent while Stripe is not connected). */
+  subscriptionId?: string;
+  outcome: 'pending' | 'moved' | 'failed';
+  /** Why the last attempt failed. */
+  error?: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+/**
+ * `GET /api/billing/prices/:id/impact?perSeatAmount=N`: what an edit of the
+ * amount would change — the live subscriptions (active or paused) it moves
+ * and their MRR before and after, per currency (a price row has one
+ * currency; the list shape keeps sums per currency everywhere).
+ */
+export interface PriceImpact {
+  priceId: string;
+  version: number;
+  perSeatAmount: number;
+  newPerSeatAmount: number;
+  /** Live subscriptions on this price: exactly those an edit moves. */
+  subscriptions: number;
+  perCurrency: Array<{
+    currency: string;
+    subscriptions: number;
+    mrrBefore: number;
+    mrrAfter: number;
+    /** mrrAfter − mrrBefore (minor units, may be negative). */
+    mrrChange: number;
+    pausedMrrBefore: number;
+    pausedMrrAfter: number;
+  }>;
 }
 
 /** `POST /api/billing/prices`. */
@@ -114,7 +162,105 @@ export interface TenantBilling {
   /** MRR of a paused subscription (0 otherwise). */
   pausedMrr: number;
   condition: BillingCondition;
+  /** The tenant's Stripe customer and subscription as last seen (absent before). */
+  stripe?: StripeLink;
   updatedAt: string;
+}
+
+/** A tenant's Stripe objects, as billing last saw them. */
+export interface StripeLink {
+  customerId?: string;
+  subscriptionId?: string;
+  /** The subscription's one item (seats × price). */
+  itemId?: string;
+  /** The Stripe price the item is on. */
+  priceId?: string;
+  /** Stripe's subscription status (`active`, `past_due`, `canceled`…). */
+  status?: string;
+  /** Whether collection is paused (`pause_collection` set). */
+  collectionPaused?: boolean;
+  quantity?: number;
+  currentPeriodStart?: string;
+  currentPeriodEnd?: string;
+  /** When billing last compared the tenant with Stripe. */
+  syncedAt?: string;
+}
+
+/** An invoice, mirrored from Stripe's webhook events. Amounts in minor units of `currency`. */
+export interface Invoice {
+  id: string;
+  tenant?: string;
+  tenantRef?: string;
+  partnerRef?: string;
+  customerId: string;
+  subscriptionId?: string;
+  /** Set once finalized. */
+  number?: string;
+  status: 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+  currency: string;
+  total: number;
+  amountDue: number;
+  amountPaid: number;
+  amountRemaining: number;
+  periodStart?: string;
+  periodEnd?: string;
+  dueDate?: string;
+  /** Set once finalized. */
+  hostedInvoiceUrl?: string;
+  invoicePdf?: string;
+  billingReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/billing/invoices`, `GET /api/billing/tenants/:name/invoices`. */
+export interface InvoiceList {
+  items: Invoice[];
+  total: number;
+}
+
+/** A webhook event as received (`GET /api/billing/stripe/events`). */
+export interface StripeEventRecord {
+  id: string;
+  type: string;
+  objectId?: string;
+  tenantRef?: string;
+  partnerRef?: string;
+  /** The event's `created` (ISO 8601). */
+  createdAt: string;
+  receivedAt: string;
+  /** applied; stale (older than the state it would overwrite); ignored (not handled, or no tenant). */
+  outcome: 'applied' | 'stale' | 'ignored';
+  message?: string;
+}
+
+/** `GET /api/billing/stripe/events`. */
+export interface StripeEventList {
+  items: StripeEventRecord[];
+  total: number;
+}
+
+/** `GET /api/billing/status`: whether live Stripe calls are on. */
+export interface BillingStatus {
+  stripe: {
+    /** `billing.stripe.enabled` and a secret key: live calls are made. */
+    connected: boolean;
+    /** `sk_live_…` keys: real money. */
+    livemode: boolean;
+    /** For people: why it is (not) connected. */
+    message: string;
+  };
+  /** The flag that decides per tenant whether the engine bills it. */
+  flag: string;
+}
+
+/** `POST /api/billing/reconcile`: what one billing reconcile did. */
+export interface ReconcileSummary {
+  tenants: number;
+  inSync: number;
+  outOfSync: number;
+  repricingMoved: number;
+  repricingFailed: number;
 }
 
 /** `GET /api/billing/tenants`. */

@@ -110,7 +110,7 @@ export class PriceStore {
   }
 
   /** One row with its earlier versions (newest first). */
-  async get(id: string): Promise<PriceDetail | undefined> {
+  async get(id: string): Promise<Omit<PriceDetail, 'repricing'> | undefined> {
     const row = await this.knex<PriceRow>('billing_prices')
       .where({ id })
       .first();
@@ -150,6 +150,81 @@ export class PriceStore {
       .returning('id');
     if (inserted.length === 0) return undefined;
     return priceFromRow(row);
+  }
+
+  /**
+   * One version of a row (the current one or an earlier one) with the
+   * Stripe product of the row and the Stripe price of that version, if minted.
+   */
+  async version(
+    id: string,
+    version: number,
+  ): Promise<
+    | (Pick<Price, 'id' | 'plan' | 'currency' | 'cycle' | 'perSeatAmount'> & {
+        version: number;
+        current: boolean;
+        stripeProductId?: string;
+        stripePriceId?: string;
+      })
+    | undefined
+  > {
+    const row = await this.knex<PriceRow>('billing_prices')
+      .where({ id })
+      .first();
+    if (!row) return undefined;
+    const price = priceFromRow(row);
+    const base = {
+      id,
+      plan: price.plan,
+      currency: price.currency,
+      cycle: price.cycle,
+      ...(price.stripeProductId
+        ? { stripeProductId: price.stripeProductId }
+        : {}),
+    };
+    if (price.version === version) {
+      return {
+        ...base,
+        version,
+        current: true,
+        perSeatAmount: price.perSeatAmount,
+        ...(price.stripePriceId ? { stripePriceId: price.stripePriceId } : {}),
+      };
+    }
+    const old = await this.knex<VersionRow>('billing_price_versions')
+      .where({ price_id: id, version })
+      .first();
+    if (!old) return undefined;
+    return {
+      ...base,
+      version,
+      current: false,
+      perSeatAmount: Number(old.per_seat_amount),
+      ...(old.stripe_price_id ? { stripePriceId: old.stripe_price_id } : {}),
+    };
+  }
+
+  /** Records the Stripe product of a row (every version shares it). */
+  async setStripeProduct(id: string, productId: string): Promise<void> {
+    await this.knex('billing_prices')
+      .where({ id })
+      .update({ stripe_product_id: productId });
+  }
+
+  /** Records the Stripe price minted for one version of a row. */
+  async setStripePrice(
+    id: string,
+    version: number,
+    stripePriceId: string,
+  ): Promise<void> {
+    const current = await this.knex('billing_prices')
+      .where({ id, version })
+      .update({ stripe_price_id: stripePriceId });
+    if (current === 0) {
+      await this.knex('billing_price_versions')
+        .where({ price_id: id, version })
+        .update({ stripe_price_id: stripePriceId });
+    }
   }
 
   /**

@@ -4,6 +4,8 @@ import {
   BillingCycle,
   MrrReport,
   MrrTotal,
+  monthlyRecurring,
+  StripeLink,
   SubscriptionStatus,
 } from '@internal/plugin-billing-common';
 import {
@@ -39,12 +41,67 @@ interface Row {
   updated_at: string;
 }
 
+/** The Stripe columns (written by the engine and the webhooks, never by `applyEvent`). */
+interface StripeRow {
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  stripe_item_id: string | null;
+  stripe_price_id: string | null;
+  stripe_status: string | null;
+  stripe_paused: boolean | number | null;
+  stripe_quantity: number | string | null;
+  stripe_period_start: string | null;
+  stripe_period_end: string | null;
+  stripe_generation: number | string | null;
+  payment_failed_invoice: string | null;
+  synced_at: string | null;
+}
+
+/** What the engine writes of a tenant's Stripe objects. */
+export interface StripePatch {
+  customerId?: string;
+  subscriptionId?: string | null;
+  itemId?: string | null;
+  priceId?: string | null;
+  status?: string | null;
+  collectionPaused?: boolean | null;
+  quantity?: number | null;
+  currentPeriodStart?: string | null;
+  currentPeriodEnd?: string | null;
+  generation?: number;
+  syncedAt?: string;
+}
+
 const SCOPE_COLUMNS = {
   partnerRef: 't.partner_ref',
   tenantRef: 't.tenant_ref',
 };
 
-const fromRow = (r: Row): BillingRecord => ({
+const stripeFromRow = (r: Partial<StripeRow>): StripeLink | undefined => {
+  const link: StripeLink = {
+    ...(r.stripe_customer_id ? { customerId: r.stripe_customer_id } : {}),
+    ...(r.stripe_subscription_id
+      ? { subscriptionId: r.stripe_subscription_id }
+      : {}),
+    ...(r.stripe_item_id ? { itemId: r.stripe_item_id } : {}),
+    ...(r.stripe_price_id ? { priceId: r.stripe_price_id } : {}),
+    ...(r.stripe_status ? { status: r.stripe_status } : {}),
+    ...(r.stripe_paused !== null && r.stripe_paused !== undefined
+      ? { collectionPaused: Boolean(r.stripe_paused) }
+      : {}),
+    ...(r.stripe_quantity !== null && r.stripe_quantity !== undefined
+      ? { quantity: Number(r.stripe_quantity) }
+      : {}),
+    ...(r.stripe_period_start
+      ? { currentPeriodStart: r.stripe_period_start }
+      : {}),
+    ...(r.stripe_period_end ? { currentPeriodEnd: r.stripe_period_end } : {}),
+    ...(r.synced_at ? { syncedAt: r.synced_at } : {}),
+  };
+  return Object.keys(link).length ? link : undefined;
+};
+
+const fromRow = (r: Row & Partial<StripeRow>): BillingRecord => ({
   tenant: r.tenant_name,
   tenantRef: r.tenant_ref,
   ...(r.partner_ref ? { partnerRef: r.partner_ref } : {}),
@@ -69,6 +126,11 @@ const fromRow = (r: Row): BillingRecord => ({
     message: r.condition_message,
     since: r.condition_since,
   },
+  ...(stripeFromRow(r) ? { stripe: stripeFromRow(r) } : {}),
+  stripeGeneration: Number(r.stripe_generation ?? 0),
+  ...(r.payment_failed_invoice
+    ? { paymentFailedInvoice: r.payment_failed_invoice }
+    : {}),
   updatedAt: r.updated_at,
 });
 
@@ -175,6 +237,135 @@ export class TenantBillingStore {
       .limit(filter.limit ?? 50)
       .offset(filter.offset ?? 0)) as Row[];
     return { items: rows.map(fromRow), total: Number(count) };
+  }
+
+  /** Stores a record computed without a lifecycle event (the reconcile's fresh look at the catalog). */
+  async save(record: BillingRecord): Promise<void> {
+    await this.knex('billing_tenants')
+      .insert(toRow(record))
+      .onConflict('tenant_ref')
+      .merge();
+  }
+
+  /** Writes what the engine learnt of a tenant's Stripe objects. */
+  async updateStripe(tenantRef: string, patch: StripePatch): Promise<void> {
+    const columns: Partial<StripeRow> = {};
+    const set = <K extends keyof StripeRow>(
+      key: K,
+      value: StripeRow[K] | undefined,
+    ) => {
+      if (value !== undefined) columns[key] = value;
+    };
+    set('stripe_customer_id', patch.customerId);
+    set('stripe_subscription_id', patch.subscriptionId);
+    set('stripe_item_id', patch.itemId);
+    set('stripe_price_id', patch.priceId);
+    set('stripe_status', patch.status);
+    set('stripe_paused', patch.collectionPaused);
+    set('stripe_quantity', patch.quantity);
+    set('stripe_period_start', patch.currentPeriodStart);
+    set('stripe_period_end', patch.currentPeriodEnd);
+    set('stripe_generation', patch.generation);
+    set('synced_at', patch.syncedAt);
+    if (Object.keys(columns).length === 0) return;
+    await this.knex('billing_tenants')
+      .where({ tenant_ref: tenantRef })
+      .update(columns);
+  }
+
+  /**
+   * Sets a tenant's billing condition; `since` moves only when the kind
+   * changes (a new error message of the same kind keeps it).
+   */
+  async setCondition(
+    tenantRef: string,
+    condition: { kind: BillingConditionKind; message: string },
+    now: string,
+  ): Promise<void> {
+    await this.knex('billing_tenants')
+      .where({ tenant_ref: tenantRef })
+      .update({
+        condition_kind: condition.kind,
+        condition_message: condition.message,
+        condition_since: this.knex.raw(
+          'CASE WHEN condition_kind = ? THEN condition_since ELSE ? END',
+          [condition.kind, now],
+        ),
+      });
+  }
+
+  /** The tenants the billing reconcile looks at: every one billed now or with a Stripe subscription, by name. */
+  async reconcileCandidates(): Promise<string[]> {
+    const rows = await this.knex('billing_tenants')
+      .whereNotNull('status')
+      .orWhereNotNull('stripe_subscription_id')
+      .orWhereNotNull('stripe_customer_id')
+      .orWhere('condition_kind', 'out-of-sync')
+      .orderBy('tenant_name')
+      .select('tenant_ref');
+    return rows.map(r => r.tenant_ref as string);
+  }
+
+  /** Every tenant record, by name (the reconcile's fresh look at the catalog). */
+  async allRefs(): Promise<string[]> {
+    const rows = await this.knex('billing_tenants')
+      .orderBy('tenant_name')
+      .select('tenant_ref');
+    return rows.map(r => r.tenant_ref as string);
+  }
+
+  /** The live (active or paused) subscriptions on a price row, at any version. */
+  async liveOnPrice(priceId: string): Promise<BillingRecord[]> {
+    const rows = (await this.knex('billing_tenants')
+      .where({ price_id: priceId })
+      .whereIn('status', ['active', 'paused'])
+      .orderBy('tenant_name')) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Moves a record from one version of its price to another: the per-seat
+   * amount and the MRR (rounded once, per tenant) — only if it is still on
+   * `fromVersion` of that price; false otherwise (it moved or changed plan).
+   */
+  async movePrice(
+    tenantRef: string,
+    move: {
+      priceId: string;
+      fromVersion: number;
+      toVersion: number;
+      perSeatAmount: number;
+    },
+    now: string,
+  ): Promise<boolean> {
+    return this.knex.transaction(async tx => {
+      let q = tx<Row>('billing_tenants')
+        .where({
+          tenant_ref: tenantRef,
+          price_id: move.priceId,
+          price_version: move.fromVersion,
+        })
+        .first();
+      if (this.isPostgres) q = q.forUpdate();
+      const row = (await q) as Row | undefined;
+      if (!row) return false;
+      const record = fromRow(row);
+      const mrr = monthlyRecurring(
+        move.perSeatAmount,
+        record.seats,
+        record.cycle ?? 'monthly',
+      );
+      await tx('billing_tenants')
+        .where({ tenant_ref: tenantRef })
+        .update({
+          price_version: move.toVersion,
+          per_seat_amount: move.perSeatAmount,
+          mrr: record.status === 'active' ? mrr : 0,
+          paused_mrr: record.status === 'paused' ? mrr : 0,
+          updated_at: now,
+        });
+      return true;
+    });
   }
 
   /** MRR and paused MRR per currency: in total, per partner, and of direct tenants. */

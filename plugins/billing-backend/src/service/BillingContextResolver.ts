@@ -1,4 +1,5 @@
 import { AuthService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { BillingCycle } from '@internal/plugin-billing-common';
 import { LifecycleEvent } from '@internal/plugin-provisioning-common';
@@ -19,14 +20,28 @@ export class BillingContextResolver {
       auth: AuthService;
       prices: Pick<PriceStore, 'find'>;
       cycle: BillingCycle;
+      stripeConnected?: boolean;
     },
   ) {}
 
-  async resolve(event: LifecycleEvent): Promise<BillingContext> {
+  /**
+   * `cache`: entities read during one pass over many tenants (the billing
+   * reconcile), so a partner is read once per pass, not once per tenant.
+   */
+  async resolve(
+    event: LifecycleEvent,
+    cache?: Map<string, Promise<Entity | undefined>>,
+  ): Promise<BillingContext> {
     const { catalog, auth, prices, cycle } = this.deps;
-    const credentials = await auth.getOwnServiceCredentials();
     const owner = event.partnerRef ?? event.tenantRef;
-    const entity = await catalog.getEntityByRef(owner, { credentials });
+    let read = cache?.get(owner);
+    if (!read) {
+      read = auth
+        .getOwnServiceCredentials()
+        .then(credentials => catalog.getEntityByRef(owner, { credentials }));
+      cache?.set(owner, read);
+    }
+    const entity = await read;
     const billing = (entity?.spec as BillingSpec | undefined)?.billing;
     const missingDetails = !event.partnerRef && !billing;
     const currency = billing?.currency;
@@ -38,6 +53,7 @@ export class BillingContextResolver {
       missingDetails,
       cycle,
       ...(price ? { price } : {}),
+      ...(this.deps.stripeConnected ? { stripeConnected: true } : {}),
     };
   }
 }

@@ -9,21 +9,26 @@ import {
   NewPrice,
   Price,
   PriceDetail,
+  PriceImpact,
 } from '@internal/plugin-billing-common';
 import { PriceFilter, PriceStore } from '../database/PriceStore';
+import { RepricingStore } from '../database/RepricingStore';
+import { Repricer } from './Repricer';
 
 /**
  * The price catalog: list, read, create, edit. Every change is audited
- * (`billing.price.created`, `billing.price.updated`) with the amounts.
- *
- * Not yet: minting the Stripe product and price of each version and moving
- * live subscriptions onto a new version (docs/billing.md#status).
+ * (`billing.price.created`, `billing.price.updated`) with the amounts. An
+ * edit of the amount makes a new version and moves every live subscription
+ * on the row onto it (the {@link Repricer}: a new Stripe price, the old one
+ * archived, an outcome per subscription).
  */
 export class PriceService {
   constructor(
     private readonly deps: {
       store: PriceStore;
       trail: AuditTrailService;
+      repricer: Pick<Repricer, 'impact' | 'afterEdit'>;
+      outcomes: Pick<RepricingStore, 'forPrice'>;
       now?: () => Date;
     },
   ) {}
@@ -71,7 +76,14 @@ export class PriceService {
   async get(id: string): Promise<PriceDetail> {
     const price = await this.deps.store.get(id);
     if (!price) throw new NotFoundError(`No price ${id}`);
-    return price;
+    return { ...price, repricing: await this.deps.outcomes.forPrice(id) };
+  }
+
+  /** What an edit of the amount would move, and the MRR change, per currency. */
+  async impact(id: string, perSeatAmount: number): Promise<PriceImpact> {
+    const price = await this.deps.store.get(id);
+    if (!price) throw new NotFoundError(`No price ${id}`);
+    return this.deps.repricer.impact(price, perSeatAmount);
   }
 
   async create(
@@ -104,7 +116,7 @@ export class PriceService {
     perSeatAmount: number,
     expectedVersion: number,
     credentials: BackstageCredentials,
-  ): Promise<Price> {
+  ): Promise<PriceDetail> {
     const outcome = await this.deps.store.updateAmount(
       id,
       perSeatAmount,
@@ -132,7 +144,10 @@ export class PriceService {
         currency: previous.currency,
       }),
     });
-    return updated;
+    // the edit stands; the moves are recorded per subscription, and failed
+    // ones are tried again by the billing reconcile
+    await this.deps.repricer.afterEdit(previous, updated);
+    return this.get(id);
   }
 
   private async audit(

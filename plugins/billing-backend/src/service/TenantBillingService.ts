@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { AuditTrailService } from '@internal/plugin-audit-node';
 import {
@@ -48,9 +49,11 @@ function actionOf(
   return undefined;
 }
 
-const publicRecord = ({
+export const publicRecord = ({
   lifecycle,
   activated,
+  stripeGeneration,
+  paymentFailedInvoice,
   ...billing
 }: BillingRecord): TenantBilling => billing;
 
@@ -65,7 +68,12 @@ export class TenantBillingService {
   constructor(
     private readonly deps: {
       store: TenantBillingStore;
-      context: { resolve(event: LifecycleEvent): Promise<BillingContext> };
+      context: {
+        resolve(
+          event: LifecycleEvent,
+          cache?: Map<string, Promise<Entity | undefined>>,
+        ): Promise<BillingContext>;
+      };
       trail: AuditTrailService;
       now?: () => Date;
     },
@@ -119,6 +127,89 @@ export class TenantBillingService {
       p => applyLifecycleEvent(p, event, ctx, now),
       now,
     );
+  }
+
+  /**
+   * Looks at a tenant again with what the catalog and the price catalog say
+   * now (a partner's currency set later, billing details added, a price for
+   * its plan created), as if its last lifecycle state were announced again;
+   * a change is audited and stored. Resolves the record.
+   */
+  async refresh(
+    tenantRef: string,
+    cache?: Map<string, Promise<Entity | undefined>>,
+  ): Promise<BillingRecord | undefined> {
+    const { store, context, trail } = this.deps;
+    const prev = await store.get(tenantRef);
+    if (!prev) return undefined;
+    const event: LifecycleEvent = {
+      id: `refresh:${tenantRef}`,
+      seq: 0,
+      type: prev.lifecycle === 'active' ? 'seatsChanged' : 'suspended',
+      tenantRef,
+      ...(prev.partnerRef ? { partnerRef: prev.partnerRef } : {}),
+      at: this.now(),
+      status: prev.lifecycle,
+      plan: prev.plan,
+      seats: prev.seats,
+    };
+    const now = this.now();
+    const next = applyLifecycleEvent(
+      prev,
+      event,
+      await context.resolve(event, cache),
+      now,
+    );
+    const action = actionOf(prev, next);
+    // a billed tenant's condition is the engine's (in sync with Stripe,
+    // payment failed, out of sync): only a change of what is billed, or a
+    // verdict that it is not billed, is stored here
+    const billedAsBefore =
+      next.condition.kind === 'in-sync' &&
+      (action === undefined || action === 'billing.condition.changed');
+    const sameVerdict =
+      action === undefined && prev.condition.message === next.condition.message;
+    if (billedAsBefore || sameVerdict) return prev;
+    if (action) {
+      await trail.record([
+        {
+          at: now,
+          actor: { type: 'service', ref: 'plugin:billing' },
+          action,
+          outcome: 'success',
+          resource: {
+            type: 'billing-subscription',
+            ref: next.tenantRef,
+            name: next.tenant,
+          },
+          tenant: next.tenantRef,
+          ...(next.partnerRef ? { partner: next.partnerRef } : {}),
+          source: 'billing',
+          metadata: {
+            reason: 'billing reconcile: the catalog or the prices changed',
+            status: next.status ?? null,
+            currency: next.currency ?? null,
+            perSeatAmount: next.perSeatAmount ?? null,
+            mrr: next.mrr,
+            pausedMrr: next.pausedMrr,
+            condition: next.condition,
+          },
+        },
+      ]);
+    }
+    await store.save(next);
+    return next;
+  }
+
+  /** One tenant's record by name, in the caller's scope (404 otherwise). */
+  async record(name: string, scope: BillingScope): Promise<BillingRecord> {
+    const { items } = await this.deps.store.list({
+      ...(scope ? { scope } : {}),
+      names: [name],
+      limit: 1,
+    });
+    if (!items[0]) throw new NotFoundError(`No billing for tenant ${name}`);
+    return items[0];
   }
 
   async list(

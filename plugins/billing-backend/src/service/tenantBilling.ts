@@ -18,6 +18,10 @@ export interface BillingRecord extends TenantBilling {
   lifecycle: TenantStatus;
   /** Whether the tenant was activated (nothing is billed before). */
   activated: boolean;
+  /** How many Stripe subscriptions were created for it (the next one's idempotency key). */
+  stripeGeneration?: number;
+  /** The invoice whose payment failed (cleared when it is paid, voided or written off). */
+  paymentFailedInvoice?: string;
 }
 
 /** What the catalog and the price catalog say about billing a tenant now. */
@@ -29,6 +33,8 @@ export interface BillingContext {
   cycle: BillingCycle;
   /** The price of the tenant's plan in that currency and cycle, if any. */
   price?: Price;
+  /** Whether Stripe is connected (the engine then takes the record on). */
+  stripeConnected?: boolean;
 }
 
 /** The subscription a tenant's lifecycle calls for. */
@@ -156,7 +162,12 @@ export function applyLifecycleEvent(
             'not-billed',
             'the tenant is terminated: its subscription is canceled',
           )
-        : condition('in-sync', 'billed locally (Stripe is not connected)'),
+        : condition(
+            'in-sync',
+            context.stripeConnected
+              ? 'billed: the subscription follows in Stripe'
+              : 'billed locally (Stripe is not connected)',
+          ),
   };
 }
 
