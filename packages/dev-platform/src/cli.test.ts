@@ -5,6 +5,8 @@
  * refuses production, bad variables and taken ports with a clear message.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { DEV_PLATFORM_CREDENTIALS } from './types';
@@ -38,8 +40,8 @@ interface Run {
 
 const children: ChildProcess[] = [];
 
-function run(extraEnv: Record<string, string>): Run {
-  const child = spawn(script, [], {
+function run(extraEnv: Record<string, string>, args: string[] = []): Run {
+  const child = spawn(script, args, {
     env: env(extraEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -190,6 +192,160 @@ describe('scripts/dev-platform', () => {
     expect((await r.exited).code).toBe(2);
     expect(r.stderr()).toContain(name);
     expect(r.stdout()).toBe('');
+  });
+
+  it('refuses a bad webhook URL or retry delay, naming the variable or flag (exit 2)', async () => {
+    for (const [extra, args, name] of [
+      [
+        { DEV_PLATFORM_STRIPE_WEBHOOK_URL: 'localhost:7007/x' },
+        [],
+        'DEV_PLATFORM_STRIPE_WEBHOOK_URL',
+      ],
+      [{}, ['--stripe-webhook-url', 'ftp://x/'], '--stripe-webhook-url'],
+      [{}, ['--stripe-webhook-url'], '--stripe-webhook-url'],
+      [{}, ['--bogus'], '--bogus'],
+      [
+        {
+          DEV_PLATFORM_STRIPE_WEBHOOK_URL: 'http://127.0.0.1:1/',
+          DEV_PLATFORM_STRIPE_WEBHOOK_RETRY_MS: '0',
+        },
+        [],
+        'DEV_PLATFORM_STRIPE_WEBHOOK_RETRY_MS',
+      ],
+    ] as Array<[Record<string, string>, string[], string]>) {
+      const r = run({ ...ALL_FREE, ...extra }, args);
+      expect((await r.exited).code).toBe(2);
+      expect(r.stderr()).toContain(name);
+      expect(r.stdout()).toBe('');
+    }
+  });
+
+  describe('Stripe webhook endpoint from the start', () => {
+    /** A receiver answering 503 to its first `failFirst` requests, then 200; `got(n)`: n answered 200. */
+    async function receiver(failFirst: number) {
+      const bodies: Array<{ body: string; signature: string; status: number }> =
+        [];
+      const waiters: Array<[number, () => void]> = [];
+      const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', c => chunks.push(c));
+        req.on('end', () => {
+          const status = bodies.length < failFirst ? 503 : 200;
+          bodies.push({
+            body: Buffer.concat(chunks).toString('utf8'),
+            signature: String(req.headers['stripe-signature']),
+            status,
+          });
+          res.statusCode = status;
+          res.end();
+          const ok = bodies.filter(b => b.status === 200).length;
+          for (const w of waiters.filter(([n]) => ok >= n)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w[1]();
+          }
+        });
+      });
+      await new Promise<void>(resolve =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+      const url = `http://127.0.0.1:${
+        (server.address() as net.AddressInfo).port
+      }/api/billing/stripe/webhook`;
+      const got = (n: number) =>
+        new Promise<void>(resolve => {
+          if (bodies.filter(b => b.status === 200).length >= n) resolve();
+          else waiters.push([n, resolve]);
+        });
+      return { server, url, bodies, got };
+    }
+
+    const createCustomer = (stripeUrl: string) =>
+      fetch(`${stripeUrl}/v1/customers`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${DEV_PLATFORM_CREDENTIALS.stripe.secretKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'name=Acme',
+      });
+
+    it('DEV_PLATFORM_STRIPE_WEBHOOK_URL: events are POSTed there, signed, and retried until they get through', async () => {
+      const rx = await receiver(2);
+      try {
+        const r = run({
+          ...ALL_FREE,
+          DEV_PLATFORM_STRIPE_WEBHOOK_URL: rx.url,
+          DEV_PLATFORM_STRIPE_WEBHOOK_RETRY_MS: '20',
+        });
+        const urls = await ready(r);
+        expect(r.stdout()).toContain(`webhooks: POSTed to ${rx.url}`);
+        const webhook = await (
+          await fetch(`${urls.control}/stripe/webhook`)
+        ).json();
+        expect(webhook).toEqual({
+          url: rx.url,
+          secret: DEV_PLATFORM_CREDENTIALS.stripe.webhookSecret,
+          autoDeliver: true,
+          retryAfterMs: 20,
+        });
+
+        expect((await createCustomer(urls.stripe)).status).toBe(200);
+        // refused twice (503), then delivered by a retry round
+        await rx.got(1);
+        expect(rx.bodies.map(b => b.status)).toEqual([503, 503, 200]);
+        const { body, signature } = rx.bodies[2];
+        expect(JSON.parse(body).type).toBe('customer.created');
+        const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature)!;
+        expect(
+          createHmac('sha256', DEV_PLATFORM_CREDENTIALS.stripe.webhookSecret)
+            .update(`${t}.${body}`)
+            .digest('hex'),
+        ).toBe(v1);
+        r.child.kill('SIGTERM');
+        expect((await r.exited).code).toBe(0);
+      } finally {
+        await new Promise(resolve => rx.server.close(resolve));
+      }
+    });
+
+    it('--stripe-webhook-url wins over the variable, and the endpoint survives POST /reset', async () => {
+      const rx = await receiver(0);
+      try {
+        const r = run(
+          {
+            ...ALL_FREE,
+            DEV_PLATFORM_STRIPE_WEBHOOK_URL: 'http://127.0.0.1:9/elsewhere',
+          },
+          ['--stripe-webhook-url', rx.url],
+        );
+        const urls = await ready(r);
+        expect(
+          (await fetch(`${urls.control}/reset`, { method: 'POST' })).status,
+        ).toBe(204);
+        const webhook = await (
+          await fetch(`${urls.control}/stripe/webhook`)
+        ).json();
+        expect(webhook).toMatchObject({ url: rx.url, retryAfterMs: 2000 });
+        await createCustomer(urls.stripe);
+        await rx.got(1);
+        expect(JSON.parse(rx.bodies[0].body).type).toBe('customer.created');
+        r.child.kill('SIGTERM');
+        expect((await r.exited).code).toBe(0);
+      } finally {
+        await new Promise(resolve => rx.server.close(resolve));
+      }
+    });
+
+    it('has no endpoint without the flag or variable', async () => {
+      const r = run(ALL_FREE);
+      const urls = await ready(r);
+      expect(
+        await (await fetch(`${urls.control}/stripe/webhook`)).json(),
+      ).toBeNull();
+      expect(r.stdout()).toMatch(/webhooks: none yet/);
+      r.child.kill('SIGTERM');
+      await r.exited;
+    });
   });
 
   it('refuses two endpoints on one port (exit 2)', async () => {

@@ -10,6 +10,12 @@
  *   DEV_PLATFORM_PORT_STRIPE     default 7024
  *   DEV_PLATFORM_PORT_CONTROL    default 7023
  *   DEV_PLATFORM_LATENCY_MS      default 0: every answer delayed by N ms
+ *   DEV_PLATFORM_STRIPE_WEBHOOK_URL       where the Stripe stand-in POSTs its
+ *                                events (also --stripe-webhook-url <url>, which wins);
+ *                                default: nowhere until PUT /stripe/webhook
+ *   DEV_PLATFORM_STRIPE_WEBHOOK_RETRY_MS  default 2000: with a webhook URL,
+ *                                failed deliveries are retried after this delay
+ *                                (doubling per failed round, up to 8×)
  *
  * Output: one parseable line per endpoint, `dev-platform <name> <url>` (name:
  * authentik, stalwart, ocis, stripe, control), then the development credentials, then
@@ -47,11 +53,17 @@ const DEFAULT_PORTS: Record<Endpoint, number> = {
 };
 
 const LATENCY_VAR = 'DEV_PLATFORM_LATENCY_MS';
+const WEBHOOK_URL_VAR = 'DEV_PLATFORM_STRIPE_WEBHOOK_URL';
+const WEBHOOK_RETRY_VAR = 'DEV_PLATFORM_STRIPE_WEBHOOK_RETRY_MS';
+const WEBHOOK_URL_FLAG = '--stripe-webhook-url';
+const DEFAULT_WEBHOOK_RETRY_MS = 2000;
 const HOST = '127.0.0.1';
 
-const USAGE = `usage: scripts/dev-platform [--help]
+const USAGE = `usage: scripts/dev-platform [--help] [${WEBHOOK_URL_FLAG} <url>]
 Development stand-ins of Authentik, Stalwart, OCIS and Stripe with a fault-injection
 control endpoint, on 127.0.0.1. Development only (refused when NODE_ENV=production).
+  ${WEBHOOK_URL_FLAG} <url>  the Stripe stand-in POSTs its events there (signed with
+                              the development webhook secret), retrying failed deliveries
 Environment:
   ${PORT_VARS.authentik}  port of the Authentik stand-in (default ${DEFAULT_PORTS.authentik}; 0 = any free port)
   ${PORT_VARS.stalwart}   port of the Stalwart stand-in (default ${DEFAULT_PORTS.stalwart})
@@ -59,6 +71,8 @@ Environment:
   ${PORT_VARS.stripe}     port of the Stripe stand-in (default ${DEFAULT_PORTS.stripe})
   ${PORT_VARS.control}    port of the control endpoint (default ${DEFAULT_PORTS.control})
   ${LATENCY_VAR}      every answer delayed by N ms (default 0)
+  ${WEBHOOK_URL_VAR}       as ${WEBHOOK_URL_FLAG} (the flag wins)
+  ${WEBHOOK_RETRY_VAR}  first retry delay of failed deliveries (default ${DEFAULT_WEBHOOK_RETRY_MS}; doubles up to 8x)
 Docs: packages/dev-platform/README.md`;
 
 class UsageError extends Error {}
@@ -66,6 +80,8 @@ class UsageError extends Error {}
 export interface CliSettings {
   ports: Record<Endpoint, number>;
   latencyMs: number;
+  /** The Stripe stand-in's webhook endpoint from the start. */
+  stripeWebhook?: { url: string; retryAfterMs: number };
 }
 
 function parseNonNegativeInteger(
@@ -85,8 +101,55 @@ function parseNonNegativeInteger(
   return Number(value);
 }
 
-/** The settings from the environment; throws UsageError naming the variable. */
-export function readSettings(env: NodeJS.ProcessEnv): CliSettings {
+/** An http(s) URL, or UsageError naming where it came from. */
+function webhookUrl(raw: string, source: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(
+      `dev-platform: ${source}=${JSON.stringify(
+        raw,
+      )} is not valid: expected an http(s) URL such as http://localhost:7007/api/billing/stripe/webhook`,
+    );
+  }
+  return raw.trim();
+}
+
+/** The value of --stripe-webhook-url in argv (undefined: absent); UsageError for any other argument. */
+export function readArgs(argv: string[]): { stripeWebhookUrl?: string } {
+  let stripeWebhookUrl: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === WEBHOOK_URL_FLAG) {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        throw new UsageError(`dev-platform: ${WEBHOOK_URL_FLAG} needs a URL`);
+      }
+      stripeWebhookUrl = webhookUrl(value, WEBHOOK_URL_FLAG);
+      i += 1;
+    } else if (arg.startsWith(`${WEBHOOK_URL_FLAG}=`)) {
+      stripeWebhookUrl = webhookUrl(
+        arg.slice(WEBHOOK_URL_FLAG.length + 1),
+        WEBHOOK_URL_FLAG,
+      );
+    } else {
+      throw new UsageError(
+        `dev-platform: unexpected argument ${JSON.stringify(arg)}`,
+      );
+    }
+  }
+  return { stripeWebhookUrl };
+}
+
+/** The settings from the environment (and argv); throws UsageError naming the variable or flag. */
+export function readSettings(
+  env: NodeJS.ProcessEnv,
+  argv: string[] = [],
+): CliSettings {
   const ports = { ...DEFAULT_PORTS };
   for (const endpoint of ENDPOINTS) {
     const name = PORT_VARS[endpoint];
@@ -118,7 +181,46 @@ export function readSettings(env: NodeJS.ProcessEnv): CliSettings {
           600_000,
           'a whole number of milliseconds 0-600000',
         );
-  return { ports, latencyMs };
+  const { stripeWebhookUrl } = readArgs(argv);
+  const rawUrl = env[WEBHOOK_URL_VAR];
+  const url =
+    stripeWebhookUrl ??
+    (rawUrl === undefined || rawUrl.trim() === ''
+      ? undefined
+      : webhookUrl(rawUrl, WEBHOOK_URL_VAR));
+  const rawRetry = env[WEBHOOK_RETRY_VAR];
+  const retryAfterMs =
+    rawRetry === undefined || rawRetry === ''
+      ? DEFAULT_WEBHOOK_RETRY_MS
+      : parseNonNegativeInteger(
+          WEBHOOK_RETRY_VAR,
+          rawRetry,
+          3_600_000,
+          'a whole number of milliseconds 1-3600000',
+        );
+  if (retryAfterMs === 0) {
+    throw new UsageError(
+      `dev-platform: ${WEBHOOK_RETRY_VAR}="0" is not valid: expected a whole number of milliseconds 1-3600000`,
+    );
+  }
+  return {
+    ports,
+    latencyMs,
+    ...(url ? { stripeWebhook: { url, retryAfterMs } } : {}),
+  };
+}
+
+function webhookLines(platform: DevPlatform): string[] {
+  const webhook = platform.stripe.webhook();
+  if (!webhook) {
+    return [
+      `             webhooks: none yet; e.g. curl -X PUT -d '{"url":"http://localhost:7007/api/billing/stripe/webhook","retryAfterMs":2000}' ${platform.urls.control}/stripe/webhook`,
+    ];
+  }
+  const retry = webhook.retryAfterMs
+    ? `, failed deliveries retried after ${webhook.retryAfterMs} ms (doubling, up to 8x)`
+    : '';
+  return [`             webhooks: POSTed to ${webhook.url}${retry}`];
 }
 
 /** The lines printed once listening: URLs (parseable), credentials, curl examples, "ready". */
@@ -136,7 +238,7 @@ export function startupLines(platform: DevPlatform): string[] {
     `             curl -d grant_type=refresh_token -d client_id=${c.ocis.clientId} -d refresh_token=${c.ocis.bootstrapRefreshToken} ${urls.authentik}${c.ocis.tokenPath}`,
     `  stripe     secret key ${c.stripe.secretKey}   webhook secret ${c.stripe.webhookSecret}   API version ${STRIPE_API_VERSION}`,
     `             curl -u ${c.stripe.secretKey}: ${urls.stripe}/v1/customers`,
-    `             webhooks: curl -X PUT -d '{"url":"http://127.0.0.1:7007/api/billing/webhook"}' ${urls.control}/stripe/webhook`,
+    ...webhookLines(platform),
     `  control    no credentials (loopback only): curl ${urls.control}/state`,
     `             curl -X PUT -H 'content-type: application/json' -d '{"down":true}' ${urls.control}/faults/stalwart`,
     'dev-platform ready (development only; Ctrl-C stops it)',
@@ -180,17 +282,13 @@ export async function main(
     );
     return { exitCode: 1 };
   }
-  if (argv.length > 0) {
-    err(`dev-platform: unexpected argument ${JSON.stringify(argv[0])}`);
-    err(USAGE);
-    return { exitCode: 2 };
-  }
   let settings: CliSettings;
   try {
-    settings = readSettings(env);
+    settings = readSettings(env, argv);
   } catch (e) {
     if (e instanceof UsageError) {
       err(e.message);
+      if (/unexpected argument|needs a URL/.test(e.message)) err(USAGE);
       return { exitCode: 2 };
     }
     throw e;
@@ -200,6 +298,7 @@ export async function main(
       host: HOST,
       ports: settings.ports,
       latencyMs: settings.latencyMs,
+      stripeWebhook: settings.stripeWebhook,
     });
     return { platform };
   } catch (e) {

@@ -294,6 +294,22 @@ export async function startDevPlatform(
     payInvoice: id => stripe.payInvoice(id),
   };
 
+  const initialWebhook = options.stripeWebhook;
+  if (initialWebhook) {
+    if (!/^https?:\/\//.test(initialWebhook.url)) {
+      for (const server of Object.values(servers)) await server.stop();
+      throw new Error(
+        `stripeWebhook.url must be an http(s) URL, got ${initialWebhook.url}`,
+      );
+    }
+    try {
+      stripeControl.setWebhook(initialWebhook);
+    } catch (err) {
+      for (const server of Object.values(servers)) await server.stop();
+      throw err;
+    }
+  }
+
   const setFault = (system: DevSystem, fault: DevFault) => {
     const server = servers[system];
     if (!server) throw new Error(`unknown system "${system}"`);
@@ -328,6 +344,8 @@ export async function startDevPlatform(
       servers[system].clearTimers();
       standIns[system].reset();
     }
+    // the endpoint the platform was started with survives resets
+    if (initialWebhook) stripeControl.setWebhook(initialWebhook);
     log.length = 0;
   };
 

@@ -63,6 +63,16 @@ export interface DevPlatformOptions {
    * what was advanced). True: it stands still except when advanced (tests).
    */
   stripeFrozenClock?: boolean;
+  /**
+   * The Stripe stand-in's webhook endpoint from the start, restored by every
+   * reset (scripts/dev-platform --stripe-webhook-url). Default: none.
+   */
+  stripeWebhook?: {
+    url: string;
+    secret?: string;
+    autoDeliver?: boolean;
+    retryAfterMs?: number;
+  };
 }
 
 /** Run-time settings (extension): DevPlatform.configure, PUT /settings. */
