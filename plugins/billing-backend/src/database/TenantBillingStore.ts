@@ -127,7 +127,9 @@ const fromRow = (r: Row & Partial<StripeRow>): BillingRecord => ({
     since: r.condition_since,
   },
   ...(stripeFromRow(r) ? { stripe: stripeFromRow(r) } : {}),
-  stripeGeneration: Number(r.stripe_generation ?? 0),
+  ...(Number(r.stripe_generation ?? 0) > 0
+    ? { stripeGeneration: Number(r.stripe_generation) }
+    : {}),
   ...(r.payment_failed_invoice
     ? { paymentFailedInvoice: r.payment_failed_invoice }
     : {}),
@@ -294,13 +296,14 @@ export class TenantBillingStore {
       });
   }
 
-  /** The tenants the billing reconcile looks at: every one billed now or with a Stripe subscription, by name. */
+  /**
+   * The tenants the billing reconcile compares with Stripe, by name: every
+   * activated one (a customer each), and every one with a subscription.
+   */
   async reconcileCandidates(): Promise<string[]> {
     const rows = await this.knex('billing_tenants')
-      .whereNotNull('status')
+      .where('activated', true)
       .orWhereNotNull('stripe_subscription_id')
-      .orWhereNotNull('stripe_customer_id')
-      .orWhere('condition_kind', 'out-of-sync')
       .orderBy('tenant_name')
       .select('tenant_ref');
     return rows.map(r => r.tenant_ref as string);

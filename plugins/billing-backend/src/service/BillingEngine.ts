@@ -129,7 +129,13 @@ export class BillingEngine {
     const openInStripe =
       record.stripe?.subscriptionId !== undefined &&
       record.stripe.status !== 'canceled';
-    if (!billed && !openInStripe) return 'skipped';
+    // every activated tenant is a Stripe customer (also on a free plan);
+    // a terminated one never becomes one
+    const wantsCustomer =
+      record.activated &&
+      record.lifecycle !== 'terminated' &&
+      !record.stripe?.customerId;
+    if (!billed && !openInStripe && !wantsCustomer) return 'skipped';
     if (!(await this.deps.flags.isEnabled(BILLING_ENGINE_FLAG, tenantRef))) {
       if (billed) {
         await this.setCondition(
@@ -142,7 +148,8 @@ export class BillingEngine {
     }
     try {
       if (billed) await this.ensureBilled(record);
-      else await this.ensureCanceled(record);
+      else if (openInStripe) await this.ensureCanceled(record);
+      else await this.ensureCustomer(record);
       await store.updateStripe(tenantRef, { syncedAt: this.now() });
       if (billed) {
         const fresh = (await store.get(tenantRef))!;
@@ -162,11 +169,15 @@ export class BillingEngine {
       this.deps.logger.warn(
         `billing: ${tenantRef} is out of sync with Stripe: ${message}`,
       );
-      await this.setCondition(
-        (await store.get(tenantRef)) ?? record,
-        'out-of-sync',
-        `out of sync with Stripe: ${message} (the billing reconcile tries again)`,
-      );
+      // a tenant not billed keeps its verdict (why it is not billed); the
+      // reconcile makes its customer when Stripe answers again
+      if (billed || openInStripe) {
+        await this.setCondition(
+          (await store.get(tenantRef)) ?? record,
+          'out-of-sync',
+          `out of sync with Stripe: ${message} (the billing reconcile tries again)`,
+        );
+      }
       return 'out-of-sync';
     }
   }
@@ -278,24 +289,7 @@ export class BillingEngine {
     const ref = record.tenantRef;
     const price = await this.ensurePrice(record.priceId!, record.priceVersion!);
 
-    let customerId = record.stripe?.customerId;
-    if (!customerId) {
-      const customer = await client.customers.create(
-        {
-          name: record.tenant,
-          metadata: {
-            tenant: ref,
-            ...(record.partnerRef ? { partner: record.partnerRef } : {}),
-          },
-        },
-        { idempotencyKey: `dezky-customer-${ref}` },
-      );
-      customerId = customer.id;
-      await store.updateStripe(ref, { customerId });
-      await this.auditTenant(record, 'billing.stripe.customer.created', {
-        customerId,
-      });
-    }
+    const customerId = await this.ensureCustomer(record);
 
     let sub: Stripe.Subscription | undefined;
     if (record.stripe?.subscriptionId) {
@@ -360,6 +354,28 @@ export class BillingEngine {
       });
     }
     await store.updateStripe(ref, mirror(sub));
+  }
+
+  /** The tenant's Stripe customer (metadata: its entity ref), made once. */
+  private async ensureCustomer(record: BillingRecord): Promise<string> {
+    const existing = record.stripe?.customerId;
+    if (existing) return existing;
+    const ref = record.tenantRef;
+    const customer = await this.deps.stripe.client!.customers.create(
+      {
+        name: record.tenant,
+        metadata: {
+          tenant: ref,
+          ...(record.partnerRef ? { partner: record.partnerRef } : {}),
+        },
+      },
+      { idempotencyKey: `dezky-customer-${ref}` },
+    );
+    await this.deps.store.updateStripe(ref, { customerId: customer.id });
+    await this.auditTenant(record, 'billing.stripe.customer.created', {
+      customerId: customer.id,
+    });
+    return customer.id;
   }
 
   private async ensureCanceled(record: BillingRecord): Promise<void> {

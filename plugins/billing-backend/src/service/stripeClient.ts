@@ -76,12 +76,13 @@ export function connectStripe(config: Config): StripeConnection {
     protocol: 'https',
   };
   if (apiUrl) {
-    const url = new URL(apiUrl);
-    const protocol = url.protocol === 'http:' ? 'http' : 'https';
+    const parsed = new URL(apiUrl);
+    const protocol = parsed.protocol === 'http:' ? 'http' : 'https';
+    const defaultPort = protocol === 'http' ? 80 : 443;
     endpoint = {
-      host: url.hostname,
+      host: parsed.hostname,
       protocol,
-      port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
+      port: parsed.port ? Number(parsed.port) : defaultPort,
     };
   }
   const client = new Stripe(secretKey, {
@@ -106,5 +107,3 @@ export function connectStripe(config: Config): StripeConnection {
     },
   };
 }
-
-const url = (u: string) => new URL(u).origin;
