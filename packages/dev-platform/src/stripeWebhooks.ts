@@ -12,9 +12,9 @@
  * A delivery that fails (connection error, non-2xx, 10 s without an answer)
  * is logged and the event stays pending; `deliver()` without ids sends every
  * pending event again. Stripe itself retries with exponential backoff for up
- * to 3 days (live mode; a few times over hours in a sandbox). The stand-in
- * retries only when asked to (`retryAfterMs`; default none, so tests decide
- * when anything is sent): a failure schedules a retry round after
+ * to 3 days. The stand-in retries only when asked to (`retryAfterMs`;
+ * default none, so tests decide when anything is sent): a failure schedules
+ * a retry round after
  * `retryAfterMs`, which re-sends the pending events oldest first and stops at
  * the first that fails again (the endpoint is still failing; the order is
  * kept); each consecutive failed round doubles the delay, up to
