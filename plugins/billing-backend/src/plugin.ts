@@ -29,6 +29,11 @@ import { BillingReconciler } from './service/BillingReconciler';
 import { Repricer } from './service/Repricer';
 import { BILLING_ENGINE_FLAG, connectStripe } from './service/stripeClient';
 import { flagsServiceRef } from '@internal/plugin-flags-node';
+import { InvoiceStore } from './database/InvoiceStore';
+import { StripeEventStore } from './database/StripeEventStore';
+import { InvoiceService } from './service/InvoiceService';
+import { WebhookService } from './service/WebhookService';
+import { createWebhookRouter } from './webhookRouter';
 import { readDurationFromConfig } from '@backstage/config';
 
 /**
@@ -143,6 +148,21 @@ export const billingPlugin = createBackendPlugin({
           ),
         );
         if (seeded) deps.logger.info(`billing: seeded ${seeded} prices`);
+        const webhooks = new WebhookService({
+          store: new StripeEventStore(knex),
+          stripe,
+          trail: deps.trail,
+        });
+        const invoices = new InvoiceService({
+          store: new InvoiceStore(knex),
+          tenants,
+        });
+        // Stripe signs its webhooks: the raw body is verified, no user token
+        deps.httpRouter.use(createWebhookRouter({ webhooks }));
+        deps.httpRouter.addAuthPolicy({
+          path: '/stripe/webhook',
+          allow: 'unauthenticated',
+        });
         deps.httpRouter.use(
           await createRouter({
             tenants,
@@ -154,6 +174,8 @@ export const billingPlugin = createBackendPlugin({
             }),
             prices,
             reconciler,
+            invoices,
+            webhooks,
             status: { stripe: stripe.status, flag: BILLING_ENGINE_FLAG },
           }),
         );

@@ -17,7 +17,10 @@ import { billingTenantResourceRef } from '@internal/plugin-billing-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { addInvoiceRoutes } from './invoiceRoutes';
 import { BillingReconciler } from './service/BillingReconciler';
+import { InvoiceService } from './service/InvoiceService';
+import { WebhookService } from './service/WebhookService';
 import { PriceService } from './service/PriceService';
 import {
   BillingScope,
@@ -30,6 +33,8 @@ export interface RouterOptions {
   prices: PriceService;
   tenants: TenantBillingService;
   reconciler: BillingReconciler;
+  invoices: InvoiceService;
+  webhooks: WebhookService;
   status: BillingStatus;
 }
 
@@ -95,7 +100,8 @@ const impactQuery = z
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { kit, prices, tenants, reconciler, status } = options;
+  const { kit, prices, tenants, reconciler, status, invoices, webhooks } =
+    options;
   const router = Router();
   router.use(kit.defaults());
   router.use(kit.jsonParser());
@@ -170,6 +176,8 @@ export async function createRouter(
   router.get('/mrr', async (req, res) => {
     res.json(await tenants.mrr(await tenantScope(req)));
   });
+
+  addInvoiceRoutes(router, { kit, invoices, webhooks, tenantScope });
 
   router.post('/tenants/:name/sync', async (req, res) => {
     await kit.authorize(req, billingTenantSyncPermission);

@@ -102,7 +102,7 @@ export function connectStripe(config: Config): StripeConnection {
       connected: true,
       livemode,
       message: `Stripe is connected (${livemode ? 'live mode' : 'test mode'}${
-        apiUrl ? `, ${url(apiUrl)}` : ''
+        apiUrl ? `, ${new URL(apiUrl).origin}` : ''
       })`,
     },
   };
