@@ -1,11 +1,21 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { coreApis } from '@backstage/frontend-plugin-api';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { TenantBilling } from '@internal/plugin-billing-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { billingApiRef } from '../api';
 import { pricesRouteRef } from '../routes';
 import {
+  aBillingStatus,
+  aStripeEvent,
   aTenantBilling,
   anMrrReport,
   anMrrTotal,
@@ -56,17 +66,37 @@ const list = (items: TenantBilling[], total = items.length) => ({
   total,
 });
 
-function render(url: string, api: ReturnType<typeof fakeBillingApi>) {
-  const result = renderInTestApp(<BillingPage />, {
-    apis: [[billingApiRef, api], mockApis.permission()],
-    mountedRoutes: {
-      '/catalog/:namespace/:kind/:name': entityRouteRef,
-      '/billing/prices': pricesRouteRef,
-    },
-    initialRouteEntries: [url],
+/** The permission API as the server answers partner staff: reads only. */
+const staffPermissions = () =>
+  mockApis.permission({
+    authorize: request =>
+      request.permission.attributes.action === 'read'
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
   });
+
+function render(
+  url: string,
+  api: ReturnType<typeof fakeBillingApi>,
+  // an operator: everything allowed
+  permission = mockApis.permission(),
+) {
+  const result = renderInTestApp(
+    <FreshPermissions>
+      <BillingPage />
+    </FreshPermissions>,
+    {
+      apis: [[billingApiRef, api], permission],
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+        '/billing/prices': pricesRouteRef,
+      },
+      initialRouteEntries: [url],
+    },
+  );
   const history = result.apis.get(coreApis.appHistory)!;
   return {
+    unmount: result.unmount,
     /** The URL's query, as a record. */
     query: () =>
       Object.fromEntries(
@@ -93,7 +123,7 @@ async function choose(param: string, option: string) {
 }
 
 describe('BillingPage', () => {
-  it('says Stripe is not connected, and shows MRR per currency apart, paused MRR beside it', async () => {
+  it('says Stripe is not connected with the server’s why, and shows MRR per currency apart, paused MRR beside it', async () => {
     const api = fakeBillingApi({
       mrr: jest.fn(async () =>
         anMrrReport([
@@ -114,9 +144,11 @@ describe('BillingPage', () => {
       ),
     });
     render('/billing', api);
-    expect(screen.getByTestId('stripe-notice')).toHaveTextContent(
-      'Stripe is not connected: billing is kept locally',
+    expect(await screen.findByTestId('stripe-notice')).toHaveTextContent(
+      'Stripe is not connected: billing.stripe.enabled is false',
     );
+    expect(api.status).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('stripe-connected')).toBeNull();
     expect(await screen.findAllByTestId('mrr-card')).toHaveLength(3);
     const text = (currency: string, id: string) =>
       within(cardOf(currency))
@@ -293,6 +325,294 @@ describe('BillingPage', () => {
       'MRR unavailable: mrr unavailable',
     );
     expect(screen.getByTestId('filter-condition')).toBeInTheDocument();
-    expect(screen.getByTestId('stripe-notice')).toBeInTheDocument();
+    expect(await screen.findByTestId('stripe-notice')).toBeInTheDocument();
+  });
+
+  it('says Stripe is connected, in test or live mode, without the notice', async () => {
+    const api = fakeBillingApi({
+      status: jest.fn(async () =>
+        aBillingStatus({
+          connected: true,
+          message: 'Stripe is connected (test mode)',
+        }),
+      ),
+    });
+    const { unmount } = render('/billing', api);
+    expect(await screen.findByTestId('stripe-connected')).toHaveTextContent(
+      'Stripe connected (test mode)',
+    );
+    expect(screen.queryByTestId('stripe-notice')).toBeNull();
+    unmount();
+
+    render(
+      '/billing',
+      fakeBillingApi({
+        status: jest.fn(async () =>
+          aBillingStatus({
+            connected: true,
+            livemode: true,
+            message: 'Stripe is connected (live mode)',
+          }),
+        ),
+      }),
+    );
+    expect(await screen.findByTestId('stripe-connected')).toHaveTextContent(
+      'Stripe connected (live mode)',
+    );
+  });
+
+  it('says so when whether Stripe is connected cannot be read', async () => {
+    render(
+      '/billing',
+      fakeBillingApi({
+        status: jest.fn(async () => {
+          throw await responseError(503, 'billing unavailable');
+        }),
+      }),
+    );
+    expect(await screen.findByTestId('stripe-status-error')).toHaveTextContent(
+      'Whether Stripe is connected is unknown: billing unavailable',
+    );
+    expect(screen.queryByTestId('stripe-notice')).toBeNull();
+  });
+
+  describe('for operators', () => {
+    it('offers Sync now on the tenants that differ from Stripe, shows progress, then the condition after', async () => {
+      const outOfSync = aTenantBilling({
+        tenant: 'initech',
+        tenantRef: 'tenant:default/initech',
+        condition: {
+          kind: 'out-of-sync',
+          message: 'Stripe bills 9 seats, the record 10',
+          since: '2026-12-05T08:00:00.000Z',
+        },
+      });
+      const answer = deferred<TenantBilling>();
+      const api = fakeBillingApi({
+        listTenants: jest.fn(async () =>
+          list([acme, globex, werkbank, outOfSync]),
+        ),
+        syncTenant: jest.fn(() => answer.promise),
+      });
+      render('/billing', api);
+      await screen.findAllByTestId('billing-row');
+      const syncOf = (tenant: string) =>
+        within(rowOf(tenant)).queryByRole('button', { name: 'Sync now' });
+      await waitFor(() => expect(syncOf('initech')).not.toBeNull());
+      expect(syncOf('globex')).not.toBeNull(); // payment failed
+      expect(syncOf('acme')).toBeNull(); // in sync
+      expect(syncOf('werkbank-coop')).toBeNull(); // nothing Stripe could fix
+
+      expect(api.mrr).toHaveBeenCalledTimes(1);
+      fireEvent.click(syncOf('initech')!);
+      expect(api.syncTenant).toHaveBeenCalledWith('initech');
+      await waitFor(() => expect(syncOf('initech')).toBeDisabled());
+      expect(
+        within(rowOf('initech')).getByRole('progressbar'),
+      ).toBeInTheDocument();
+
+      answer.resolve({
+        ...outOfSync,
+        condition: {
+          kind: 'in-sync',
+          message: 'matches Stripe',
+          since: '2026-12-08T10:00:00.000Z',
+        },
+      });
+      expect(
+        await within(rowOf('initech')).findByRole('status'),
+      ).toHaveTextContent('Synced: now in-sync');
+      expect(rowOf('initech')).toHaveAttribute('data-condition', 'in-sync');
+      expect(
+        within(rowOf('initech')).getByTestId('condition-chip'),
+      ).toHaveAttribute('data-kind', 'in-sync');
+      expect(syncOf('initech')).toBeEnabled();
+      // the MRR may have moved: read again; the list is not
+      await waitFor(() => expect(api.mrr).toHaveBeenCalledTimes(2));
+      expect(api.listTenants).toHaveBeenCalledTimes(1);
+    });
+
+    it('says why a sync failed, and what the tenant is still in when it did not get in sync', async () => {
+      const api = fakeBillingApi({
+        listTenants: jest.fn(async () => list([globex])),
+        syncTenant: jest.fn(async () => {
+          throw await responseError(502, 'Stripe: card_declined');
+        }),
+      });
+      render('/billing', api);
+      fireEvent.click(
+        await within(
+          (
+            await screen.findAllByTestId('billing-row')
+          )[0],
+        ).findByRole('button', { name: 'Sync now' }),
+      );
+      expect(
+        await within(rowOf('globex')).findByRole('alert'),
+      ).toHaveTextContent('Sync failed: Stripe: card_declined');
+      expect(rowOf('globex')).toHaveAttribute(
+        'data-condition',
+        'payment-failed',
+      );
+
+      api.syncTenant.mockImplementation(async () => globex);
+      fireEvent.click(
+        within(rowOf('globex')).getByRole('button', { name: 'Sync now' }),
+      );
+      expect(
+        await within(rowOf('globex')).findByRole('status'),
+      ).toHaveTextContent(
+        'Synced: now payment-failed (The last invoice could not be charged: card declined)',
+      );
+      expect(within(rowOf('globex')).queryByRole('alert')).toBeNull();
+    });
+
+    it('reconciles all only after confirming, then shows the summary and reads the list again', async () => {
+      const api = fakeBillingApi({
+        listTenants: jest.fn(async () => list([acme])),
+        reconcile: jest.fn(async () => ({
+          tenants: 12,
+          inSync: 10,
+          outOfSync: 2,
+          repricingMoved: 3,
+          repricingFailed: 1,
+        })),
+      });
+      render('/billing', api);
+      await screen.findAllByTestId('billing-row');
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Reconcile all now' }),
+      );
+      const dialog = screen.getByRole('dialog', {
+        name: "Reconcile every tenant's billing now?",
+      });
+      fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+      expect(api.reconcile).not.toHaveBeenCalled();
+
+      fireEvent.click(
+        screen.getByRole('button', { name: 'Reconcile all now' }),
+      );
+      fireEvent.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Reconcile all',
+        }),
+      );
+      expect(api.reconcile).toHaveBeenCalledTimes(1);
+      expect(await screen.findByTestId('reconcile-notice')).toHaveTextContent(
+        'Reconciled 12 tenants: 10 in sync, 2 out of sync; re-pricing: 3 moved, 1 failed.',
+      );
+      await waitFor(() => expect(api.listTenants).toHaveBeenCalledTimes(2));
+      expect(api.mrr).toHaveBeenCalledTimes(2);
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    });
+
+    it('shows a refused reconcile', async () => {
+      const api = fakeBillingApi({
+        reconcile: jest.fn(async () => {
+          throw await responseError(409, 'a billing reconcile is running');
+        }),
+      });
+      render('/billing', api);
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Reconcile all now' }),
+      );
+      fireEvent.click(screen.getByRole('button', { name: 'Reconcile all' }));
+      expect(await screen.findByTestId('reconcile-notice')).toHaveTextContent(
+        'Reconcile failed: a billing reconcile is running',
+      );
+    });
+
+    it('lists the webhook events received, paged by the server and filtered by type', async () => {
+      const api = fakeBillingApi({
+        listStripeEvents: jest.fn(async () => ({
+          items: [
+            aStripeEvent(),
+            aStripeEvent({
+              id: 'evt_2',
+              type: 'customer.subscription.updated',
+              outcome: 'stale',
+              message: 'older than the subscription billing knows',
+              tenantRef: undefined,
+            }),
+          ],
+          total: 45,
+        })),
+      });
+      render('/billing', api);
+      const section = await screen.findByTestId('stripe-events');
+      expect(await within(section).findAllByTestId('event-row')).toHaveLength(
+        2,
+      );
+      expect(api.listStripeEvents).toHaveBeenCalledWith({
+        limit: 20,
+        offset: 0,
+      });
+      expect(within(section).getByText('Events (45)')).toBeInTheDocument();
+      const stale = within(section)
+        .getAllByTestId('event-row')
+        .find(r => r.getAttribute('data-event') === 'evt_2')!;
+      expect(stale).toHaveTextContent('customer.subscription.updated');
+      expect(within(stale).getByTestId('event-outcome')).toHaveTextContent(
+        'stale',
+      );
+      expect(stale).toHaveTextContent(
+        'older than the subscription billing knows',
+      );
+
+      fireEvent.click(
+        within(section).getByRole('button', { name: 'Next Page' }),
+      );
+      await waitFor(() =>
+        expect(api.listStripeEvents).toHaveBeenLastCalledWith({
+          limit: 20,
+          offset: 20,
+        }),
+      );
+
+      const type = within(section).getByLabelText('Event type');
+      fireEvent.change(type, { target: { value: ' invoice.paid ' } });
+      fireEvent.keyDown(type, { key: 'Enter' });
+      await waitFor(() =>
+        expect(api.listStripeEvents).toHaveBeenLastCalledWith({
+          type: 'invoice.paid',
+          limit: 20,
+          offset: 0,
+        }),
+      );
+      // the tenants' list and its page are another list's
+      expect(api.listTenants).toHaveBeenCalledTimes(1);
+    });
+
+    it('says when no webhook event was received', async () => {
+      render('/billing', fakeBillingApi());
+      expect(
+        await screen.findByText('No webhook events received'),
+      ).toBeInTheDocument();
+    });
+  });
+
+  it('offers partner staff no Sync now, no Reconcile all and no webhook events', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => list([acme, globex])),
+    });
+    const permission = staffPermissions();
+    const authorize = jest.spyOn(permission, 'authorize');
+    render('/billing', api, permission);
+    await screen.findAllByTestId('billing-row');
+    await waitFor(() =>
+      expect(authorize).toHaveBeenCalledWith(
+        expect.objectContaining({
+          permission: expect.objectContaining({ name: 'billing.tenant.sync' }),
+        }),
+      ),
+    );
+    await act(async () => undefined);
+    expect(screen.queryByRole('button', { name: 'Sync now' })).toBeNull();
+    expect(
+      screen.queryByRole('button', { name: 'Reconcile all now' }),
+    ).toBeNull();
+    expect(screen.queryByTestId('stripe-events')).toBeNull();
+    expect(api.listStripeEvents).not.toHaveBeenCalled();
   });
 });

@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useMemo, useState } from 'react';
 import {
   Content,
   ContentHeader,
-  InfoCard,
   Link,
   LinkButton,
   Progress,
@@ -17,64 +16,48 @@ import {
   EntityRefLink,
   useEntityRefLink,
 } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   BILLING_CONDITION_KINDS,
   BillingConditionKind,
-  MrrTotal,
+  billingTenantSyncPermission,
+  MrrReport,
   TenantBilling,
-  TenantBillingList,
 } from '@internal/plugin-billing-common';
 import {
-  countOf,
-  ServerPagedTable,
   FilterSelect,
   formatCount,
   PageState,
+  ServerPagedTable,
 } from '@internal/plugin-dezky-react';
-import { billingApiRef, errorMessage, ListTenantBillingFilters } from '../api';
+import { billingApiRef, errorMessage } from '../api';
 import { pricesRouteRef } from '../routes';
 import { BillingView, readView, viewFilters, viewParams } from './billingQuery';
 import { ConditionChip, SubscriptionChip } from './chips';
 import { moneyText } from './money';
+import { MrrCards } from './MrrCards';
+import { reconcileText, ReconcileAllButton } from './ReconcileAllButton';
+import { StripeEventsSection } from './StripeEventsSection';
+import { StripeStatusNotice } from './StripeStatusNotice';
+import { SYNC_CONDITIONS, SyncButton, SyncState, useSync } from './SyncButton';
+import { useKeyedLoad } from './useKeyedLoad';
 
-/** Shown until the Stripe client is wired: every amount here is the local bookkeeping. */
-export const STRIPE_NOTICE = 'Stripe is not connected: billing is kept locally';
-
-interface ListState {
-  /** The filters this state is for (JSON). */
-  key: string;
-  value?: TenantBillingList;
-  error?: Error;
+/** What the page says after Reconcile all now: its summary, or why it failed. */
+interface Notice {
+  severity: 'success' | 'warning' | 'error';
+  text: string;
 }
 
-/** One page of the tenants' billing for the filters; answers for filters no longer current are dropped. */
-function useTenantBilling(filters: ListTenantBillingFilters) {
-  const api = useApi(billingApiRef);
-  const key = JSON.stringify(filters);
-  const [state, setState] = useState<ListState>({ key });
-  useEffect(() => {
-    let current = true;
-    setState({ key });
-    api.listTenants(JSON.parse(key)).then(
-      value => current && setState({ key, value }),
-      error => current && setState({ key, error }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, key]);
-  const fresh = state.key === key;
-  return {
-    value: fresh ? state.value : undefined,
-    error: fresh ? state.error : undefined,
-    loading: !fresh || (!state.value && !state.error),
-  };
-}
+/** What the rows' cells share: each tenant's Sync now, and how to start one. */
+const RowActions = createContext<{
+  states: Record<string, SyncState>;
+  sync: (tenant: string) => void;
+}>({ states: {}, sync: () => undefined });
 
 function TenantCell(props: { row: TenantBilling }) {
   const entityLink = useEntityRefLink();
@@ -131,44 +114,27 @@ const COLUMNS: TableColumn<TenantBilling>[] = [
   },
 ];
 
-/** One card per currency: MRR and paused MRR apart, never summed across currencies. */
-function MrrCards(props: { totals: MrrTotal[] }) {
-  if (props.totals.length === 0) {
-    return (
-      <Typography color="textSecondary" data-testid="mrr-none">
-        No MRR yet: no tenant you may see has an active subscription.
-      </Typography>
-    );
-  }
-  return (
-    <Grid container spacing={2}>
-      {props.totals.map(t => (
-        <Grid item xs={12} sm={6} md={3} key={t.currency}>
-          <div data-testid="mrr-card" data-currency={t.currency}>
-            <InfoCard title={`MRR in ${t.currency}`}>
-              <Typography variant="h4" data-testid="mrr">
-                {moneyText(t.mrr, t.currency)}
-              </Typography>
-              <Typography variant="body2" color="textSecondary">
-                Paused:{' '}
-                <span data-testid="paused-mrr">
-                  {moneyText(t.pausedMrr, t.currency)}
-                </span>
-              </Typography>
-              <Typography variant="body2" color="textSecondary">
-                {countOf(t.subscriptions, 'subscription')}
-              </Typography>
-            </InfoCard>
-          </div>
-        </Grid>
-      ))}
-    </Grid>
-  );
+/**
+ * Sync now for a tenant whose billing differs from Stripe (out of sync,
+ * payment failed); kept after a sync to say how it went.
+ */
+function SyncCell(props: { row: TenantBilling }) {
+  const { row } = props;
+  const { states, sync } = useContext(RowActions);
+  const state = states[row.tenant];
+  if (!state && !SYNC_CONDITIONS.includes(row.condition.kind)) return null;
+  return <SyncButton state={state} onSync={() => sync(row.tenant)} />;
 }
 
-function MrrSection() {
-  const api = useApi(billingApiRef);
-  const { value, loading, error } = useAsync(() => api.mrr(), [api]);
+const SYNC_COLUMN: TableColumn<TenantBilling> = {
+  title: '',
+  render: t => <SyncCell row={t} />,
+};
+
+function MrrSection(props: {
+  report: { value?: MrrReport; error?: Error; loading: boolean };
+}) {
+  const { value, loading, error } = props.report;
   if (error) {
     return (
       <Typography variant="body2" color="error" data-testid="mrr-error">
@@ -176,19 +142,27 @@ function MrrSection() {
       </Typography>
     );
   }
-  if (loading || !value) return <Progress />;
-  return <MrrCards totals={value.total} />;
+  if (loading && !value) return <Progress />;
+  return (
+    <MrrCards
+      totals={value?.total ?? []}
+      empty="No MRR yet: no tenant you may see has an active subscription."
+    />
+  );
 }
 
 /**
- * The Billing page: that Stripe is not connected yet, MRR per currency
- * (paused apart; one card per currency, never a total across currencies),
- * and the tenants' billing the user may see — plan, seats, price, MRR,
- * subscription and condition — filtered by condition and paged, both kept
- * in the URL. Partner staff see their partners' tenants (the server
- * decides).
+ * The Billing page: whether Stripe is connected (the server's `/status`),
+ * MRR per currency (paused apart; one card per currency, never a total
+ * across currencies), and the tenants' billing the user may see — plan,
+ * seats, price, MRR, subscription and condition — filtered by condition
+ * and paged, both kept in the URL. Partner staff see their partners'
+ * tenants (the server decides). Operators (`billing.tenant.sync`) also get
+ * Sync now on the tenants that differ from Stripe, Reconcile all now, and
+ * the webhook events received.
  */
 export function BillingPage() {
+  const api = useApi(billingApiRef);
   const [params, setParams] = useAppSearchParams();
   const view = readView(params);
   const change = (patch: Partial<BillingView>, replace = false) => {
@@ -197,8 +171,28 @@ export function BillingPage() {
     setParams(previous => viewParams(next, previous), { replace });
   };
   const pricesLink = useRouteRef(pricesRouteRef)?.() ?? '/billing/prices';
-  const list = useTenantBilling(viewFilters(view));
+  // what the server decides now, not the groups of the sign-in
+  const { allowed: isOperator } = usePermission({
+    permission: billingTenantSyncPermission,
+  });
+  const filters = viewFilters(view);
+  const list = useKeyedLoad(JSON.stringify(filters), () =>
+    api.listTenants(filters),
+  );
+  const mrr = useAsyncRetry(() => api.mrr(), [api]);
+  const [notice, setNotice] = useState<Notice>();
   const result = list.value;
+
+  const { update, refresh } = list;
+  const refreshMrr = mrr.retry;
+  const { states, sync } = useSync(synced => {
+    update(page => ({
+      ...page,
+      items: page.items.map(t => (t.tenant === synced.tenant ? synced : t)),
+    }));
+    refreshMrr();
+  });
+  const actions = useMemo(() => ({ states, sync }), [states, sync]);
 
   // a page past the end (fewer matches than the URL's page): the last page
   useEffect(() => {
@@ -211,19 +205,46 @@ export function BillingPage() {
   return (
     <Content>
       <ContentHeader title="Billing">
-        <LinkButton variant="outlined" color="primary" to={pricesLink}>
-          Prices
-        </LinkButton>
+        <Box display="flex" style={{ gap: 8 }}>
+          {isOperator && (
+            <ReconcileAllButton
+              onDone={summary => {
+                setNotice({
+                  severity:
+                    summary.outOfSync > 0 || summary.repricingFailed > 0
+                      ? 'warning'
+                      : 'success',
+                  text: reconcileText(summary),
+                });
+                refresh();
+                refreshMrr();
+              }}
+              onFailed={message =>
+                setNotice({
+                  severity: 'error',
+                  text: `Reconcile failed: ${message}`,
+                })
+              }
+            />
+          )}
+          <LinkButton variant="outlined" color="primary" to={pricesLink}>
+            Prices
+          </LinkButton>
+        </Box>
       </ContentHeader>
-      <Alert
-        severity="info"
-        data-testid="stripe-notice"
-        style={{ marginBottom: 16 }}
-      >
-        {STRIPE_NOTICE}
-      </Alert>
+      <StripeStatusNotice />
+      {notice && (
+        <Alert
+          severity={notice.severity}
+          data-testid="reconcile-notice"
+          style={{ marginBottom: 16 }}
+          onClose={() => setNotice(undefined)}
+        >
+          {notice.text}
+        </Alert>
+      )}
       <Box mb={3}>
-        <MrrSection />
+        <MrrSection report={mrr} />
       </Box>
       <Grid container spacing={2} style={{ marginBottom: 16 }}>
         <Grid item xs={12} sm={4} md={3}>
@@ -258,22 +279,29 @@ export function BillingPage() {
         }
       >
         {() => (
-          <ServerPagedTable<TenantBilling>
-            title="Tenants"
-            columns={COLUMNS}
-            items={result?.items ?? []}
-            total={result?.total ?? 0}
-            page={view.page}
-            pageSize={view.pageSize}
-            onPageChange={change}
-            rowProps={t => ({
-              'data-testid': 'billing-row',
-              'data-tenant': t.tenant,
-              'data-condition': t.condition.kind,
-            })}
-          />
+          <RowActions.Provider value={actions}>
+            <ServerPagedTable<TenantBilling>
+              title="Tenants"
+              columns={isOperator ? [...COLUMNS, SYNC_COLUMN] : COLUMNS}
+              items={result?.items ?? []}
+              total={result?.total ?? 0}
+              page={view.page}
+              pageSize={view.pageSize}
+              onPageChange={change}
+              rowProps={t => ({
+                'data-testid': 'billing-row',
+                'data-tenant': t.tenant,
+                'data-condition': t.condition.kind,
+              })}
+            />
+          </RowActions.Provider>
         )}
       </PageState>
+      {isOperator && (
+        <Box mt={4}>
+          <StripeEventsSection />
+        </Box>
+      )}
     </Content>
   );
 }

@@ -2,6 +2,9 @@ import Tooltip from '@material-ui/core/Tooltip';
 import {
   BillingCondition,
   BillingConditionKind,
+  Invoice,
+  RepricingOutcome,
+  StripeEventRecord,
   SubscriptionStatus,
 } from '@internal/plugin-billing-common';
 import { StatusChip, StatusTone } from '@internal/plugin-dezky-react';
@@ -54,6 +57,61 @@ export function SubscriptionChip(props: { status?: SubscriptionStatus }) {
       status={status}
       tone={STATUS_TONE[status]}
       data-testid="subscription-status"
+    />
+  );
+}
+
+const INVOICE_TONE: Record<Invoice['status'], StatusTone> = {
+  draft: 'neutral',
+  open: 'warning',
+  paid: 'good',
+  uncollectible: 'bad',
+  void: 'neutral',
+};
+
+/** An invoice's status as a chip: paid green, open orange, uncollectible red, draft and void grey. */
+export function InvoiceStatusChip(props: { status: Invoice['status'] }) {
+  return (
+    <StatusChip
+      status={props.status}
+      tone={INVOICE_TONE[props.status]}
+      data-testid="invoice-status"
+    />
+  );
+}
+
+const REPRICING_TONE: Record<RepricingOutcome['outcome'], StatusTone> = {
+  moved: 'good',
+  pending: 'warning',
+  failed: 'bad',
+};
+
+/** Where moving a subscription onto a new price version stands: moved green, pending orange, failed red. */
+export function RepricingChip(props: { outcome: RepricingOutcome['outcome'] }) {
+  return (
+    <StatusChip
+      status={props.outcome}
+      tone={REPRICING_TONE[props.outcome]}
+      data-testid="repricing-outcome"
+    />
+  );
+}
+
+const EVENT_TONE: Record<StripeEventRecord['outcome'], StatusTone> = {
+  applied: 'good',
+  stale: 'neutral',
+  ignored: 'neutral',
+};
+
+/** What billing did with a webhook event: applied green; stale and ignored grey. */
+export function EventOutcomeChip(props: {
+  outcome: StripeEventRecord['outcome'];
+}) {
+  return (
+    <StatusChip
+      status={props.outcome}
+      tone={EVENT_TONE[props.outcome]}
+      data-testid="event-outcome"
     />
   );
 }
