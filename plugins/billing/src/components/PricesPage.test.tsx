@@ -6,13 +6,16 @@ import {
   within,
 } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { PriceDetail } from '@internal/plugin-billing-common';
+import { PriceDetail, PriceImpact } from '@internal/plugin-billing-common';
 import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { billingApiRef } from '../api';
 import { billingRouteRef } from '../routes';
 import {
   aPrice,
+  aPriceImpact,
+  aRepricingOutcome,
   deferred,
   fakeBillingApi,
   responseError,
@@ -57,7 +60,10 @@ function render(
     </FreshPermissions>,
     {
       apis: [[billingApiRef, api], permission],
-      mountedRoutes: { '/billing': billingRouteRef },
+      mountedRoutes: {
+        '/billing': billingRouteRef,
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
     },
   );
 }
@@ -234,10 +240,12 @@ describe('PricesPage', () => {
     expect(screen.getByRole('dialog', { name: 'Add price' })).toBeVisible();
   });
 
-  it('edits an amount: old → new in the confirmation, the version on screen sent', async () => {
+  it('edits an amount: old → new and the impact preview before confirming, the version on screen sent, then the re-pricing', async () => {
+    const impact = deferred<PriceImpact>();
     const saved = deferred<PriceDetail>();
     const api = fakeBillingApi({
       listPrices: jest.fn(async () => ({ items: [business] })),
+      priceImpact: jest.fn(() => impact.promise),
       updatePrice: jest.fn(() => saved.promise),
     });
     render(api);
@@ -255,6 +263,7 @@ describe('PricesPage', () => {
     const review = within(edit).getByRole('button', { name: 'Review' });
     expect(review).toBeDisabled();
     type(/^Amount per seat/, '12.5');
+    expect(api.priceImpact).not.toHaveBeenCalled();
     fireEvent.click(review);
 
     const confirm = await screen.findByRole('dialog', {
@@ -264,22 +273,207 @@ describe('PricesPage', () => {
       '€11.90 → €12.50',
     );
     expect(confirm).toHaveTextContent('version 3 → 4');
-    fireEvent.click(
-      within(confirm).getByRole('button', { name: 'Change price' }),
+    // the impact of the amount typed, asked for before anything changes
+    expect(api.priceImpact).toHaveBeenCalledWith(business.id, 1250);
+    const change = within(confirm).getByRole('button', {
+      name: 'Change price',
+    });
+    expect(within(confirm).getByTestId('progress')).toBeInTheDocument();
+    expect(change).toBeDisabled();
+    fireEvent.click(change);
+    expect(api.updatePrice).not.toHaveBeenCalled();
+
+    impact.resolve(
+      aPriceImpact({
+        priceId: business.id,
+        version: 3,
+        newPerSeatAmount: 1250,
+        subscriptions: 3,
+        perCurrency: [
+          {
+            currency: 'EUR',
+            subscriptions: 3,
+            mrrBefore: 35_700,
+            mrrAfter: 37_500,
+            mrrChange: 1_800,
+            pausedMrrBefore: 1_190,
+            pausedMrrAfter: 1_250,
+          },
+        ],
+      }),
     );
+    expect(
+      await within(confirm).findByTestId('impact-subscriptions'),
+    ).toHaveTextContent('Moves 3 live subscriptions (active or paused)');
+    const eur = within(confirm).getByTestId('impact-currency');
+    expect(eur).toHaveTextContent('EUR · 3 subscriptions');
+    expect(text(within(eur).getByTestId('impact-mrr'))).toBe(
+      '€357.00 → €375.00',
+    );
+    expect(text(within(eur).getByTestId('impact-change'))).toBe('+€18.00');
+    expect(text(within(eur).getByTestId('impact-paused-mrr'))).toBe(
+      '€11.90 → €12.50',
+    );
+    expect(api.updatePrice).not.toHaveBeenCalled();
+
+    await waitFor(() => expect(change).toBeEnabled());
+    fireEvent.click(change);
+    expect(api.updatePrice).toHaveBeenCalledTimes(1);
     expect(api.updatePrice).toHaveBeenCalledWith(business.id, {
       perSeatAmount: 1250,
       version: 3,
     });
-    saved.resolve({
+    const moved = [
+      aRepricingOutcome({ fromVersion: 3, toVersion: 4 }),
+      aRepricingOutcome({
+        tenant: 'globex',
+        tenantRef: 'tenant:default/globex',
+        fromVersion: 3,
+        toVersion: 4,
+        outcome: 'failed',
+        error: 'Stripe: No such subscription: sub_globex',
+        attempts: 1,
+      }),
+      aRepricingOutcome({
+        tenant: 'initech',
+        tenantRef: 'tenant:default/initech',
+        fromVersion: 3,
+        toVersion: 4,
+        outcome: 'pending',
+        attempts: 0,
+      }),
+    ];
+    const after = {
       ...aPrice({ perSeatAmount: 1250, version: 4 }),
       history: [],
-      repricing: [],
-    });
+      repricing: moved,
+    };
+    api.getPrice.mockImplementation(async () => after);
+    saved.resolve(after);
     expect(text(await screen.findByTestId('prices-notice'))).toBe(
-      'business · EUR · monthly is now €12.50 per seat (version 4).',
+      'business · EUR · monthly is now €12.50 per seat (version 4). Re-pricing: 1 moved, 1 failed, 1 pending.',
     );
     expect(api.listPrices).toHaveBeenCalledTimes(2);
+
+    // what the edit moved, at once, in the price's details
+    const details = await screen.findByRole('dialog', {
+      name: 'business · EUR · monthly',
+    });
+    expect(await within(details).findAllByTestId('repricing-row')).toHaveLength(
+      3,
+    );
+  });
+
+  it('asks before an edit that moves no subscription, and does not offer to confirm without the impact', async () => {
+    const api = fakeBillingApi({
+      listPrices: jest.fn(async () => ({ items: [business] })),
+      priceImpact: jest.fn(async () => {
+        throw await responseError(503, 'billing database unavailable');
+      }),
+    });
+    render(api);
+    fireEvent.click(
+      await screen.findByRole('button', {
+        name: 'Edit business · EUR · monthly',
+      }),
+    );
+    type(/^Amount per seat/, '9.5');
+    fireEvent.click(screen.getByRole('button', { name: 'Review' }));
+    expect(await screen.findByTestId('impact-error')).toHaveTextContent(
+      'The impact could not be computed: billing database unavailable',
+    );
+    expect(screen.getByRole('button', { name: 'Change price' })).toBeDisabled();
+
+    api.priceImpact.mockImplementation(async (id, perSeatAmount) =>
+      aPriceImpact({ priceId: id, newPerSeatAmount: perSeatAmount }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('impact-none')).toHaveTextContent(
+      'No live subscription is on this price',
+    );
+    expect(api.priceImpact).toHaveBeenLastCalledWith(business.id, 950);
+    expect(screen.getByRole('button', { name: 'Change price' })).toBeEnabled();
+    expect(api.updatePrice).not.toHaveBeenCalled();
+
+    // back to the amount: nothing sent
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(
+      await screen.findByRole('dialog', {
+        name: 'Edit business · EUR · monthly',
+      }),
+    ).toBeInTheDocument();
+    expect(api.updatePrice).not.toHaveBeenCalled();
+  });
+
+  it('shows anyone a price’s details: the re-pricing outcomes, failed ones with the error and attempts, and the earlier versions', async () => {
+    const api = fakeBillingApi({
+      listPrices: jest.fn(async () => ({ items: [business] })),
+      getPrice: jest.fn(async () => ({
+        ...business,
+        history: [
+          {
+            version: 2,
+            perSeatAmount: 1090,
+            replacedAt: '2026-12-07T10:00:00.000Z',
+            replacedBy: 'user:default/anna.schmidt',
+          },
+          {
+            version: 1,
+            perSeatAmount: 990,
+            replacedAt: '2026-12-02T10:00:00.000Z',
+          },
+        ],
+        repricing: [
+          aRepricingOutcome({
+            tenant: 'globex',
+            tenantRef: 'tenant:default/globex',
+            fromVersion: 2,
+            toVersion: 3,
+            outcome: 'failed',
+            error: 'Stripe: card_declined',
+            attempts: 4,
+          }),
+          aRepricingOutcome({ fromVersion: 2, toVersion: 3 }),
+        ],
+      })),
+    });
+    render(api, staffPermissions());
+    fireEvent.click(
+      await screen.findByRole('button', {
+        name: 'Details of business · EUR · monthly',
+      }),
+    );
+    const details = await screen.findByRole('dialog', {
+      name: 'business · EUR · monthly',
+    });
+    const rows = await within(details).findAllByTestId('repricing-row');
+    expect(api.getPrice).toHaveBeenCalledWith(business.id);
+    expect(within(details).getByTestId('repricing-summary')).toHaveTextContent(
+      '1 moved, 1 failed: the billing reconcile retries the failed ones until they are moved.',
+    );
+    const globex = rows.find(r => r.getAttribute('data-tenant') === 'globex')!;
+    expect(globex).toHaveAttribute('data-outcome', 'failed');
+    expect(within(globex).getByTestId('repricing-error')).toHaveTextContent(
+      'Stripe: card_declined',
+    );
+    expect(within(globex).getByTestId('repricing-attempts')).toHaveTextContent(
+      '4',
+    );
+    expect(globex).toHaveTextContent('2 → 3');
+    expect(
+      within(globex).getByRole('link', { name: 'globex' }),
+    ).toHaveAttribute('href', '/catalog/default/tenant/globex');
+    const history = within(details).getAllByTestId('history-row');
+    expect(history.map(r => r.getAttribute('data-version'))).toEqual([
+      '2',
+      '1',
+    ]);
+    expect(text(history[0])).toContain('€10.90');
+
+    fireEvent.click(within(details).getByRole('button', { name: 'Reload' }));
+    await waitFor(() => expect(api.getPrice).toHaveBeenCalledTimes(2));
+    fireEvent.click(within(details).getByRole('button', { name: 'Close' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
   it('shows the server’s message when another edit came first, and reloads the catalog', async () => {
@@ -301,9 +495,9 @@ describe('PricesPage', () => {
     );
     type(/^Amount per seat/, '13');
     fireEvent.click(screen.getByRole('button', { name: 'Review' }));
-    fireEvent.click(
-      await screen.findByRole('button', { name: 'Change price' }),
-    );
+    const change = await screen.findByRole('button', { name: 'Change price' });
+    await waitFor(() => expect(change).toBeEnabled());
+    fireEvent.click(change);
     expect(await screen.findByTestId('prices-notice')).toHaveTextContent(
       'Not changed: the price is at version 4 now, not 3',
     );

@@ -17,6 +17,7 @@ import {
   billingPriceManagePermission,
   formatMoney,
   Price,
+  PriceDetail,
 } from '@internal/plugin-billing-common';
 import {
   DezkyTable,
@@ -25,6 +26,7 @@ import {
 } from '@internal/plugin-dezky-react';
 import { billingApiRef } from '../api';
 import { billingRouteRef } from '../routes';
+import { PriceDetailsDialog, repricingCounts } from './PriceDetailsDialog';
 import { AddPriceDialog, EditPriceDialog, priceLabel } from './PriceDialogs';
 
 /** What the page says after a change: done, or refused. */
@@ -64,12 +66,21 @@ const COLUMNS: TableColumn<Price>[] = [
   },
 ];
 
+/** The price whose details are open, and the edit's answer when it was just saved. */
+interface Opened {
+  price: Price;
+  saved?: PriceDetail;
+}
+
 /**
  * The Prices page: the price catalog — per plan, currency and cycle, the
- * amount per seat, its version and who changed it last. Operators (the
- * server's `billing.price.manage`) add rows and edit amounts; an edit names
- * the version on screen, and when another came first the page says so and
- * reloads. Partner staff read.
+ * amount per seat, its version and who changed it last; per row, its
+ * details (earlier versions, the re-pricing of the subscriptions its edits
+ * moved). Operators (the server's `billing.price.manage`) add rows and edit
+ * amounts: an edit shows what it moves (the impact preview) before it is
+ * confirmed, then the re-pricing it did; it names the version on screen,
+ * and when another came first the page says so and reloads. Partner staff
+ * read.
  */
 export function PricesPage() {
   const api = useApi(billingApiRef);
@@ -81,14 +92,23 @@ export function PricesPage() {
   const prices = useAsyncRetry(() => api.listPrices(), [api]);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<Price>();
+  const [opened, setOpened] = useState<Opened>();
   const [notice, setNotice] = useState<Notice>();
 
-  const columns: TableColumn<Price>[] = canManage
-    ? [
-        ...COLUMNS,
-        {
-          title: '',
-          render: p => (
+  const columns: TableColumn<Price>[] = [
+    ...COLUMNS,
+    {
+      title: '',
+      render: p => (
+        <Box display="flex" style={{ gap: 8 }}>
+          <Button
+            size="small"
+            aria-label={`Details of ${priceLabel(p)}`}
+            onClick={() => setOpened({ price: p })}
+          >
+            Details
+          </Button>
+          {canManage && (
             <Button
               size="small"
               variant="outlined"
@@ -100,10 +120,11 @@ export function PricesPage() {
             >
               Edit
             </Button>
-          ),
-        },
-      ]
-    : COLUMNS;
+          )}
+        </Box>
+      ),
+    },
+  ];
 
   const items = prices.value?.items ?? [];
   return (
@@ -181,18 +202,29 @@ export function PricesPage() {
           prices.retry();
         }}
       />
+      <PriceDetailsDialog
+        price={opened?.price}
+        saved={opened?.saved}
+        onClose={() => setOpened(undefined)}
+      />
       <EditPriceDialog
         price={editing}
         onClose={() => setEditing(undefined)}
         onSaved={price => {
           setEditing(undefined);
+          const moved = price.repricing.length
+            ? ` Re-pricing: ${repricingCounts(price.repricing)}.`
+            : '';
+          const failed = price.repricing.some(o => o.outcome === 'failed');
           setNotice({
-            severity: 'success',
+            severity: failed ? 'warning' : 'success',
             text: `${priceLabel(price)} is now ${formatMoney({
               amount: price.perSeatAmount,
               currency: price.currency,
-            })} per seat (version ${price.version}).`,
+            })} per seat (version ${price.version}).${moved}`,
           });
+          // what the edit moved, at once
+          if (price.repricing.length) setOpened({ price, saved: price });
           prices.retry();
         }}
         onConflict={message => {
