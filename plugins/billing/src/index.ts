@@ -1,9 +1,12 @@
 /**
- * Billing in the portal: the Billing page (that Stripe is not connected
- * yet, MRR per currency with paused MRR apart, the tenants' billing with
- * their condition, filtered and paged in the URL), the Prices page (the
- * price catalog; operators add and edit prices), the Billing tab on Tenant
- * pages, and the API they read through.
+ * Billing in the portal: the Billing page (whether Stripe is connected,
+ * MRR per currency with paused MRR apart, the tenants' billing with their
+ * condition, filtered and paged in the URL; for operators Sync now,
+ * Reconcile all now and the webhook events received), the Prices page (the
+ * price catalog with each price's re-pricing and history; operators add
+ * prices and edit amounts after seeing the impact), the Billing tabs on
+ * Tenant pages (subscription, Stripe ids, invoices) and Partner pages (MRR
+ * of its tenants, their invoices), and the API they read through.
  *
  * @packageDocumentation
  */

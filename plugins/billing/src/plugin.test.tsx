@@ -6,7 +6,7 @@ import { aPrice, aTenantBilling, fakeBillingApi } from './testing/fakes';
 import billingPlugin from './index';
 
 describe('billingPlugin', () => {
-  it('provides the pages, the API and the tenant tab', () => {
+  it('provides the pages, the API and the tenant and partner tabs', () => {
     expect(billingPlugin.pluginId).toBe('billing');
     // the ids are typed: a wrong one does not compile
     expect(billingPlugin.getExtension('api:billing')).toBeDefined();
@@ -14,6 +14,9 @@ describe('billingPlugin', () => {
     expect(billingPlugin.getExtension('page:billing/prices')).toBeDefined();
     expect(
       billingPlugin.getExtension('entity-content:billing/tenant'),
+    ).toBeDefined();
+    expect(
+      billingPlugin.getExtension('entity-content:billing/partner'),
     ).toBeDefined();
   });
 

@@ -6,7 +6,10 @@ import {
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { isTenantEntity } from '@internal/plugin-dezky-catalog-common';
+import {
+  isPartnerEntity,
+  isTenantEntity,
+} from '@internal/plugin-dezky-catalog-common';
 import LocalOfferIcon from '@material-ui/icons/LocalOffer';
 import MonetizationOnIcon from '@material-ui/icons/MonetizationOn';
 import { BillingClient, billingApiRef } from './api';
@@ -57,11 +60,30 @@ const entityBilling = EntityContentBlueprint.make({
   },
 });
 
-/** Billing in the portal: the Billing and Prices pages and the tab on Tenant pages. */
+const entityPartnerBilling = EntityContentBlueprint.make({
+  name: 'partner',
+  params: {
+    path: 'billing',
+    title: 'Billing',
+    filter: isPartnerEntity,
+    loader: () =>
+      import('./components/EntityPartnerBillingContent').then(m => (
+        <m.EntityPartnerBillingContent />
+      )),
+  },
+});
+
+/** Billing in the portal: the Billing and Prices pages and the tabs on Tenant and Partner pages. */
 export const billingPlugin = createFrontendPlugin({
   pluginId: 'billing',
   title: 'Billing',
   icon: <MonetizationOnIcon />,
   routes: { billing: billingRouteRef, prices: pricesRouteRef },
-  extensions: [billingApi, billingPage, pricesPage, entityBilling],
+  extensions: [
+    billingApi,
+    billingPage,
+    pricesPage,
+    entityBilling,
+    entityPartnerBilling,
+  ],
 });

@@ -1,10 +1,19 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { TenantBilling } from '@internal/plugin-billing-common';
+import { FreshPermissions } from '@internal/plugin-dezky-react';
 import { billingApiRef } from '../api';
 import {
   aTenantBilling,
+  anInvoice,
   deferred,
   fakeBillingApi,
   responseError,
@@ -18,14 +27,34 @@ const acme = {
   spec: {},
 };
 
-function renderTab(api: ReturnType<typeof fakeBillingApi>) {
+/** The permission API as the server answers partner staff: reads only. */
+const staffPermissions = () =>
+  mockApis.permission({
+    authorize: request =>
+      request.permission.attributes.action === 'read'
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+  });
+
+function renderTab(
+  api: ReturnType<typeof fakeBillingApi>,
+  // an operator: everything allowed
+  permission = mockApis.permission(),
+) {
   return renderInTestApp(
-    <EntityProvider entity={acme}>
-      <EntityBillingContent />
-    </EntityProvider>,
-    { apis: [[billingApiRef, api], mockApis.permission()] },
+    <FreshPermissions>
+      <EntityProvider entity={acme}>
+        <EntityBillingContent />
+      </EntityProvider>
+    </FreshPermissions>,
+    { apis: [[billingApiRef, api], permission] },
   );
 }
+
+const invoiceRow = (id: string) =>
+  screen
+    .getAllByTestId('invoice-row')
+    .find(r => r.getAttribute('data-invoice') === id)!;
 
 const fact = (id: string) =>
   screen.getByTestId(`billing-${id}`).textContent!.replace(/\u00a0/g, ' ');
@@ -110,7 +139,7 @@ describe('EntityBillingContent', () => {
   it('shows progress while loading', async () => {
     const answer = deferred<TenantBilling>();
     renderTab(fakeBillingApi({ getTenant: jest.fn(() => answer.promise) }));
-    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+    expect(await screen.findAllByTestId('progress')).not.toHaveLength(0);
     answer.resolve(aTenantBilling());
     expect(await screen.findByTestId('condition-chip')).toBeInTheDocument();
   });
@@ -143,5 +172,189 @@ describe('EntityBillingContent', () => {
     expect(
       (await screen.findAllByText(/billing database unavailable/)).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('shows the tenant’s Stripe customer and subscription when billing has seen them, and says so when not', async () => {
+    const { unmount } = await renderTab(
+      fakeBillingApi({
+        getTenant: jest.fn(async () =>
+          aTenantBilling({
+            stripe: {
+              customerId: 'cus_acme',
+              subscriptionId: 'sub_acme',
+              itemId: 'si_acme',
+              priceId: 'price_business_eur_v1',
+              status: 'past_due',
+              collectionPaused: true,
+              quantity: 10,
+              currentPeriodStart: '2026-12-01T00:00:00.000Z',
+              currentPeriodEnd: '2027-01-01T00:00:00.000Z',
+              syncedAt: '2026-12-08T10:00:00.000Z',
+            },
+          }),
+        ),
+      }),
+    );
+    const stripe = (id: string) =>
+      screen.getByTestId(`stripe-${id}`).textContent;
+    expect(await screen.findByTestId('stripe-customer')).toHaveTextContent(
+      'cus_acme',
+    );
+    expect(stripe('subscription')).toBe('sub_acme');
+    expect(stripe('item')).toBe('si_acme');
+    expect(stripe('price')).toBe('price_business_eur_v1');
+    expect(stripe('status')).toBe('past_due');
+    expect(stripe('collection')).toBe('paused');
+    expect(stripe('quantity')).toBe('10');
+    expect(stripe('period')).toMatch(
+      /^20\d\d-\d\d-\d\d \d\d:\d\d – 20\d\d-\d\d-\d\d \d\d:\d\d$/,
+    );
+    expect(screen.queryByTestId('stripe-none')).toBeNull();
+    unmount();
+
+    renderTab(fakeBillingApi());
+    expect(await screen.findByTestId('stripe-none')).toHaveTextContent(
+      'Not in Stripe yet',
+    );
+    expect(screen.queryByTestId('stripe-customer')).toBeNull();
+  });
+
+  it('lists the tenant’s invoices with status, amounts in their currency and links to Stripe’s invoice and PDF, paged by the server', async () => {
+    const api = fakeBillingApi({
+      listTenantInvoices: jest.fn(async () => ({
+        items: [
+          anInvoice(),
+          anInvoice({
+            id: 'in_acme_draft',
+            number: undefined,
+            status: 'draft',
+            currency: 'CHF',
+            total: 583,
+            amountDue: 583,
+            amountPaid: 0,
+            hostedInvoiceUrl: undefined,
+            invoicePdf: undefined,
+          }),
+        ],
+        total: 25,
+      })),
+    });
+    renderTab(api);
+    expect(await screen.findAllByTestId('invoice-row')).toHaveLength(2);
+    expect(api.listTenantInvoices).toHaveBeenCalledWith('acme', {
+      limit: 20,
+      offset: 0,
+    });
+    expect(screen.getByText('Invoices (25)')).toBeInTheDocument();
+
+    const paid = invoiceRow('in_acme_2026_12');
+    const cell = (row: HTMLElement, id: string) =>
+      within(row)
+        .getByTestId(id)
+        .textContent!.replace(/\u00a0/g, ' ');
+    expect(cell(paid, 'invoice-number')).toBe('ACME-0001');
+    expect(within(paid).getByTestId('invoice-status')).toHaveTextContent(
+      'paid',
+    );
+    expect(cell(paid, 'invoice-total')).toBe('€119.00');
+    expect(cell(paid, 'invoice-due')).toBe('€119.00');
+    expect(cell(paid, 'invoice-paid')).toBe('€119.00');
+    expect(
+      within(paid).getByRole('link', { name: /Invoice ACME-0001 at Stripe/ }),
+    ).toHaveAttribute('href', 'https://invoice.stripe.test/i/acme_0001');
+    expect(
+      within(paid).getByRole('link', { name: /Invoice ACME-0001 as PDF/ }),
+    ).toHaveAttribute('href', 'https://invoice.stripe.test/i/acme_0001/pdf');
+
+    const draft = invoiceRow('in_acme_draft');
+    expect(cell(draft, 'invoice-number')).toBe('Draft');
+    expect(cell(draft, 'invoice-total')).toBe('CHF 5.83');
+    expect(cell(draft, 'invoice-paid')).toBe('CHF 0.00');
+    expect(within(draft).queryByRole('link')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    await waitFor(() =>
+      expect(api.listTenantInvoices).toHaveBeenLastCalledWith('acme', {
+        limit: 20,
+        offset: 20,
+      }),
+    );
+  });
+
+  it('says when there are no invoices, also for a tenant the user may not see, and shows a failed read', async () => {
+    const { unmount } = await renderTab(fakeBillingApi());
+    expect(await screen.findByText('No invoices yet')).toBeInTheDocument();
+    unmount();
+
+    const again = await renderTab(
+      fakeBillingApi({
+        listTenantInvoices: jest.fn(async () => {
+          throw await responseError(404, 'No tenant acme', 'NotFoundError');
+        }),
+      }),
+    );
+    expect(await screen.findByText('No invoices yet')).toBeInTheDocument();
+    again.unmount();
+
+    renderTab(
+      fakeBillingApi({
+        listTenantInvoices: jest.fn(async () => {
+          throw await responseError(500, 'invoices unavailable');
+        }),
+      }),
+    );
+    expect(
+      (await screen.findAllByText(/invoices unavailable/)).length,
+    ).toBeGreaterThan(0);
+    // the subscription is there all the same
+    expect(await screen.findByTestId('condition-chip')).toBeInTheDocument();
+  });
+
+  it('lets operators sync the tenant now, and shows the condition after', async () => {
+    const answer = deferred<TenantBilling>();
+    const api = fakeBillingApi({
+      getTenant: jest.fn(async () =>
+        aTenantBilling({
+          condition: {
+            kind: 'out-of-sync',
+            message: 'Stripe bills 9 seats, the record 10',
+            since: '2026-12-05T08:00:00.000Z',
+          },
+        }),
+      ),
+      syncTenant: jest.fn(() => answer.promise),
+    });
+    renderTab(api);
+    const sync = await screen.findByRole('button', { name: 'Sync now' });
+    fireEvent.click(sync);
+    expect(api.syncTenant).toHaveBeenCalledWith('acme');
+    await waitFor(() => expect(sync).toBeDisabled());
+    answer.resolve(aTenantBilling());
+    expect(await screen.findByTestId('sync-outcome')).toHaveTextContent(
+      'Synced: now in-sync',
+    );
+    expect(screen.getByTestId('condition-chip')).toHaveAttribute(
+      'data-kind',
+      'in-sync',
+    );
+    expect(screen.getByTestId('condition-message')).toHaveTextContent(
+      'The subscription record matches the price catalog.',
+    );
+  });
+
+  it('offers partner staff no Sync now', async () => {
+    const permission = staffPermissions();
+    const authorize = jest.spyOn(permission, 'authorize');
+    renderTab(fakeBillingApi(), permission);
+    await screen.findByTestId('condition-chip');
+    await waitFor(() =>
+      expect(authorize).toHaveBeenCalledWith(
+        expect.objectContaining({
+          permission: expect.objectContaining({ name: 'billing.tenant.sync' }),
+        }),
+      ),
+    );
+    await act(async () => undefined);
+    expect(screen.queryByRole('button', { name: 'Sync now' })).toBeNull();
   });
 });
