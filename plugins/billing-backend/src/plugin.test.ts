@@ -173,6 +173,34 @@ async function start(config: object = {}, events: LifecycleEvent[] = []) {
   return { server, trail };
 }
 
+describe('the billing API: Stripe not connected', () => {
+  it('starts without any Stripe key, says so on GET /status, and refuses webhooks without writing (503)', async () => {
+    const { server } = await start();
+    const status = await request(server)
+      .get('/api/billing/status')
+      .set('authorization', as(STAFF));
+    expect(status.status).toBe(200);
+    expect(status.body).toEqual({
+      stripe: {
+        connected: false,
+        livemode: false,
+        message: expect.stringContaining('Stripe is not connected'),
+      },
+      flag: 'new_billing_engine',
+    });
+    // no user: refused (the mock auth answers 403 for no credentials)
+    expect([401, 403]).toContain(
+      (await request(server).get('/api/billing/status')).status,
+    );
+    const hook = await request(server)
+      .post('/api/billing/stripe/webhook')
+      .set('content-type', 'application/json')
+      .set('stripe-signature', 't=1,v1=00')
+      .send('{"id":"evt_1","type":"invoice.paid"}');
+    expect(hook.status).toBe(503);
+  });
+});
+
 describe('the billing API: the price catalog', () => {
   it('lets operators create and edit prices, audited; partner staff read them; others nothing', async () => {
     const { server, trail } = await start();
