@@ -571,6 +571,9 @@ describe('BillingPage', () => {
       );
 
       const type = within(section).getByLabelText('Event type');
+      fireEvent.change(type, { target: { value: 'Invoice Paid' } });
+      fireEvent.keyDown(type, { key: 'Enter' });
+      expect(section).toHaveTextContent('A Stripe event type');
       fireEvent.change(type, { target: { value: ' invoice.paid ' } });
       fireEvent.keyDown(type, { key: 'Enter' });
       await waitFor(() =>

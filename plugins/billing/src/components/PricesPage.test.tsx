@@ -324,6 +324,16 @@ describe('PricesPage', () => {
       version: 3,
     });
     const moved = [
+      // an earlier edit's, still failing: listed, not this edit's
+      aRepricingOutcome({
+        tenant: 'umbrella',
+        tenantRef: 'tenant:default/umbrella',
+        fromVersion: 2,
+        toVersion: 3,
+        outcome: 'failed',
+        error: 'Stripe: timeout',
+        attempts: 5,
+      }),
       aRepricingOutcome({ fromVersion: 3, toVersion: 4 }),
       aRepricingOutcome({
         tenant: 'globex',
@@ -360,7 +370,7 @@ describe('PricesPage', () => {
       name: 'business · EUR · monthly',
     });
     expect(await within(details).findAllByTestId('repricing-row')).toHaveLength(
-      3,
+      4,
     );
   });
 

@@ -212,10 +212,14 @@ export function PricesPage() {
         onClose={() => setEditing(undefined)}
         onSaved={price => {
           setEditing(undefined);
-          const moved = price.repricing.length
-            ? ` Re-pricing: ${repricingCounts(price.repricing)}.`
+          // the moves of this edit (earlier edits' failed ones may be listed too)
+          const ofEdit = price.repricing.filter(
+            o => o.toVersion === price.version,
+          );
+          const moved = ofEdit.length
+            ? ` Re-pricing: ${repricingCounts(ofEdit)}.`
             : '';
-          const failed = price.repricing.some(o => o.outcome === 'failed');
+          const failed = ofEdit.some(o => o.outcome === 'failed');
           setNotice({
             severity: failed ? 'warning' : 'success',
             text: `${priceLabel(price)} is now ${formatMoney({

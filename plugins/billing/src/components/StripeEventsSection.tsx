@@ -16,6 +16,9 @@ import { billingApiRef } from '../api';
 import { EventOutcomeChip } from './chips';
 import { LocalPage, useKeyedLoad } from './useKeyedLoad';
 
+/** What the server takes as an event type (`invoice.paid`). */
+const EVENT_TYPE = /^[a-z][a-z0-9_.]{0,99}$/;
+
 const COLUMNS: TableColumn<StripeEventRecord>[] = [
   { title: 'Received', render: e => formatTime(e.receivedAt) },
   {
@@ -94,9 +97,10 @@ export function StripeEventsSection() {
   const list = useKeyedLoad(JSON.stringify(filters), () =>
     api.listStripeEvents(filters),
   );
+  const next = typed.trim();
+  const typeValid = next === '' || EVENT_TYPE.test(next);
   const apply = () => {
-    const next = typed.trim();
-    if (next !== type) {
+    if (typeValid && next !== type) {
       setType(next);
       setPage(p => ({ ...p, page: 0 }));
     }
@@ -120,7 +124,12 @@ export function StripeEventsSection() {
             onKeyDown={e => {
               if (e.key === 'Enter') apply();
             }}
-            helperText="e.g. invoice.paid; Enter to filter"
+            error={!typeValid}
+            helperText={
+              typeValid
+                ? 'e.g. invoice.paid; Enter to filter'
+                : 'A Stripe event type: lower case letters, digits, "." and "_"'
+            }
             inputProps={{ spellCheck: false }}
           />
         </Grid>
