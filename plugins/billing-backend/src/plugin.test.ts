@@ -425,6 +425,76 @@ describe('the seeded price catalog', () => {
 });
 
 describe('tenants’ billing from their lifecycle events', () => {
+  it('moves the subscriptions of an edited price (Stripe not connected: locally) and shows partner staff the outcomes of their own tenants only', async () => {
+    const { server } = await start(
+      { billing: { seedPrices: PRICES } },
+      activated(),
+    );
+    // the follower has applied every event once the records are there
+    for (let i = 0; i < 100; i++) {
+      const list = await request(server)
+        .get('/api/billing/tenants')
+        .set('authorization', as(OPERATOR));
+      if (list.body.items.filter((t: any) => t.status).length === 4) break;
+      await new Promise(r => setTimeout(r, 100));
+    }
+    const prices = await request(server)
+      .get('/api/billing/prices?currency=EUR')
+      .set('authorization', as(OPERATOR));
+    const eur = prices.body.items[0];
+    const impact = await request(server)
+      .get(`/api/billing/prices/${eur.id}/impact?perSeatAmount=1290`)
+      .set('authorization', as(OPERATOR));
+    expect(impact.body).toMatchObject({
+      subscriptions: 3,
+      perCurrency: [
+        {
+          currency: 'EUR',
+          subscriptions: 3,
+          mrrBefore: 1190 * 15,
+          mrrAfter: 1290 * 15,
+          mrrChange: 100 * 15,
+        },
+      ],
+    });
+    expect(
+      (
+        await request(server)
+          .get(`/api/billing/prices/${eur.id}/impact?perSeatAmount=12.9`)
+          .set('authorization', as(OPERATOR))
+      ).status,
+    ).toBe(400);
+    const edited = await request(server)
+      .patch(`/api/billing/prices/${eur.id}`)
+      .set('authorization', as(OPERATOR))
+      .send({ perSeatAmount: 1290, version: eur.version });
+    expect(edited.status).toBe(200);
+    expect(
+      edited.body.repricing.map((o: any) => [o.tenant, o.outcome]).sort(),
+    ).toEqual([
+      ['a-nord', 'moved'],
+      ['b-nord', 'moved'],
+      ['d-direct', 'moved'],
+    ]);
+    const staff = await request(server)
+      .get(`/api/billing/prices/${eur.id}`)
+      .set('authorization', as(STAFF));
+    expect(staff.status).toBe(200);
+    expect(staff.body.repricing.map((o: any) => o.tenant).sort()).toEqual([
+      'a-nord',
+      'b-nord',
+    ]);
+    const mrr = await request(server)
+      .get('/api/billing/mrr')
+      .set('authorization', as(OPERATOR));
+    expect(mrr.body.total).toContainEqual({
+      currency: 'EUR',
+      mrr: 1290 * 15,
+      pausedMrr: 0,
+      subscriptions: 3,
+    });
+  });
+
   it('keeps a subscription record per billed tenant and the MRR per currency; partner staff see their partner’s only (random requests)', async () => {
     const { server, trail } = await start(
       { billing: { seedPrices: PRICES } },

@@ -116,11 +116,6 @@ export async function createRouter(
     res.json({ items: await prices.list(kit.query(req, listQuery)) });
   });
 
-  router.get('/prices/:id', async (req, res) => {
-    await kit.authorize(req, billingPriceReadPermission);
-    res.json(await prices.get(kit.param(req, 'id', priceId)));
-  });
-
   router.get('/prices/:id/impact', async (req, res) => {
     await kit.authorize(req, billingPriceManagePermission);
     const id = kit.param(req, 'id', priceId);
@@ -150,6 +145,20 @@ export async function createRouter(
     );
     return scope.all ? undefined : scope.criteria;
   };
+
+  router.get('/prices/:id', async (req, res) => {
+    await kit.authorize(req, billingPriceReadPermission);
+    const detail = await prices.get(kit.param(req, 'id', priceId));
+    // the re-pricing outcomes name tenants: partner staff see their own only
+    const visible = await tenants.visible(
+      detail.repricing.map(o => o.tenant),
+      await tenantScope(req),
+    );
+    res.json({
+      ...detail,
+      repricing: detail.repricing.filter(o => visible.has(o.tenant)),
+    });
+  });
 
   router.get('/tenants', async (req, res) => {
     const scope = await tenantScope(req);

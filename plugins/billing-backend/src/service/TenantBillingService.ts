@@ -212,6 +212,19 @@ export class TenantBillingService {
     return items[0];
   }
 
+  /** Which of these tenants (by name) the scope lets the caller see. */
+  async visible(names: string[], scope: BillingScope): Promise<Set<string>> {
+    if (!scope) return new Set(names);
+    const unique = [...new Set(names)];
+    if (unique.length === 0) return new Set();
+    const { items } = await this.deps.store.list({
+      scope,
+      names: unique,
+      limit: unique.length,
+    });
+    return new Set(items.map(i => i.tenant));
+  }
+
   async list(
     query: { condition?: BillingConditionKind; limit: number; offset: number },
     scope: BillingScope,
