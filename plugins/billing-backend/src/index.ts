@@ -4,3 +4,12 @@
  * @packageDocumentation
  */
 export { billingPlugin as default } from './plugin';
+
+// for scripts/bench/billing, which drives the production classes directly
+export { StripeEventStore } from './database/StripeEventStore';
+export { TenantBillingStore } from './database/TenantBillingStore';
+export { WebhookService } from './service/WebhookService';
+export type { WebhookReceipt } from './service/WebhookService';
+export { connectStripe, STRIPE_API_VERSION } from './service/stripeClient';
+export { applyLifecycleEvent } from './service/tenantBilling';
+export type { BillingContext, BillingRecord } from './service/tenantBilling';
