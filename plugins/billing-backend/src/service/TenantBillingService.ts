@@ -85,42 +85,18 @@ export class TenantBillingService {
 
   /** Applies one lifecycle event (a repeat changes nothing). */
   async handle(event: LifecycleEvent): Promise<void> {
-    const { store, context, trail } = this.deps;
+    const { store, context } = this.deps;
     const ctx = await context.resolve(event);
     const now = this.now();
     const prev = await store.get(event.tenantRef);
     const next = applyLifecycleEvent(prev, event, ctx, now);
     const action = actionOf(prev, next);
     if (action) {
-      await trail.record([
-        {
-          at: now,
-          actor: { type: 'service', ref: 'plugin:billing' },
-          action,
-          outcome: 'success',
-          resource: {
-            type: 'billing-subscription',
-            ref: next.tenantRef,
-            name: next.tenant,
-          },
-          tenant: next.tenantRef,
-          ...(next.partnerRef ? { partner: next.partnerRef } : {}),
-          source: 'billing',
-          // one audit event per lifecycle event, also when it comes again
-          externalId: `lifecycle:${event.id}`,
-          metadata: {
-            event: { id: event.id, type: event.type },
-            status: next.status ?? null,
-            seats: next.seats,
-            plan: next.plan,
-            currency: next.currency ?? null,
-            perSeatAmount: next.perSeatAmount ?? null,
-            mrr: next.mrr,
-            pausedMrr: next.pausedMrr,
-            condition: next.condition,
-          },
-        },
-      ]);
+      await this.audit(action, next, now, {
+        // one audit event per lifecycle event, also when it comes again
+        externalId: `lifecycle:${event.id}`,
+        metadata: { event: { id: event.id, type: event.type } },
+      });
     }
     await store.applyEvent(
       event,
@@ -139,7 +115,7 @@ export class TenantBillingService {
     tenantRef: string,
     cache?: Map<string, Promise<Entity | undefined>>,
   ): Promise<BillingRecord | undefined> {
-    const { store, context, trail } = this.deps;
+    const { store, context } = this.deps;
     const prev = await store.get(tenantRef);
     if (!prev) return undefined;
     const event: LifecycleEvent = {
@@ -171,34 +147,51 @@ export class TenantBillingService {
       action === undefined && prev.condition.message === next.condition.message;
     if (billedAsBefore || sameVerdict) return prev;
     if (action) {
-      await trail.record([
-        {
-          at: now,
-          actor: { type: 'service', ref: 'plugin:billing' },
-          action,
-          outcome: 'success',
-          resource: {
-            type: 'billing-subscription',
-            ref: next.tenantRef,
-            name: next.tenant,
-          },
-          tenant: next.tenantRef,
-          ...(next.partnerRef ? { partner: next.partnerRef } : {}),
-          source: 'billing',
-          metadata: {
-            reason: 'billing reconcile: the catalog or the prices changed',
-            status: next.status ?? null,
-            currency: next.currency ?? null,
-            perSeatAmount: next.perSeatAmount ?? null,
-            mrr: next.mrr,
-            pausedMrr: next.pausedMrr,
-            condition: next.condition,
-          },
+      await this.audit(action, next, now, {
+        metadata: {
+          reason: 'billing reconcile: the catalog or the prices changed',
         },
-      ]);
+      });
     }
     await store.save(next);
     return next;
+  }
+
+  /** Audits a change of a tenant's record (what it bills now). */
+  private async audit(
+    action: string,
+    next: BillingRecord,
+    now: string,
+    extra: { externalId?: string; metadata: Record<string, unknown> },
+  ) {
+    await this.deps.trail.record([
+      {
+        at: now,
+        actor: { type: 'service', ref: 'plugin:billing' },
+        action,
+        outcome: 'success',
+        resource: {
+          type: 'billing-subscription',
+          ref: next.tenantRef,
+          name: next.tenant,
+        },
+        tenant: next.tenantRef,
+        ...(next.partnerRef ? { partner: next.partnerRef } : {}),
+        source: 'billing',
+        ...(extra.externalId ? { externalId: extra.externalId } : {}),
+        metadata: {
+          ...extra.metadata,
+          status: next.status ?? null,
+          seats: next.seats,
+          plan: next.plan,
+          currency: next.currency ?? null,
+          perSeatAmount: next.perSeatAmount ?? null,
+          mrr: next.mrr,
+          pausedMrr: next.pausedMrr,
+          condition: next.condition,
+        },
+      },
+    ]);
   }
 
   /** One tenant's record by name, in the caller's scope (404 otherwise). */
