@@ -38,6 +38,11 @@ const DEV_PLATFORM_ENV = {
   PROVISIONING_OCIS_TOKEN_URL: 'http://127.0.0.1:7020/application/o/token/',
   PROVISIONING_OCIS_CLIENT_ID: 'dezky-portal-ocis',
   PROVISIONING_OCIS_REFRESH_TOKEN: 'dev-ocis-bootstrap-refresh-token',
+  // the local Stripe (scripts/dev-platform :7024), as scripts/start sets it
+  BILLING_STRIPE_ENABLED: 'true',
+  BILLING_STRIPE_SECRET_KEY: 'sk_test_dev_platform',
+  BILLING_STRIPE_WEBHOOK_SECRET: 'whsec_dev_platform',
+  BILLING_STRIPE_API_URL: 'http://127.0.0.1:7024',
 };
 
 export default defineConfig({
@@ -62,9 +67,10 @@ export default defineConfig({
     },
     {
       // the development stand-ins of Authentik, Stalwart and OCIS the seeded
-      // tenants are provisioned into; provisioning.test.ts injects faults
-      // through its control endpoint
-      command: 'scripts/dev-platform',
+      // tenants are provisioned into (provisioning.test.ts injects faults
+      // through its control endpoint), and the local Stripe, delivering its
+      // signed webhooks to the backend (retried until it is up)
+      command: `scripts/dev-platform --stripe-webhook-url ${baseURL}/api/billing/stripe/webhook`,
       url: `${DEV_PLATFORM_CONTROL}/faults`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
