@@ -1407,6 +1407,11 @@ async function main(argv: string[]): Promise<number> {
       o.concurrency,
       () => statements,
     );
+    // the audit events are stored with the Stripe events and forwarded to
+    // the chain in batches after the answers: how far behind it was at the end
+    const tail0 = performance.now();
+    await webhooks.forwardAudit();
+    const auditTailMs = performance.now() - tail0;
     log(`  done in ${(result.wall / 1000).toFixed(2)} s; checking`);
     const checks = await checkIntake(
       knex,
@@ -1504,6 +1509,13 @@ async function main(argv: string[]): Promise<number> {
       ).toFixed(
         2,
       )} s in all; SQL statements: on the billing database, BEGIN/COMMIT included, the audit database's not)`,
+    );
+    console.log(
+      `(audit: each applied event's audit event is stored with it and forwarded to the ${
+        o.audit ? 'audit chain' : 'trail'
+      } in batches after the answer; the last ones were in it ${ms(
+        auditTailMs,
+      )} ms after the last answer)`,
     );
     console.log('');
     console.log('Checks:');

@@ -152,6 +152,17 @@ export const billingPlugin = createBackendPlugin({
           store: new StripeEventStore(knex),
           stripe,
           trail: deps.trail,
+          logger: deps.logger,
+        });
+        // the audit events of webhook events not forwarded at once (the
+        // audit chain was down, the process stopped): every few seconds
+        await deps.scheduler.scheduleTask({
+          id: 'billing-stripe-event-audit',
+          frequency: { seconds: 10 },
+          timeout: { minutes: 5 },
+          fn: async () => {
+            await webhooks.forwardAudit();
+          },
         });
         const invoices = new InvoiceService({
           store: new InvoiceStore(knex),

@@ -85,6 +85,7 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
   let knex: Knex;
   let backend: TestBackend;
   let trail: ReturnType<typeof recordingAuditTrail>;
+  let webhooks: WebhookService;
   let connection: Pick<StripeConnection, 'client' | 'webhookSecret'>;
 
   const count = async (table: string) =>
@@ -93,12 +94,17 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
         (await knex(table).count({ n: '*' })) as Array<{ n: number | string }>
       )[0].n,
     );
-  /** Everything a delivery could change. */
+  /** Everything a delivery could change (its audit events forwarded first). */
   const snapshot = async () => ({
+    forwarded: await webhooks.forwardAudit(),
     events: await count('billing_stripe_events'),
     invoices: await count('billing_invoices'),
     tenants: await knex('billing_tenants').orderBy('tenant_ref'),
     audited: trail.state.recorded.length,
+    unaudited: await knex('billing_stripe_events')
+      .whereNull('audited_at')
+      .whereNotNull('audit')
+      .count({ n: '*' }),
   });
   const tenantRow = () =>
     knex('billing_tenants').where({ tenant_ref: TENANT }).first();
@@ -119,7 +125,7 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
           },
           async init(deps) {
             await PriceStore.create({ database: deps.database });
-            const webhooks = new WebhookService({
+            webhooks = new WebhookService({
               store: new StripeEventStore(await deps.database.getClient()),
               stripe: connection,
               trail: deps.trail,
@@ -272,6 +278,7 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
         condition_kind: 'payment-failed',
         payment_failed_invoice: 'in_1',
       });
+      await webhooks.forwardAudit();
       expect(trail.state.recorded).toEqual([
         expect.objectContaining({
           actor: { type: 'service', ref: 'plugin:billing' },
@@ -333,7 +340,10 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
       return { customer, price, subscription };
     }
     const invoiceRow = () => knex('billing_invoices').first();
-    const actions = () => trail.state.recorded.map(e => e.action);
+    const actions = async () => {
+      await webhooks.forwardAudit();
+      return trail.state.recorded.map(e => e.action);
+    };
 
     it('mirrors the invoice and the subscription from real deliveries; a redelivery changes nothing', async () => {
       platform.stripe.setWebhook({ url: url() });
@@ -373,7 +383,7 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
         condition_kind: 'in-sync',
       });
       expect(Boolean(tenant.stripe_paused)).toBe(false);
-      expect(actions()).toEqual(
+      expect(await actions()).toEqual(
         expect.arrayContaining([
           'billing.stripe.subscription.created',
           'billing.invoice.created',
@@ -442,7 +452,7 @@ describe.each(databases.eachSupportedId())('Stripe webhooks on %p', id => {
         condition_message: 'in sync with Stripe',
         payment_failed_invoice: null,
       });
-      expect(actions()).toEqual(
+      expect(await actions()).toEqual(
         expect.arrayContaining([
           'billing.invoice.payment_failed',
           'billing.invoice.paid',

@@ -492,21 +492,50 @@ describe.each(databases.eachSupportedId())('StripeEventStore on %p', id => {
     expect((await tenantRow('acme')).stripe_subscription_id).toBe('sub_acme');
   });
 
-  it('writes nothing when the step before the commit fails', async () => {
+  it('writes nothing when the audit event cannot be made', async () => {
     await addTenant('acme');
     const before = await tenantRow('acme');
     await expect(
       store.receive(
         event('invoice.payment_failed', T0, invoice(finalized)),
         NOW,
-        async () => {
-          throw new Error('audit trail down');
+        () => {
+          throw new Error('audit event cannot be made');
         },
       ),
-    ).rejects.toThrow('audit trail down');
+    ).rejects.toThrow('audit event cannot be made');
     expect(await count('billing_stripe_events')).toBe(0);
     expect(await count('billing_invoices')).toBe(0);
     expect(await tenantRow('acme')).toEqual(before);
+  });
+
+  it('keeps the audit event of an applied event until it is marked forwarded', async () => {
+    await addTenant('acme');
+    const audit = (eventId: string) => ({
+      at: NOW,
+      actor: { type: 'service' as const, ref: 'plugin:billing' },
+      action: 'billing.invoice.created',
+      outcome: 'success' as const,
+      resource: { type: 'billing-invoice', ref: eventId, name: eventId },
+      source: 'billing',
+      externalId: `stripe:${eventId}`,
+    });
+    const a = event('invoice.created', T0, invoice());
+    const b = event('customer.created', T0, { id: 'cus_acme' });
+    await store.receive(a, NOW, () => audit(a.id));
+    // not handled: ignored, nothing to audit
+    await store.receive(b, NOW, applied =>
+      applied.outcome === 'applied' ? audit(b.id) : undefined,
+    );
+    // a repeat stores no second audit event
+    expect(await store.receive(a, LATER, () => audit('again'))).toBe(
+      'duplicate',
+    );
+    expect(await store.unaudited(10)).toEqual([
+      { id: a.id, audit: audit(a.id) },
+    ]);
+    await store.markAudited([a.id], LATER);
+    expect(await store.unaudited(10)).toEqual([]);
   });
 
   it('lists the events received, newest first, by type', async () => {

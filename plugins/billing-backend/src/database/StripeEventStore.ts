@@ -1,4 +1,5 @@
 import { StripeEventRecord } from '@internal/plugin-billing-common';
+import { AuditEventInput } from '@internal/plugin-audit-common';
 import { Knex } from 'knex';
 import {
   INVOICE_EVENTS,
@@ -153,6 +154,9 @@ const TERMINAL: readonly string[] = ['paid', 'void', 'uncollectible'];
  * and the Stripe columns and payment-failed condition of `billing_tenants`.
  * Recording an event and applying it are one transaction.
  */
+/** Thrown inside a transaction to roll back the delivery of an event id already stored. */
+const DUPLICATE = Symbol('duplicate Stripe event');
+
 export class StripeEventStore {
   constructor(private readonly knex: Knex) {}
 
@@ -161,42 +165,75 @@ export class StripeEventStore {
   }
 
   /**
-   * Records the event and applies it, in one transaction; `beforeCommit`
-   * runs inside it with the outcome (its failure rolls everything back).
-   * An event id already recorded resolves `duplicate` and changes nothing
-   * (concurrent deliveries of one id: the second waits for the first).
+   * Records the event and applies it, in one transaction, with the audit
+   * event `auditOf` makes of the outcome (kept for {@link unaudited}; none:
+   * nothing to audit). An event id already recorded resolves `duplicate`
+   * and changes nothing (concurrent deliveries of one id: the second waits
+   * for the first).
    */
   async receive(
     event: StripeEventInput,
     now: string,
-    beforeCommit?: (applied: AppliedEvent) => Promise<void>,
+    auditOf?: (applied: AppliedEvent) => AuditEventInput | undefined,
   ): Promise<AppliedEvent | 'duplicate'> {
-    return this.knex.transaction(async tx => {
-      const inserted = await tx('billing_stripe_events')
-        .insert({
-          id: event.id,
-          type: event.type,
-          object_id: objectIdOf(event.data.object),
-          created: event.created,
-          received_at: now,
-          outcome: 'ignored',
-        })
-        .onConflict('id')
-        .ignore()
-        .returning('id');
-      if (inserted.length === 0) return 'duplicate';
-      const applied = await this.apply(tx, event, now);
-      await tx('billing_stripe_events')
-        .where({ id: event.id })
-        .update({
-          outcome: applied.outcome,
-          message: applied.message,
-          tenant_ref: applied.tenant?.tenantRef ?? null,
-          partner_ref: applied.tenant?.partnerRef ?? null,
-        });
-      if (beforeCommit) await beforeCommit(applied);
-      return applied;
-    });
+    try {
+      return await this.knex.transaction(async tx => {
+        // applied first, recorded after: one statement fewer per delivery
+        // than insert-then-update; a repeat (rare) is applied in vain and
+        // rolled back
+        const applied = await this.apply(tx, event, now);
+        const audit = auditOf?.(applied);
+        // one row with its outcome; an id already stored (or being stored
+        // by a concurrent delivery: the insert waits for it) inserts nothing,
+        // and this transaction rolls back everything it applied
+        const inserted = await tx('billing_stripe_events')
+          .insert({
+            id: event.id,
+            type: event.type,
+            object_id: objectIdOf(event.data.object),
+            created: event.created,
+            received_at: now,
+            outcome: applied.outcome,
+            message: applied.message,
+            tenant_ref: applied.tenant?.tenantRef ?? null,
+            partner_ref: applied.tenant?.partnerRef ?? null,
+            audit: audit ? JSON.stringify(audit) : null,
+          })
+          .onConflict('id')
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0) throw DUPLICATE;
+        return applied;
+      });
+    } catch (error) {
+      if (error === DUPLICATE) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /** Audit events of applied events not yet in the audit chain, oldest first. */
+  async unaudited(
+    limit: number,
+  ): Promise<Array<{ id: string; audit: AuditEventInput }>> {
+    const rows = (await this.knex('billing_stripe_events')
+      .whereNull('audited_at')
+      .whereNotNull('audit')
+      .orderBy([
+        { column: 'received_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit)
+      .select('id', 'audit')) as Array<{ id: string; audit: string }>;
+    return rows.map(r => ({ id: r.id, audit: JSON.parse(r.audit) }));
+  }
+
+  /** Marks these events' audit events as recorded in the audit chain. */
+  async markAudited(ids: string[], now: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.knex('billing_stripe_events')
+        .whereIn('id', ids.slice(i, i + 500))
+        .update({ audited_at: now });
+    }
   }
 
   /** The events received, newest first, optionally of one type. */

@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { AuditEventInput } from '@internal/plugin-audit-common';
 import { AuditTrailService } from '@internal/plugin-audit-node';
@@ -41,6 +42,10 @@ function signatureProblem(sdkMessage: string): string {
 }
 
 const MAX_ID = 255;
+/** Audit events forwarded to the chain per call. */
+const AUDIT_BATCH = 200;
+/** How long after an applied event its audit event is forwarded (with the others of that moment). */
+const FORWARD_DELAY_MS = 200;
 
 /** The verified event, checked for what billing reads of every event. */
 function eventInput(event: Stripe.Event): StripeEventInput {
@@ -139,7 +144,8 @@ function auditEvent(
 /**
  * Stripe's webhook events (docs/billing.md#webhooks-and-invoices): each is
  * verified with the endpoint secret before anything is read, then recorded
- * and applied once by its id, in one transaction with its audit event.
+ * and applied once by its id, in one transaction with its audit event, which
+ * is then forwarded to the audit chain in batches ({@link forwardAudit}).
  */
 export class WebhookService {
   constructor(
@@ -148,9 +154,14 @@ export class WebhookService {
       /** From `connectStripe(config)`: the SDK verifies the signatures. */
       stripe: Pick<StripeConnection, 'client' | 'webhookSecret'>;
       trail: AuditTrailService;
+      logger?: LoggerService;
       now?: () => Date;
     },
   ) {}
+
+  private forwarding: Promise<number> | undefined;
+  private scheduled: ReturnType<typeof setTimeout> | undefined;
+  private again = false;
 
   /**
    * Verifies, records and applies one delivery. Nothing is written unless
@@ -191,14 +202,69 @@ export class WebhookService {
     }
     const event = eventInput(verified);
     const now = (this.deps.now?.() ?? new Date()).toISOString();
-    const result = await this.deps.store.receive(event, now, async applied => {
-      if (applied.outcome === 'applied') {
-        await this.deps.trail.record([auditEvent(event, applied, now)]);
-      }
+    const result = await this.deps.store.receive(event, now, applied =>
+      applied.outcome === 'applied'
+        ? auditEvent(event, applied, now)
+        : undefined,
+    );
+    if (result === 'duplicate') return { received: true, duplicate: true };
+    // the audit event is stored with the event: into the chain soon, in a
+    // batch with whatever else arrives meanwhile (not on this answer's path)
+    if (result.outcome === 'applied') this.forwardSoon();
+    return { received: true };
+  }
+
+  /**
+   * Forwards the stored audit events of applied events to the audit chain,
+   * in batches, until none is left; resolves how many. One forward runs at
+   * a time (a call during one waits for it and runs again). A failure
+   * leaves the rest stored for the next forward (the scheduler runs one
+   * every few seconds) and rejects.
+   */
+  forwardAudit(): Promise<number> {
+    if (this.forwarding) {
+      this.again = true;
+      return this.forwarding;
+    }
+    const run = async () => {
+      let forwarded = 0;
+      do {
+        this.again = false;
+        for (;;) {
+          const batch = await this.deps.store.unaudited(AUDIT_BATCH);
+          if (batch.length === 0) break;
+          // the audit chain keeps one event per externalId (stripe:<event
+          // id>): a batch forwarded twice (two instances) is recorded once
+          await this.deps.trail.record(batch.map(b => b.audit));
+          await this.deps.store.markAudited(
+            batch.map(b => b.id),
+            (this.deps.now?.() ?? new Date()).toISOString(),
+          );
+          forwarded += batch.length;
+        }
+      } while (this.again);
+      return forwarded;
+    };
+    this.forwarding = run().finally(() => {
+      this.forwarding = undefined;
     });
-    return result === 'duplicate'
-      ? { received: true, duplicate: true }
-      : { received: true };
+    return this.forwarding;
+  }
+
+  /** A forward in a moment: the events arriving meanwhile go in its batch. */
+  private forwardSoon() {
+    if (this.scheduled) return;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = undefined;
+      this.forwardAudit().catch(error =>
+        this.deps.logger?.warn(
+          `billing: Stripe events' audit events not forwarded yet (retried every few seconds): ${error}`,
+        ),
+      );
+    }, FORWARD_DELAY_MS);
+    // a process may stop meanwhile: what is left is forwarded by the
+    // scheduled forward after its restart
+    this.scheduled.unref?.();
   }
 
   /** The events received, newest first (operators). */
