@@ -452,7 +452,8 @@ describe.each(portalDatabases())(
             problems.push(`invoices?${query}: ${res.status}`);
           for (const item of res.body.items) {
             rows += 1;
-            if (item.partnerRef !== ownRef) problems.push(`invoices:${item.id}`);
+            if (item.partnerRef !== ownRef)
+              problems.push(`invoices:${item.id}`);
           }
         } else {
           const res = await api('staff', 'GET', '/billing/mrr');
