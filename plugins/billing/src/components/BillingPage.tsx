@@ -84,6 +84,9 @@ function MrrCell(props: { row: TenantBilling }) {
   );
 }
 
+/** Short values that read badly broken over lines (plan keys, amounts). */
+const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
 const COLUMNS: TableColumn<TenantBilling>[] = [
   { title: 'Tenant', render: t => <TenantCell row={t} /> },
   {
@@ -91,11 +94,12 @@ const COLUMNS: TableColumn<TenantBilling>[] = [
     render: t =>
       t.partnerRef ? <EntityRefLink entityRef={t.partnerRef} /> : 'Direct',
   },
-  { title: 'Plan', field: 'plan' },
+  { title: 'Plan', field: 'plan', cellStyle: NO_WRAP },
   { title: 'Seats', render: t => formatCount(t.seats) },
   { title: 'Currency', render: t => t.currency ?? '—' },
   {
     title: 'Per seat',
+    cellStyle: NO_WRAP,
     render: t => (
       <span data-testid="tenant-per-seat">
         {moneyText(t.perSeatAmount, t.currency)}
@@ -103,7 +107,7 @@ const COLUMNS: TableColumn<TenantBilling>[] = [
       </span>
     ),
   },
-  { title: 'MRR', render: t => <MrrCell row={t} /> },
+  { title: 'MRR', cellStyle: NO_WRAP, render: t => <MrrCell row={t} /> },
   {
     title: 'Subscription',
     render: t => <SubscriptionChip status={t.status} />,
