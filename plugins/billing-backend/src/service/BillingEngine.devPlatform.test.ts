@@ -284,10 +284,27 @@ describe.each(databases.eachSupportedId())('billing engine on %p', id => {
     ).toHaveLength(2);
   });
 
-  it('follows the lifecycle: seats → quantity, suspend pauses collection, resume unpauses, terminate cancels', async () => {
+  it('follows the lifecycle: seats → quantity, plan → price, suspend pauses collection, resume unpauses, terminate cancels', async () => {
     await announce('acme', 'activated', { seats: 5 });
     await announce('acme', 'seatsChanged', { seats: 8 });
     expect(subsOf('acme')[0].items.data[0].quantity).toBe(8);
+
+    // a plan change: the same subscription, on the new plan's price
+    await prices.create(
+      {
+        plan: 'enterprise',
+        currency: 'EUR',
+        cycle: 'monthly',
+        perSeatAmount: 2290,
+      },
+      undefined,
+      new Date().toISOString(),
+    );
+    await announce('acme', 'planChanged', { plan: 'enterprise' });
+    expect(subsOf('acme')).toHaveLength(1);
+    expect(subsOf('acme')[0].items.data[0].price.unit_amount).toBe(2290);
+    expect(subsOf('acme')[0].items.data[0].quantity).toBe(8);
+    expect((await store.get('tenant:default/acme'))?.mrr).toBe(2290 * 8);
 
     await announce('acme', 'suspended');
     let [sub] = subsOf('acme');
