@@ -121,6 +121,8 @@ export class Reconciler {
     if (mode === 'teardown') {
       return this.teardown(tenant, previous, trigger, enabled, requester);
     }
+    const terminating =
+      effectiveStatus(claimed.lifecycle).status === 'terminating';
     const conditions = await Promise.all(
       PROVISIONING_STEPS.map(step =>
         this.workStep(
@@ -131,14 +133,20 @@ export class Reconciler {
           enabled,
           requester,
           mode,
-          effectiveStatus(claimed.lifecycle).status === 'terminating',
+          terminating,
         ),
       ),
     );
     const due = [
       ...conditions.filter(c => c.nextAttemptAt).map(c => c.nextAttemptAt!),
-      // a terminating tenant is due when its grace period ends
-      ...(claimed.lifecycle.graceUntil ? [claimed.lifecycle.graceUntil] : []),
+      // a terminating tenant is due when its grace period ends. Only while
+      // it is terminating: a terminated tenant keeps its (past) graceUntil,
+      // and a past due time made it due again at once, for ever — worked
+      // in a loop that never yielded the event loop on SQLite (the engine
+      // drains until no tenant is due)
+      ...(terminating && claimed.lifecycle.graceUntil
+        ? [claimed.lifecycle.graceUntil]
+        : []),
     ].sort()[0];
     return {
       phase: tenantPhase(conditions),
