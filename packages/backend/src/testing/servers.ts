@@ -24,6 +24,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether a child has ended: `exitCode` stays null for one killed by a
+ * signal (`signalCode` is set instead) — a backend SIGKILLed by `stop()`.
+ */
+const ended = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null;
+
 function collect(child: ChildProcess) {
   const log: string[] = [];
   child.stdout?.on('data', d => log.push(String(d)));
@@ -39,11 +46,11 @@ async function waitFor(
 ) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
+    if (ended(child)) {
       throw new Error(
-        `process exited (${child.exitCode}) before ${url} answered:\n${log.join(
-          '',
-        )}`,
+        `process exited (${
+          child.exitCode ?? child.signalCode
+        }) before ${url} answered:\n${log.join('')}`,
       );
     }
     try {
@@ -279,7 +286,9 @@ export async function startPortal(
 
   const stopChild = (child: ChildProcess) =>
     new Promise<void>(resolve => {
-      if (child.exitCode !== null) {
+      // a second stop (a restart that failed, then afterAll) took a
+      // SIGKILLed child for running and waited for ever for its exit
+      if (ended(child)) {
         resolve();
         return;
       }
