@@ -35,9 +35,21 @@ export const billingTenantSyncPermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * The partner payout ledger and the MRR history: generate payouts, mark one
+ * paid, take the day's MRR snapshot and list the snapshot days — operators
+ * only (partner staff read their own partner's payouts through
+ * `billing.tenant.read`'s partner scope).
+ */
+export const billingPayoutManagePermission = createPermission({
+  name: 'billing.payout.manage',
+  attributes: { action: 'update' },
+});
+
 export const billingPermissions = [
   billingPriceReadPermission,
   billingPriceManagePermission,
   billingTenantReadPermission,
   billingTenantSyncPermission,
+  billingPayoutManagePermission,
 ];

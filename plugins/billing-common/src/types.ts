@@ -287,3 +287,51 @@ export interface MrrReport {
   /** Tenants sold directly (operators only see these). */
   direct: MrrTotal[];
 }
+
+/** A day of MRR history (`GET /api/billing/snapshots/days`). */
+export interface SnapshotDay {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  /** When it was last taken (the day's final snapshot once the day is over). */
+  takenAt: string;
+  /** Tenants in the snapshot. */
+  tenants: number;
+}
+
+/** `open` (current month) → `closed` (month over, frozen) → `paid`. */
+export type PayoutState = 'open' | 'closed' | 'paid';
+
+/** The payout states, in order. */
+export const PAYOUT_STATES: readonly PayoutState[] = ['open', 'closed', 'paid'];
+
+/**
+ * A partner's payout for one month in one currency: gross MRR of its
+ * tenants' active subscriptions in the month's final snapshot × marginPct ÷
+ * 100, rounded half up once (minor units).
+ */
+export interface Payout {
+  id: string;
+  partnerRef: string;
+  /** YYYY-MM. */
+  month: string;
+  currency: string;
+  grossMrr: number;
+  /** The margin as a decimal string, e.g. "12.5". */
+  marginPct: string;
+  amount: number;
+  state: PayoutState;
+  /** The snapshot day the figures come from. */
+  snapshotDay: string;
+  generatedAt: string;
+  closedAt?: string;
+  /** YYYY-MM-DD. */
+  paidOn?: string;
+  paidReference?: string;
+  paidBy?: string;
+}
+
+/** `GET /api/billing/payouts`. */
+export interface PayoutList {
+  items: Payout[];
+  total: number;
+}
