@@ -35,6 +35,11 @@ import { InvoiceService } from './service/InvoiceService';
 import { WebhookService } from './service/WebhookService';
 import { createWebhookRouter } from './webhookRouter';
 import { readDurationFromConfig } from '@backstage/config';
+import { MrrHistoryStore } from './database/MrrHistoryStore';
+import { PayoutStore } from './database/PayoutStore';
+import { MrrHistoryService } from './service/MrrHistoryService';
+import { PayoutService } from './service/PayoutService';
+import { catalogPartnerTerms } from './service/partnerTerms';
 
 /**
  * Billing (docs/billing.md): the price catalog, each tenant's subscription
@@ -168,6 +173,34 @@ export const billingPlugin = createBackendPlugin({
           store: new InvoiceStore(knex),
           tenants,
         });
+        const history = new MrrHistoryStore(knex);
+        const snapshots = new MrrHistoryService({
+          store: history,
+          trail: deps.trail,
+        });
+        const payouts = new PayoutService({
+          payouts: new PayoutStore(knex),
+          history,
+          partners: catalogPartnerTerms(deps),
+          trail: deps.trail,
+        });
+        // today's MRR snapshot, re-taken every hour until the day ends (a
+        // day's last run is its final snapshot), then the current month's
+        // payouts (which closes the month before on the first run after it)
+        await deps.scheduler.scheduleTask({
+          id: 'billing-mrr-snapshot',
+          scope: 'global',
+          frequency: { hours: 1 },
+          timeout: { minutes: 15 },
+          initialDelay: { minutes: 1 },
+          fn: async () => {
+            const taken = await snapshots.takeToday();
+            const generated = await payouts.generate();
+            deps.logger.info(
+              `billing: MRR snapshot ${taken.day} (${taken.tenants} tenants); payouts ${generated.month}: ${generated.created} created, ${generated.changed} changed, ${generated.closed} closed`,
+            );
+          },
+        });
         // Stripe signs its webhooks: the raw body is verified, no user token
         deps.httpRouter.use(createWebhookRouter({ webhooks }));
         deps.httpRouter.addAuthPolicy({
@@ -187,6 +220,8 @@ export const billingPlugin = createBackendPlugin({
             reconciler,
             invoices,
             webhooks,
+            payouts,
+            snapshots,
             status: { stripe: stripe.status, flag: BILLING_ENGINE_FLAG },
           }),
         );

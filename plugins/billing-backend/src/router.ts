@@ -18,6 +18,9 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { addInvoiceRoutes } from './invoiceRoutes';
+import { addPayoutRoutes } from './payoutRoutes';
+import { MrrHistoryService } from './service/MrrHistoryService';
+import { PayoutService } from './service/PayoutService';
 import { BillingReconciler } from './service/BillingReconciler';
 import { InvoiceService } from './service/InvoiceService';
 import { WebhookService } from './service/WebhookService';
@@ -35,6 +38,8 @@ export interface RouterOptions {
   reconciler: BillingReconciler;
   invoices: InvoiceService;
   webhooks: WebhookService;
+  payouts: PayoutService;
+  snapshots: MrrHistoryService;
   status: BillingStatus;
 }
 
@@ -102,6 +107,7 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { kit, prices, tenants, reconciler, status, invoices, webhooks } =
     options;
+  const { payouts, snapshots } = options;
   const router = Router();
   router.use(kit.defaults());
   router.use(kit.jsonParser());
@@ -187,6 +193,7 @@ export async function createRouter(
   });
 
   addInvoiceRoutes(router, { kit, invoices, webhooks, tenantScope });
+  addPayoutRoutes(router, { kit, payouts, snapshots, tenantScope });
 
   router.post('/tenants/:name/sync', async (req, res) => {
     await kit.authorize(req, billingTenantSyncPermission);

@@ -1,4 +1,5 @@
 import {
+  billingPayoutManagePermission,
   billingPriceManagePermission,
   billingPriceReadPermission,
   billingTenantReadPermission,
@@ -241,6 +242,19 @@ describe('decide', () => {
     ]) {
       expect(decide(p, outsider)).toEqual({ result: AuthorizeResult.DENY });
       expect(decide(p, operator)).toEqual({ result: AuthorizeResult.ALLOW });
+    }
+  });
+
+  it('lets only operators (and services) manage payouts and MRR snapshots: partner staff are denied by default', () => {
+    for (const access of [operator, service]) {
+      expect(decide(billingPayoutManagePermission, access)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+    for (const access of [staff, outsider]) {
+      expect(decide(billingPayoutManagePermission, access)).toEqual({
+        result: AuthorizeResult.DENY,
+      });
     }
   });
 
