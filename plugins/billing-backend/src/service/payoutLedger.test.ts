@@ -4,6 +4,7 @@
  * follow the rounding rule, are idempotent, close on the first run after
  * their month and never change once closed or paid.
  */
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { AuditEventInput } from '@internal/plugin-audit-common';
@@ -395,6 +396,31 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
       'twenty',
       'twenty',
     ]);
+  });
+
+  it('steps the migration down and up: its tables go and come back, billing_tenants keeps its rows', async () => {
+    const { snapshots, payouts } = services();
+    await snapshots.takeToday();
+    await payouts.generate();
+    const directory = resolvePackagePath(
+      '@internal/plugin-billing-backend',
+      'migrations',
+    );
+    const name = '20261208160000_mrr_history.js';
+    await knex.migrate.down({ directory, name });
+    for (const table of [
+      'billing_mrr_snapshots',
+      'billing_snapshot_days',
+      'billing_payouts',
+    ]) {
+      expect(await knex.schema.hasTable(table)).toBe(false);
+    }
+    await knex.migrate.up({ directory, name });
+    expect(await ledger()).toEqual([]);
+    const [{ n }] = await knex('billing_tenants').count({ n: '*' });
+    expect(Number(n)).toBe(TENANTS.length);
+    await snapshots.takeToday();
+    expect((await payouts.generate()).created).toBe(EXPECTED.length);
   });
 
   it('refuses a future month and a month without a snapshot', async () => {
