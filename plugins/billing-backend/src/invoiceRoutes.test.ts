@@ -1,20 +1,12 @@
 import {
-  BackstageCredentials,
   coreServices,
   createBackendPlugin,
-  createServiceFactory,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  AuthorizeResult,
-  Permission,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
 import { seededRandom } from '@internal/dezky-test-utils';
 import {
   billingPermissions,
@@ -27,6 +19,12 @@ import {
 import { createRouterKit } from '@internal/plugin-dezky-node';
 import Router from 'express-promise-router';
 import request from 'supertest';
+import {
+  billingPermissionsFactory,
+  OPERATOR,
+  OUTSIDER,
+  STAFF,
+} from './__testUtils__/billingPolicy';
 import { InvoiceStore } from './database/InvoiceStore';
 import { PriceStore } from './database/PriceStore';
 import { StripeEventStore } from './database/StripeEventStore';
@@ -39,50 +37,8 @@ import { WebhookService } from './service/WebhookService';
 
 jest.setTimeout(60_000);
 
-const OPERATOR = 'user:default/anna';
-const STAFF = 'user:default/jana'; // staff of nord
-const OUTSIDER = 'user:default/olaf';
 const NOW = '2026-12-08T10:00:00.000Z';
 const T0 = 1_800_000_000;
-
-/** As the portal's policy decides for billing (permission-backend-module-dezky). */
-function decide(
-  permission: Permission,
-  credentials: BackstageCredentials,
-): PolicyDecision {
-  const user = (credentials.principal as { userEntityRef?: string })
-    .userEntityRef;
-  if (user === OPERATOR) return { result: AuthorizeResult.ALLOW };
-  if (user === STAFF && permission.name === billingTenantReadPermission.name) {
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'billing',
-      resourceType: 'billing-tenant',
-      conditions: {
-        rule: 'IS_TENANT_OF_PARTNER',
-        resourceType: 'billing-tenant',
-        params: { partnerRefs: ['partner:default/nord'] },
-      },
-    };
-  }
-  return { result: AuthorizeResult.DENY };
-}
-
-const permissions = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    authorize: async (requests, { credentials }) =>
-      requests.map(r => ({
-        result:
-          decide(r.permission, credentials).result === AuthorizeResult.ALLOW
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-      })),
-    authorizeConditional: async (requests, { credentials }) =>
-      requests.map(r => decide(r.permission, credentials)) as any,
-  }),
-});
 
 /** Tenant, partner (none: direct), invoices. */
 const TENANTS: Array<[string, string | undefined, number]> = [
@@ -226,7 +182,11 @@ describe('the billing API: invoices and Stripe events', () => {
 
   beforeAll(async () => {
     ({ server } = await startTestBackend({
-      features: [testPlugin, permissions, mockServices.database.factory()],
+      features: [
+        testPlugin,
+        billingPermissionsFactory,
+        mockServices.database.factory(),
+      ],
     }));
   });
 

@@ -5,22 +5,14 @@
  * only (the scope in SQL) and every write and snapshot endpoint answers 403.
  */
 import {
-  BackstageCredentials,
   coreServices,
   createBackendPlugin,
-  createServiceFactory,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  AuthorizeResult,
-  Permission,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
 import { dezkyTestDatabases, seededRandom } from '@internal/dezky-test-utils';
 import {
   billingPermissions,
@@ -35,6 +27,12 @@ import { createRouterKit } from '@internal/plugin-dezky-node';
 import Router from 'express-promise-router';
 import { Knex } from 'knex';
 import request from 'supertest';
+import {
+  billingPermissionsFactory,
+  OPERATOR,
+  OUTSIDER,
+  STAFF,
+} from './__testUtils__/billingPolicy';
 import { MrrHistoryStore } from './database/MrrHistoryStore';
 import { PayoutStore } from './database/PayoutStore';
 import { PriceStore } from './database/PriceStore';
@@ -47,52 +45,8 @@ import { BillingRecord } from './service/tenantBilling';
 jest.setTimeout(120_000);
 
 const databases = dezkyTestDatabases();
-const OPERATOR = 'user:default/anna';
-const STAFF = 'user:default/jana'; // staff of nord
-const OUTSIDER = 'user:default/olaf';
 const CURRENCIES = ['EUR', 'CHF', 'JPY'];
 const PARTNERS = ['nord', 'sued', 'west'];
-
-/** As the portal's policy decides for billing (permission-backend-module-dezky). */
-function decide(
-  permission: Permission,
-  credentials: BackstageCredentials,
-): PolicyDecision {
-  const user = (credentials.principal as { userEntityRef?: string })
-    .userEntityRef;
-  if (user === OPERATOR) return { result: AuthorizeResult.ALLOW };
-  if (user === STAFF && permission.name === billingTenantReadPermission.name) {
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'billing',
-      resourceType: 'billing-tenant',
-      conditions: {
-        rule: 'IS_TENANT_OF_PARTNER',
-        resourceType: 'billing-tenant',
-        params: { partnerRefs: ['partner:default/nord'] },
-      },
-    };
-  }
-  // billing.payout.manage and anything else: denied, as the policy denies
-  // permissions it does not name to partner staff
-  return { result: AuthorizeResult.DENY };
-}
-
-const permissions = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    authorize: async (requests, { credentials }) =>
-      requests.map(r => ({
-        result:
-          decide(r.permission, credentials).result === AuthorizeResult.ALLOW
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-      })),
-    authorizeConditional: async (requests, { credentials }) =>
-      requests.map(r => decide(r.permission, credentials)) as any,
-  }),
-});
 
 const record = (
   name: string,
@@ -220,7 +174,7 @@ describe.each(databases.eachSupportedId())(
       clock.now = new Date('2026-11-30T12:00:00.000Z');
       const knex = await databases.init(id);
       ({ server } = await startTestBackend({
-        features: [testPlugin(knex), permissions],
+        features: [testPlugin(knex), billingPermissionsFactory],
       }));
     });
 

@@ -1,9 +1,4 @@
-import {
-  BackstageCredentials,
-  coreServices,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -11,73 +6,21 @@ import {
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  AuthorizeResult,
-  Permission,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
 import { recordingAuditTrail } from '@internal/plugin-audit-node';
-import {
-  billingPriceReadPermission,
-  billingTenantReadPermission,
-} from '@internal/plugin-billing-common';
 import { seededRandom } from '@internal/dezky-test-utils';
 import { LifecycleEvent } from '@internal/plugin-provisioning-common';
 import { provisioningServiceRef } from '@internal/plugin-provisioning-node';
 import request from 'supertest';
+import {
+  billingPermissionsFactory,
+  NORD,
+  OPERATOR,
+  OUTSIDER,
+  STAFF,
+} from './__testUtils__/billingPolicy';
 import { billingPlugin } from './plugin';
 
 jest.setTimeout(60_000);
-
-const OPERATOR = 'user:default/anna';
-const STAFF = 'user:default/jana'; // staff of nord
-const OUTSIDER = 'user:default/olaf';
-const NORD = 'partner:default/nord';
-
-/** As the portal's policy decides for billing (permission-backend-module-dezky). */
-function decide(
-  permission: Permission,
-  credentials: BackstageCredentials,
-): PolicyDecision {
-  const user = (credentials.principal as { userEntityRef?: string })
-    .userEntityRef;
-  if (user === OPERATOR) return { result: AuthorizeResult.ALLOW };
-  if (user === STAFF && permission.name === billingPriceReadPermission.name) {
-    return { result: AuthorizeResult.ALLOW };
-  }
-  if (user === STAFF && permission.name === billingTenantReadPermission.name) {
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'billing',
-      resourceType: 'billing-tenant',
-      conditions: {
-        rule: 'IS_TENANT_OF_PARTNER',
-        resourceType: 'billing-tenant',
-        params: { partnerRefs: [NORD] },
-      },
-    };
-  }
-  return { result: AuthorizeResult.DENY };
-}
-
-const permissions = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    authorize: async (requests, { credentials }) =>
-      requests.map(r => {
-        const d = decide(r.permission, credentials);
-        return {
-          result:
-            d.result === AuthorizeResult.ALLOW
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        };
-      }),
-    authorizeConditional: async (requests, { credentials }) =>
-      requests.map(r => decide(r.permission, credentials)) as any,
-  }),
-});
 
 const partner = (name: string, currency: string): Entity => ({
   apiVersion: 'dezky.io/v1alpha1',
@@ -162,7 +105,7 @@ async function start(config: object = {}, events: LifecycleEvent[] = []) {
   const { server } = await startTestBackend({
     features: [
       billingPlugin,
-      permissions,
+      billingPermissionsFactory,
       trail.factory,
       mockServices.database.factory(),
       mockServices.rootConfig.factory({ data: config }),
