@@ -1,8 +1,8 @@
 /**
  * The pieces every Dezky portal page shares: the confirmation dialog before
  * a change, the status chip, the loading/error/empty states, the table, the
- * formats of times, sizes, counts and durations, and the ticking clock behind
- * "3 min ago".
+ * formats of times, sizes, counts and durations, the ticking clock behind
+ * "3 min ago", and saving a file fetched with the user's token (CSV exports).
  *
  * @packageDocumentation
  */
@@ -23,4 +23,5 @@ export {
 export { metadataChanges, type FieldChange } from './changes';
 export { useNow } from './useNow';
 export { errorMessage, hasStatus } from './responseErrors';
+export { attachmentFileName, saveFile } from './download';
 export * from './format';
