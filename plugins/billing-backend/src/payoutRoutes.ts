@@ -2,6 +2,7 @@ import { auditActorOf } from '@internal/plugin-audit-node';
 import {
   billingPayoutManagePermission,
   isCurrency,
+  Payout,
   PAYOUT_STATES,
   PayoutState,
 } from '@internal/plugin-billing-common';
@@ -9,6 +10,7 @@ import {
   normalizeScopeRef,
   pageQuery,
   RouterKit,
+  sendCsv,
 } from '@internal/plugin-dezky-node';
 import express from 'express';
 import { z } from 'zod';
@@ -57,6 +59,24 @@ const payoutsQuery = z
     ...pageQuery(),
   })
   .strict();
+/** The CSV columns of `GET /payouts.csv`, the Payout fields (amounts in minor units). */
+const PAYOUT_CSV_COLUMNS: Array<keyof Payout> = [
+  'id',
+  'partnerRef',
+  'month',
+  'currency',
+  'grossMrr',
+  'marginPct',
+  'amount',
+  'state',
+  'snapshotDay',
+  'generatedAt',
+  'closedAt',
+  'paidOn',
+  'paidReference',
+  'paidBy',
+];
+const CSV_PAGE = 1000;
 const generateBody = z.object({ month: month.optional() }).strict();
 const paidBody = z
   .object({
@@ -98,6 +118,33 @@ export function addPayoutRoutes(
         },
         scope,
       ),
+    );
+  });
+
+  // the same filters as /payouts, every matching row (no paging)
+  router.get('/payouts.csv', async (req, res) => {
+    const scope = await tenantScope(req);
+    const { partner, limit, offset, ...query } = kit.query(req, payoutsQuery);
+    const filter = {
+      ...query,
+      ...(partner
+        ? { partnerRef: normalizeScopeRef(`partner:default/${partner}`) }
+        : {}),
+    };
+    const rows: Payout[] = [];
+    for (let total = Infinity; rows.length < total; ) {
+      const page = await payouts.list(
+        { ...filter, limit: CSV_PAGE, offset: rows.length },
+        scope,
+      );
+      rows.push(...page.items);
+      total = page.items.length === 0 ? rows.length : page.total;
+    }
+    sendCsv(
+      res,
+      `payouts${query.month ? `-${query.month}` : ''}.csv`,
+      PAYOUT_CSV_COLUMNS,
+      rows as unknown as Array<Record<string, unknown>>,
     );
   });
 

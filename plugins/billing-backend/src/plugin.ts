@@ -7,7 +7,10 @@ import {
   auditTrailServiceRef,
 } from '@internal/plugin-audit-node';
 import { billingPermissions, NewPrice } from '@internal/plugin-billing-common';
-import { createRouterKit } from '@internal/plugin-dezky-node';
+import {
+  createRouterKit,
+  dezkyAccessServiceRef,
+} from '@internal/plugin-dezky-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   billingTenantPermissionRules,
@@ -40,6 +43,9 @@ import { PayoutStore } from './database/PayoutStore';
 import { MrrHistoryService } from './service/MrrHistoryService';
 import { PayoutService } from './service/PayoutService';
 import { catalogPartnerTerms } from './service/partnerTerms';
+import { ReportService } from './service/ReportService';
+import { SavedReportService } from './service/SavedReportService';
+import { SavedReportStore } from './database/SavedReportStore';
 
 /**
  * Billing (docs/billing.md): the price catalog, each tenant's subscription
@@ -64,6 +70,7 @@ export const billingPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         trail: auditTrailServiceRef,
         flags: flagsServiceRef,
+        access: dezkyAccessServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(billingPermissions);
@@ -222,6 +229,12 @@ export const billingPlugin = createBackendPlugin({
             webhooks,
             payouts,
             snapshots,
+            reports: new ReportService({ knex }),
+            saved: new SavedReportService({
+              store: new SavedReportStore(knex),
+              trail: deps.trail,
+            }),
+            access: deps.access,
             status: { stripe: stripe.status, flag: BILLING_ENGINE_FLAG },
           }),
         );

@@ -1,4 +1,9 @@
-import { pageQuery, RouterKit, tenantName } from '@internal/plugin-dezky-node';
+import {
+  DezkyAccessService,
+  pageQuery,
+  RouterKit,
+  tenantName,
+} from '@internal/plugin-dezky-node';
 import type {
   BillingConditionKind,
   BillingStatus,
@@ -19,6 +24,9 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { addInvoiceRoutes } from './invoiceRoutes';
 import { addPayoutRoutes } from './payoutRoutes';
+import { addReportRoutes } from './reportRoutes';
+import { ReportService } from './service/ReportService';
+import { SavedReportService } from './service/SavedReportService';
 import { MrrHistoryService } from './service/MrrHistoryService';
 import { PayoutService } from './service/PayoutService';
 import { BillingReconciler } from './service/BillingReconciler';
@@ -40,6 +48,9 @@ export interface RouterOptions {
   webhooks: WebhookService;
   payouts: PayoutService;
   snapshots: MrrHistoryService;
+  reports: ReportService;
+  saved: SavedReportService;
+  access: DezkyAccessService;
   status: BillingStatus;
 }
 
@@ -194,6 +205,13 @@ export async function createRouter(
 
   addInvoiceRoutes(router, { kit, invoices, webhooks, tenantScope });
   addPayoutRoutes(router, { kit, payouts, snapshots, tenantScope });
+  addReportRoutes(router, {
+    kit,
+    reports: options.reports,
+    saved: options.saved,
+    access: options.access,
+    tenantScope,
+  });
 
   router.post('/tenants/:name/sync', async (req, res) => {
     await kit.authorize(req, billingTenantSyncPermission);

@@ -8,3 +8,4 @@
 export * from './money';
 export * from './types';
 export * from './permissions';
+export * from './reports';

@@ -31,6 +31,7 @@ export {
   type RouterKitOptions,
 } from './http/routerKit';
 export { parseInput } from './http/parse';
+export { csvField, csvRecord, sendCsv } from './http/csv';
 export { pageQuery, tenantName } from './http/schemas';
 export { PayloadTooLargeError, UnsupportedMediaTypeError } from './http/errors';
 export { migrateLatest, type MigrateLatestOptions } from './database/migrate';

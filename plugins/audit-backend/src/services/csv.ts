@@ -1,4 +1,5 @@
 import { AuditEvent } from '@internal/plugin-audit-common';
+import { csvField } from '@internal/plugin-dezky-node';
 import { once } from 'events';
 import { Writable } from 'stream';
 
@@ -23,18 +24,6 @@ export const CSV_COLUMNS: Array<[string, (e: AuditEvent) => unknown]> = [
   ['prev_hash', e => e.prevHash],
   ['hash', e => e.hash],
 ];
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote or line
- * break. A text starting with = + - @ or a tab is prefixed with ' so that a
- * spreadsheet does not run it as a formula (CSV injection).
- */
-export function csvField(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let s = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function csvLine(e: AuditEvent): string {
   return `${CSV_COLUMNS.map(([, get]) => csvField(get(e))).join(',')}\r\n`;

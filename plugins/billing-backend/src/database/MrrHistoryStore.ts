@@ -14,6 +14,7 @@ const COPIED = [
   'lifecycle',
   'mrr',
   'paused_mrr',
+  'health',
 ];
 
 /** One tenant in a day's snapshot. */
@@ -29,6 +30,8 @@ export interface SnapshotRow {
   lifecycle: string;
   mrr: number;
   paused_mrr: number;
+  /** The tenant's health when the snapshot was taken (null: not yet known). */
+  health: string | null;
 }
 
 /** Gross MRR of a partner's active subscriptions in one currency. */

@@ -206,6 +206,8 @@ export class TenantBillingStore {
         type: event.type,
         seq: event.seq,
         handled_at: now,
+        at: event.at,
+        partner_ref: event.partnerRef ?? null,
       });
       return record;
     });
