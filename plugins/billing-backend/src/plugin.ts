@@ -30,7 +30,11 @@ import { RepricingStore } from './database/RepricingStore';
 import { BillingEngine } from './service/BillingEngine';
 import { BillingReconciler } from './service/BillingReconciler';
 import { Repricer } from './service/Repricer';
-import { BILLING_ENGINE_FLAG, connectStripe } from './service/stripeClient';
+import {
+  BILLING_ENGINE_FLAG,
+  connectStripe,
+  readFlag,
+} from './service/stripeClient';
 import { flagsServiceRef } from '@internal/plugin-flags-node';
 import { InvoiceStore } from './database/InvoiceStore';
 import { StripeEventStore } from './database/StripeEventStore';
@@ -180,6 +184,13 @@ export const billingPlugin = createBackendPlugin({
           store: new InvoiceStore(knex),
           tenants,
         });
+        // PAYOUTS_AUTOGEN=false: the snapshot is still taken hourly, payouts
+        // only on POST /payouts/generate
+        const payoutsAutogen = readFlag(
+          deps.config,
+          'billing.payouts.autogen',
+          true,
+        );
         const history = new MrrHistoryStore(knex);
         const snapshots = new MrrHistoryService({
           store: history,
@@ -202,6 +213,12 @@ export const billingPlugin = createBackendPlugin({
           initialDelay: { minutes: 1 },
           fn: async () => {
             const taken = await snapshots.takeToday();
+            if (!payoutsAutogen) {
+              deps.logger.info(
+                `billing: MRR snapshot ${taken.day} (${taken.tenants} tenants); payouts not generated (billing.payouts.autogen is false)`,
+              );
+              return;
+            }
             const generated = await payouts.generate();
             deps.logger.info(
               `billing: MRR snapshot ${taken.day} (${taken.tenants} tenants); payouts ${generated.month}: ${generated.created} created, ${generated.changed} changed, ${generated.closed} closed`,

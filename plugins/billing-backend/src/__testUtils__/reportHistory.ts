@@ -7,20 +7,15 @@
  * so that a test computes each report's expected figures from the model
  * independently of the SQL under test.
  */
+import { seededRandom } from '@internal/dezky-test-utils';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
 import type { SnapshotRow } from '../database/MrrHistoryStore';
 
-/** A small deterministic PRNG (mulberry32), so a failing seed replays. */
+/** A deterministic random number in [0, 1), so a failing seed replays. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
+  return () => next(2 ** 32) / 2 ** 32;
 }
 
 /** YYYY-MM of `month` months after `start` (YYYY-MM). */

@@ -94,13 +94,13 @@ export class ReportService {
         `the ${REPORT_TITLES[report]} report compares every partner: operators only`,
       );
     }
+    const query = this.resolve(filters, scope);
     const runner = (this.deps.runners ?? REPORT_RUNNERS)[report];
     if (!runner) {
       throw new NotFoundError(
         `the ${REPORT_TITLES[report]} report is not built yet`,
       );
     }
-    const query = this.resolve(filters, scope);
     const body = await runner(this.deps.knex, query);
     return {
       report,

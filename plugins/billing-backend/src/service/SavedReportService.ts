@@ -45,8 +45,13 @@ export class SavedReportService {
     },
   ) {}
 
+  /** What the caller may see; an operator-only report is listed to operators only. */
   async list(access: DezkyAccess): Promise<SavedReport[]> {
-    return this.deps.store.list(scopeOf(access));
+    const scope = scopeOf(access);
+    const items = await this.deps.store.list(scope);
+    return scope === 'all'
+      ? items
+      : items.filter(r => !OPERATOR_REPORTS.includes(r.report));
   }
 
   async create(

@@ -23,16 +23,21 @@ export interface StripeConnection {
   daysUntilDue: number;
 }
 
-function enabledFlag(config: Config): boolean {
-  // an unset ${BILLING_STRIPE_ENABLED} leaves the key out; 'true' from the
-  // environment arrives as a string
-  const raw = config.getOptional('billing.stripe.enabled');
-  if (raw === undefined || raw === null || raw === '') return false;
+/**
+ * A boolean setting that may come from the environment: an unset `${VAR}`
+ * leaves the key out (→ `fallback`), and 'true'/'false' arrive as strings.
+ * Anything else stops the start-up with the key named.
+ */
+export function readFlag(
+  config: Config,
+  key: string,
+  fallback: boolean,
+): boolean {
+  const raw = config.getOptional(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
   if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
-  throw new Error(
-    `billing.stripe.enabled must be true or false, got ${JSON.stringify(raw)}`,
-  );
+  throw new Error(`${key} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 /**
@@ -55,7 +60,7 @@ export function connectStripe(config: Config): StripeConnection {
   const webhookSecret = config.getOptionalString(
     'billing.stripe.webhookSecret',
   );
-  const enabled = enabledFlag(config);
+  const enabled = readFlag(config, 'billing.stripe.enabled', false);
   const base = { daysUntilDue, ...(webhookSecret ? { webhookSecret } : {}) };
   if (!enabled || !secretKey) {
     return {
