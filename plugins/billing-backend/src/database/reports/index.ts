@@ -1,8 +1,19 @@
 import { ReportId } from '@internal/plugin-billing-common';
+import {
+  mrrReport,
+  partnersReport,
+  revenueByPlanReport,
+  topTenantsReport,
+} from './snapshotReports';
 import { ReportRunner } from './types';
 
 /**
  * The reports' SQL, by id (docs/reports.md). A report not in this map is
  * answered 404 "not built".
  */
-export const REPORT_RUNNERS: Partial<Record<ReportId, ReportRunner>> = {};
+export const REPORT_RUNNERS: Partial<Record<ReportId, ReportRunner>> = {
+  mrr: mrrReport,
+  'revenue-by-plan': revenueByPlanReport,
+  'top-tenants': topTenantsReport,
+  partners: partnersReport,
+};
