@@ -90,6 +90,8 @@ export default defineConfig({
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_cors_origin: baseURL,
         APP_CONFIG_catalog_locations: JSON.stringify(catalogLocations),
+        // as scripts/start: 12 past month ends and their (closed) payouts
+        BILLING_DEMO_HISTORY_MONTHS: '12',
         ...DEV_PLATFORM_ENV,
       },
     },

@@ -48,8 +48,16 @@ import { MrrHistoryService } from './service/MrrHistoryService';
 import { PayoutService } from './service/PayoutService';
 import { catalogPartnerTerms } from './service/partnerTerms';
 import { ReportService } from './service/ReportService';
+import { seedDemoHistory } from './service/demoHistory';
 import { SavedReportService } from './service/SavedReportService';
 import { SavedReportStore } from './database/SavedReportStore';
+import { TenantHealthStore } from './database/TenantHealthStore';
+import {
+  catalogTenantIntegrations,
+  healthStatusReader,
+  provisioningPhases,
+  TenantHealthService,
+} from './service/TenantHealthService';
 
 /**
  * Billing (docs/billing.md): the price catalog, each tenant's subscription
@@ -65,6 +73,7 @@ export const billingPlugin = createBackendPlugin({
         logger: coreServices.logger,
         database: coreServices.database,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         provisioning: provisioningServiceRef,
@@ -202,6 +211,35 @@ export const billingPlugin = createBackendPlugin({
           partners: catalogPartnerTerms(deps),
           trail: deps.trail,
         });
+        // each tenant's health (docs/reports.md#health) every few minutes,
+        // and again right before each snapshot copies it; a failed refresh
+        // writes nothing (each tenant keeps its last health)
+        const health = new TenantHealthService({
+          store: new TenantHealthStore(knex),
+          sources: {
+            provisioning: provisioningPhases(deps.provisioning),
+            integrations: healthStatusReader(deps),
+            catalog: catalogTenantIntegrations(deps),
+          },
+        });
+        const refreshHealth = async () => {
+          const h = await health.refresh();
+          deps.logger.info(
+            `billing: tenant health of ${h.tenants} tenants: ${h.ok} ok, ${h.warn} warn, ${h.bad} bad`,
+          );
+        };
+        await deps.scheduler.scheduleTask({
+          id: 'billing-tenant-health',
+          scope: 'global',
+          frequency: deps.config.has('billing.health.frequency')
+            ? readDurationFromConfig(deps.config, {
+                key: 'billing.health.frequency',
+              })
+            : { minutes: 5 },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 20 },
+          fn: refreshHealth,
+        });
         // today's MRR snapshot, re-taken every hour until the day ends (a
         // day's last run is its final snapshot), then the current month's
         // payouts (which closes the month before on the first run after it)
@@ -212,6 +250,11 @@ export const billingPlugin = createBackendPlugin({
           timeout: { minutes: 15 },
           initialDelay: { minutes: 1 },
           fn: async () => {
+            await refreshHealth().catch(error =>
+              deps.logger.error(
+                `billing: the MRR snapshot goes on with the last health: ${error}`,
+              ),
+            );
             const taken = await snapshots.takeToday();
             if (!payoutsAutogen) {
               deps.logger.info(
@@ -225,6 +268,42 @@ export const billingPlugin = createBackendPlugin({
             );
           },
         });
+        // development only: a demo MRR history for a fresh database, once
+        // billing knows tenants (docs/reports.md#demo-history)
+        const demoMonths = Number(
+          deps.config.getOptional('billing.demoHistory.months') ?? 0,
+        );
+        if (
+          !Number.isInteger(demoMonths) ||
+          demoMonths < 0 ||
+          demoMonths > 36
+        ) {
+          throw new Error(
+            `billing.demoHistory.months must be a whole number from 0 to 36, got ${JSON.stringify(
+              deps.config.getOptional('billing.demoHistory.months'),
+            )}`,
+          );
+        }
+        if (demoMonths > 0) {
+          let demoDone = false;
+          await deps.scheduler.scheduleTask({
+            id: 'billing-demo-history',
+            scope: 'global',
+            frequency: { seconds: 15 },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 10 },
+            fn: async () => {
+              if (demoDone) return;
+              const outcome = await seedDemoHistory({
+                history,
+                payouts,
+                months: demoMonths,
+                logger: deps.logger,
+              });
+              demoDone = outcome !== 'waiting';
+            },
+          });
+        }
         // Stripe signs its webhooks: the raw body is verified, no user token
         deps.httpRouter.use(createWebhookRouter({ webhooks }));
         deps.httpRouter.addAuthPolicy({

@@ -81,6 +81,55 @@ export class MrrHistoryStore {
     });
   }
 
+  /**
+   * Writes a past day's snapshot from given rows (the development demo
+   * history, service/demoHistory.ts) — only a day that has none: false if
+   * the day already has a snapshot.
+   */
+  async insertDay(
+    day: string,
+    takenAt: string,
+    rows: Array<Omit<SnapshotRow, 'day'>>,
+  ): Promise<boolean> {
+    return this.knex.transaction(async tx => {
+      const inserted = await tx('billing_snapshot_days')
+        .insert({ day, taken_at: takenAt, tenants: rows.length })
+        .onConflict('day')
+        .ignore()
+        .returning('day');
+      if (inserted.length === 0) return false;
+      await tx
+        .batchInsert(
+          'billing_mrr_snapshots',
+          rows.map(r => ({ ...r, day })),
+          200,
+        )
+        .transacting(tx);
+      return true;
+    });
+  }
+
+  /** Today's live records as snapshot rows (billing_tenants' copied columns). */
+  async liveRows(): Promise<Array<Omit<SnapshotRow, 'day'>>> {
+    const rows = await this.knex('billing_tenants')
+      .select(COPIED)
+      .orderBy('tenant_ref');
+    return rows.map(r => ({
+      ...r,
+      seats: Number(r.seats),
+      mrr: Number(r.mrr),
+      paused_mrr: Number(r.paused_mrr),
+    }));
+  }
+
+  /** The earliest snapshot day, if any. */
+  async firstDay(): Promise<string | undefined> {
+    const row = await this.knex('billing_snapshot_days')
+      .min({ day: 'day' })
+      .first();
+    return row?.day ?? undefined;
+  }
+
   /** The days that have a snapshot, newest first. */
   async days(limit = 400, offset = 0): Promise<SnapshotDay[]> {
     const rows = await this.knex('billing_snapshot_days')

@@ -179,6 +179,7 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
         lifecycle: t.lifecycle,
         mrr: Number(t.mrr),
         paused_mrr: Number(t.paused_mrr),
+        health: t.health,
       })),
     );
     expect(await a.snapshots.days()).toEqual([
@@ -398,7 +399,7 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
     ]);
   });
 
-  it('steps the migration down and up: its tables go and come back, billing_tenants keeps its rows', async () => {
+  it('steps the migrations down and up: their tables and columns go and come back, billing_tenants keeps its rows', async () => {
     const { snapshots, payouts } = services();
     await snapshots.takeToday();
     await payouts.generate();
@@ -407,6 +408,13 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
       'migrations',
     );
     const name = '20261208160000_mrr_history.js';
+    // the reports' migration (20261209100000) alters these tables: it
+    // steps down first and back up last
+    const reports = '20261209100000_reports.js';
+    await knex.migrate.down({ directory, name: reports });
+    expect(await knex.schema.hasColumn('billing_tenants', 'health')).toBe(
+      false,
+    );
     await knex.migrate.down({ directory, name });
     for (const table of [
       'billing_mrr_snapshots',
@@ -416,6 +424,8 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
       expect(await knex.schema.hasTable(table)).toBe(false);
     }
     await knex.migrate.up({ directory, name });
+    await knex.migrate.up({ directory, name: reports });
+    expect(await knex.schema.hasColumn('billing_tenants', 'health')).toBe(true);
     expect(await ledger()).toEqual([]);
     const [{ n }] = await knex('billing_tenants').count({ n: '*' });
     expect(Number(n)).toBe(TENANTS.length);
