@@ -1,4 +1,5 @@
 import { ReportId } from '@internal/plugin-billing-common';
+import { cohortsReport, growthReport } from './lifecycleReports';
 import {
   mrrReport,
   partnersReport,
@@ -16,4 +17,6 @@ export const REPORT_RUNNERS: Partial<Record<ReportId, ReportRunner>> = {
   'revenue-by-plan': revenueByPlanReport,
   'top-tenants': topTenantsReport,
   partners: partnersReport,
+  growth: growthReport,
+  cohorts: cohortsReport,
 };
