@@ -5,7 +5,8 @@
  *
  * - billing_handled_events gains the event's own time and partner, so the
  *   growth and cohort reports count activations and terminations by the
- *   month they happened in (rows from before keep their handled time);
+ *   month they happened in (rows from before get their handled time and
+ *   the tenant's partner now);
  * - billing_tenants and billing_mrr_snapshots gain the tenant's health (the
  *   worst of its provisioning phase, billing condition and integrations),
  *   so health cohorts are kept over time like MRR;
@@ -19,7 +20,16 @@ exports.up = async function up(knex) {
     table.string('at', 40).nullable();
     table.string('partner_ref', 255).nullable();
   });
-  await knex('billing_handled_events').update({ at: knex.ref('handled_at') });
+  // rows from before: their handled time, and the tenant's partner now
+  await knex('billing_handled_events').update({
+    at: knex.ref('handled_at'),
+    partner_ref: knex('billing_tenants')
+      .select('partner_ref')
+      .where(
+        'billing_tenants.tenant_ref',
+        knex.ref('billing_handled_events.tenant_ref'),
+      ),
+  });
   await knex.schema.alterTable('billing_handled_events', table => {
     table.index(['type', 'at'], 'billing_handled_events_type_at_idx');
     table.index(['tenant_ref', 'at'], 'billing_handled_events_tenant_at_idx');

@@ -424,7 +424,23 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
       expect(await knex.schema.hasTable(table)).toBe(false);
     }
     await knex.migrate.up({ directory, name });
+    // an event applied before the reports' migration: it gets its handled
+    // time and the tenant's partner
+    await knex('billing_handled_events').insert({
+      event_id: '00000000-0000-4000-8000-000000000001',
+      tenant_ref: 'tenant:default/h1',
+      type: 'activated',
+      seq: 1,
+      handled_at: '2026-11-02T10:00:00.000Z',
+    });
     await knex.migrate.up({ directory, name: reports });
+    expect(
+      await knex('billing_handled_events')
+        .select('at', 'partner_ref')
+        .where({ event_id: '00000000-0000-4000-8000-000000000001' }),
+    ).toEqual([
+      { at: '2026-11-02T10:00:00.000Z', partner_ref: 'partner:default/half' },
+    ]);
     expect(await knex.schema.hasColumn('billing_tenants', 'health')).toBe(true);
     expect(await ledger()).toEqual([]);
     const [{ n }] = await knex('billing_tenants').count({ n: '*' });
