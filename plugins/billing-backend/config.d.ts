@@ -42,5 +42,10 @@ export interface Config {
       /** How often it runs (default 5 minutes), e.g. `{ minutes: 1 }`. */
       frequency?: { [unit: string]: number };
     };
+    /** Each tenant's health (docs/reports.md#health). */
+    health?: {
+      /** How often it is refreshed (default 5 minutes), e.g. `{ minutes: 1 }`. */
+      frequency?: { [unit: string]: number };
+    };
   };
 }

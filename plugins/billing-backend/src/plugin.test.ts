@@ -75,6 +75,7 @@ function outbox(events: LifecycleEvent[]) {
     deps: {},
     factory: () => ({
       tenant: async () => undefined,
+      tenants: async () => [],
       lifecycleEvents: async (_subscriber: string, o?: { limit?: number }) =>
         events.filter(e => e.seq > acked).slice(0, o?.limit ?? 100),
       ackLifecycleEvents: async (_subscriber: string, seq: number) => {

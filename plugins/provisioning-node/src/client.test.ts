@@ -103,4 +103,57 @@ describe('ProvisioningClient', () => {
       await b.close();
     }
   });
+
+  it('lists every tenant page by page (200 a page) with a service token, and throws when a page fails', async () => {
+    const summary = (i: number) => ({
+      tenant: `t${String(i).padStart(4, '0')}`,
+      phase: i % 3 ? 'active' : 'degraded',
+      lifecycle: { status: 'active', source: 'git' },
+      steps: [],
+    });
+    const all = Array.from({ length: 450 }, (_, i) => summary(i));
+    const page = (path: string): [number, unknown] => {
+      const q = new URL(path, 'http://x').searchParams;
+      const offset = Number(q.get('offset'));
+      const limit = Number(q.get('limit'));
+      return [
+        200,
+        { items: all.slice(offset, offset + limit), total: all.length },
+      ];
+    };
+    const b = await backend(page);
+    try {
+      expect(await b.client.tenants()).toEqual(all);
+      expect(b.requests.map(r => r.path)).toEqual([
+        '/api/provisioning/tenants?limit=200&offset=0',
+        '/api/provisioning/tenants?limit=200&offset=200',
+        '/api/provisioning/tenants?limit=200&offset=400',
+      ]);
+      for (const r of b.requests) {
+        expect(r.authorization).toMatch(/^Bearer .+/);
+      }
+    } finally {
+      await b.close();
+    }
+    // exactly one full page: no request past the total
+    all.splice(200);
+    const exact = await backend(page);
+    try {
+      expect(await exact.client.tenants()).toHaveLength(200);
+      expect(exact.requests).toHaveLength(1);
+    } finally {
+      await exact.close();
+    }
+    const failing = await backend(path =>
+      path.includes('offset=200')
+        ? [503, { error: { name: 'Error', message: 'busy' } }]
+        : page(path),
+    );
+    try {
+      all.push(...Array.from({ length: 100 }, (_, i) => summary(200 + i)));
+      await expect(failing.client.tenants()).rejects.toThrow(/503/);
+    } finally {
+      await failing.close();
+    }
+  });
 });

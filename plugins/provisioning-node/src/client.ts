@@ -11,8 +11,13 @@ import {
   LifecycleEventPage,
   StepCondition,
   TenantPhase,
+  TenantProvisioning,
   TenantProvisioningDetail,
+  TenantProvisioningList,
 } from '@internal/plugin-provisioning-common';
+
+/** The most tenants `GET /tenants` answers in one page. */
+const TENANTS_PAGE = 200;
 
 /**
  * A tenant's provisioning for other backend plugins.
@@ -29,6 +34,11 @@ export interface ProvisioningService {
     nameOrRef: string,
   ): Promise<{ phase: TenantPhase; steps: StepCondition[] } | undefined>;
   /**
+   * Every tenant provisioning knows, with its phase, lifecycle and step
+   * conditions, ordered by name (`GET /tenants`, read page by page).
+   */
+  tenants(): Promise<TenantProvisioning[]>;
+  /**
    * The lifecycle events after the ones `subscriber` acknowledged, oldest
    * first (`GET /lifecycle/events`). See {@link followLifecycleEvents}.
    */
@@ -41,8 +51,9 @@ export interface ProvisioningService {
 }
 
 /**
- * Reads from the provisioning backend (`GET /api/provisioning/tenants/:name`)
- * with the calling plugin's service credentials.
+ * Reads from the provisioning backend (`GET /api/provisioning/tenants`,
+ * `/tenants/:name`, the lifecycle events) with the calling plugin's service
+ * credentials.
  *
  * @public
  */
@@ -67,6 +78,31 @@ export class ProvisioningClient implements ProvisioningService {
         ({ desired, observed, differences, ...condition }) => condition,
       ),
     };
+  }
+
+  async tenants() {
+    const items: TenantProvisioning[] = [];
+    const seen = new Set<string>();
+    for (let offset = 0; ; offset += TENANTS_PAGE) {
+      const query = new URLSearchParams({
+        limit: String(TENANTS_PAGE),
+        offset: String(offset),
+      });
+      const res = await this.request(`/tenants?${query}`);
+      if (!res.ok) throw await ResponseError.fromResponse(res);
+      const page = (await res.json()) as TenantProvisioningList;
+      // a tenant added while paging shifts the pages: seen twice, kept once
+      for (const t of page.items) {
+        if (!seen.has(t.tenant)) items.push(t);
+        seen.add(t.tenant);
+      }
+      if (
+        page.items.length < TENANTS_PAGE ||
+        offset + TENANTS_PAGE >= page.total
+      ) {
+        return items;
+      }
+    }
   }
 
   async lifecycleEvents(subscriber: string, options: { limit?: number } = {}) {
