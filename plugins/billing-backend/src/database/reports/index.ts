@@ -1,4 +1,5 @@
 import { ReportId } from '@internal/plugin-billing-common';
+import { healthReport } from './healthReport';
 import { cohortsReport, growthReport } from './lifecycleReports';
 import {
   mrrReport,
@@ -19,4 +20,5 @@ export const REPORT_RUNNERS: Partial<Record<ReportId, ReportRunner>> = {
   partners: partnersReport,
   growth: growthReport,
   cohorts: cohortsReport,
+  health: healthReport,
 };
