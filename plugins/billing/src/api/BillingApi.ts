@@ -7,11 +7,20 @@ import {
   InvoiceList,
   MrrReport,
   NewPrice,
+  NewSavedReport,
+  Payout,
+  PayoutList,
+  PayoutState,
   Price,
   PriceDetail,
   PriceImpact,
   PriceList,
   ReconcileSummary,
+  ReportFilters,
+  ReportId,
+  ReportResult,
+  SavedReport,
+  SavedReportList,
   StripeEventList,
   TenantBilling,
   TenantBillingList,
@@ -49,6 +58,40 @@ export interface ListInvoicesFilters extends PageFilters {
 export interface ListStripeEventsFilters extends PageFilters {
   /** A Stripe event type, e.g. `invoice.paid`. */
   type?: string;
+}
+
+/** What `GET /payouts` narrows the ledger to (within the caller's partners), and which page. */
+export interface ListPayoutsFilters extends PageFilters {
+  /** A Partner entity's `metadata.name`. */
+  partner?: string;
+  /** YYYY-MM. */
+  month?: string;
+  /** ISO 4217. */
+  currency?: string;
+  state?: PayoutState;
+}
+
+/**
+ * What `POST /payouts/generate` did, over every month it touched (the
+ * server's `PayoutGeneration`).
+ */
+export interface PayoutGeneration {
+  /** The month generated, YYYY-MM. */
+  month: string;
+  /** The snapshot day its figures come from. */
+  snapshotDay: string;
+  /** Earlier months closed on the way. */
+  closedMonths: string[];
+  created: number;
+  changed: number;
+  closed: number;
+}
+
+/** How a payout was paid: the transfer's reference and its day. */
+export interface PayoutPaid {
+  reference: string;
+  /** YYYY-MM-DD. */
+  paidOn: string;
 }
 
 /** A price edit: the new amount and the version it was made on. */
@@ -103,6 +146,36 @@ export interface BillingApi {
   mrr(): Promise<MrrReport>;
   /** Whether billing makes live Stripe calls, and why (not) (GET /status). */
   status(): Promise<BillingStatus>;
+  /**
+   * A report's columns and rows (GET /reports/:report); partner staff get
+   * their partners' rows, and a 403 for operator reports.
+   */
+  report(id: ReportId, filters?: ReportFilters): Promise<ReportResult>;
+  /** Saves the same report's rows as CSV (GET /reports/:report.csv), fetched with the user's token. */
+  downloadReportCsv(id: ReportId, filters?: ReportFilters): Promise<void>;
+  /** The saved reports the caller may see: their partner's and the operators' (GET /reports/saved). */
+  savedReports(): Promise<SavedReportList>;
+  /** Saves a report with its filters under a name (POST /reports/saved). */
+  saveReport(report: NewSavedReport): Promise<SavedReport>;
+  /** Deletes a saved report (DELETE /reports/saved/:id); 403 for an operators' one asked by partner staff. */
+  deleteSavedReport(id: string): Promise<void>;
+  /** One page of the payout ledger the caller may see (GET /payouts). */
+  payouts(filters?: ListPayoutsFilters): Promise<PayoutList>;
+  /** Saves the payouts matching the filters as CSV, every page (GET /payouts.csv). */
+  downloadPayoutsCsv(
+    filters?: Omit<ListPayoutsFilters, keyof PageFilters>,
+  ): Promise<void>;
+  /**
+   * Generates a month's payouts (the current one by default), closing the
+   * months that ended (POST /payouts/generate); 403 for partner staff, 409
+   * when the month has no MRR snapshot.
+   */
+  generatePayouts(month?: string): Promise<PayoutGeneration>;
+  /**
+   * Marks a closed payout paid (POST /payouts/:id/paid); 409 for an open or
+   * a paid one, 403 for partner staff.
+   */
+  markPayoutPaid(id: string, paid: PayoutPaid): Promise<Payout>;
 }
 
 /** The billing API, implemented by {@link BillingClient}. */

@@ -237,6 +237,284 @@ describe('BillingClient', () => {
     );
   });
 
+  it('runs a report with its filters in the documented order, and without a query when none', async () => {
+    const result = { report: 'mrr', columns: [], rows: [] };
+    const fetch = jest.fn(async () => json(200, result));
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+    await expect(client.report('mrr')).resolves.toEqual(result);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/mrr',
+      undefined,
+    );
+    await client.report('top-tenants', {
+      limit: 25,
+      by: 'seats',
+      currency: 'CHF',
+      partner: 'nordlicht-it',
+      to: '2026-12-09',
+      from: '2026-01-01',
+      interval: 'day',
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/top-tenants?from=2026-01-01&to=2026-12-09&partner=nordlicht-it&currency=CHF&interval=day&by=seats&limit=25',
+      undefined,
+    );
+    await client.report('revenue-by-plan', { partner: 'direct' });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/revenue-by-plan?partner=direct',
+      undefined,
+    );
+  });
+
+  describe('CSV downloads', () => {
+    let saved: Array<{ name: string; href: string; text: Promise<string> }>;
+    let click: jest.SpyInstance;
+    beforeEach(() => {
+      saved = [];
+      const blobs = new Map<string, Blob>();
+      Object.assign(URL, {
+        createObjectURL: jest.fn((blob: Blob) => {
+          const url = `blob:${blobs.size}`;
+          blobs.set(url, blob);
+          return url;
+        }),
+        revokeObjectURL: jest.fn(),
+      });
+      click = jest
+        .spyOn(HTMLAnchorElement.prototype, 'click')
+        .mockImplementation(function save(this: HTMLAnchorElement) {
+          saved.push({
+            name: this.download,
+            href: this.href,
+            text: blobs.get(this.href)!.text(),
+          });
+        });
+    });
+    afterEach(() => click.mockRestore());
+
+    const csv = (body: string, filename?: string) =>
+      new Response(body, {
+        status: 200,
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          ...(filename
+            ? { 'content-disposition': `attachment; filename="${filename}"` }
+            : {}),
+        },
+      });
+
+    it('fetches a report’s CSV with the user’s fetch (the token) and saves it under the server’s name', async () => {
+      const fetch = jest.fn(async () =>
+        csv(
+          'period,currency,mrr\r\n2026-11,EUR,1190\r\n',
+          'mrr-2026-01-01-2026-12-09.csv',
+        ),
+      );
+      const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+      await client.downloadReportCsv('mrr', {
+        from: '2026-01-01',
+        to: '2026-12-09',
+        currency: 'EUR',
+      });
+      expect(fetch).toHaveBeenLastCalledWith(
+        'http://backend/api/billing/reports/mrr.csv?from=2026-01-01&to=2026-12-09&currency=EUR',
+        { headers: { accept: 'text/csv' } },
+      );
+      expect(saved.map(f => f.name)).toEqual(['mrr-2026-01-01-2026-12-09.csv']);
+      await expect(saved[0].text).resolves.toBe(
+        'period,currency,mrr\r\n2026-11,EUR,1190\r\n',
+      );
+    });
+
+    it('names the file after the report or the ledger when the server gives no name', async () => {
+      const fetch = jest.fn(async () => csv('x\r\n'));
+      const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+      await client.downloadReportCsv('growth');
+      expect(fetch).toHaveBeenLastCalledWith(
+        'http://backend/api/billing/reports/growth.csv',
+        { headers: { accept: 'text/csv' } },
+      );
+      await client.downloadPayoutsCsv();
+      expect(fetch).toHaveBeenLastCalledWith(
+        'http://backend/api/billing/payouts.csv',
+        { headers: { accept: 'text/csv' } },
+      );
+      expect(saved.map(f => f.name)).toEqual(['growth.csv', 'payouts.csv']);
+    });
+
+    it('puts the ledger’s filters in the payouts CSV query, never a page', async () => {
+      const fetch = jest.fn(async () => csv('id\r\n', 'payouts-2026-11.csv'));
+      const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+      await client.downloadPayoutsCsv({
+        partner: 'nordlicht-it',
+        month: '2026-11',
+        currency: 'EUR',
+        state: 'closed',
+        ...({ limit: 20, offset: 40 } as object),
+      });
+      expect(fetch).toHaveBeenLastCalledWith(
+        'http://backend/api/billing/payouts.csv?partner=nordlicht-it&month=2026-11&currency=EUR&state=closed',
+        { headers: { accept: 'text/csv' } },
+      );
+      expect(saved.map(f => f.name)).toEqual(['payouts-2026-11.csv']);
+    });
+
+    it('saves nothing when the server refuses the CSV, and rejects with its reason', async () => {
+      const fetch = jest.fn(async () =>
+        refusal(
+          403,
+          'NotAllowedError',
+          'the Partner leaderboard report compares every partner: operators only',
+        ),
+      );
+      const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+      const error = await client.downloadReportCsv('partners').catch(e => e);
+      expect(error.statusCode).toBe(403);
+      expect(errorMessage(error)).toBe(
+        'the Partner leaderboard report compares every partner: operators only',
+      );
+      expect(saved).toEqual([]);
+    });
+  });
+
+  it('lists, saves and deletes saved reports', async () => {
+    const report = {
+      id: '0b6f1c3e-1111-4f5e-9b2a-1c3d5e7f9a0b',
+      name: 'EUR this year',
+      report: 'mrr',
+      filters: { currency: 'EUR' },
+      createdBy: 'user:default/anna',
+      createdAt: '2026-12-09T10:00:00.000Z',
+    };
+    const fetch = jest.fn(
+      async (_input: RequestInfo | URL, init?: RequestInit) => {
+        if (init?.method === 'DELETE')
+          return new Response(null, { status: 204 });
+        return json(
+          init?.method === 'POST' ? 201 : 200,
+          init?.method === 'POST' ? report : { items: [report] },
+        );
+      },
+    );
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+    await expect(client.savedReports()).resolves.toEqual({ items: [report] });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/saved',
+      undefined,
+    );
+    await expect(
+      client.saveReport({
+        name: 'EUR this year',
+        report: 'mrr',
+        filters: { from: '2026-01-01', currency: 'EUR' },
+      }),
+    ).resolves.toEqual(report);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/saved',
+      send('POST', {
+        name: 'EUR this year',
+        report: 'mrr',
+        filters: { from: '2026-01-01', currency: 'EUR' },
+      }),
+    );
+    // staff of several partners say for which
+    await client.saveReport({
+      name: 'Plans',
+      report: 'revenue-by-plan',
+      filters: {},
+      partner: 'nordlicht-it',
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/saved',
+      send('POST', {
+        name: 'Plans',
+        report: 'revenue-by-plan',
+        filters: {},
+        partner: 'nordlicht-it',
+      }),
+    );
+    await expect(client.deleteSavedReport('a/b')).resolves.toBeUndefined();
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/reports/saved/a%2Fb',
+      { method: 'DELETE' },
+    );
+  });
+
+  it('pages the payout ledger by partner, month, currency and state', async () => {
+    const list = { items: [{ id: 'p1' }], total: 1 };
+    const fetch = jest.fn(async () => json(200, list));
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+    await expect(client.payouts()).resolves.toEqual(list);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/payouts',
+      undefined,
+    );
+    await client.payouts({
+      partner: 'nordlicht-it',
+      month: '2026-11',
+      currency: 'CHF',
+      state: 'paid',
+      limit: 20,
+      offset: 0,
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/payouts?partner=nordlicht-it&month=2026-11&currency=CHF&state=paid&limit=20&offset=0',
+      undefined,
+    );
+  });
+
+  it('generates payouts for the current month or the one given, and marks one paid', async () => {
+    const generation = {
+      month: '2026-11',
+      snapshotDay: '2026-11-30',
+      closedMonths: [],
+      created: 3,
+      changed: 0,
+      closed: 3,
+    };
+    const payout = { id: 'p 1', state: 'paid', paidReference: 'TRX-1' };
+    const fetch = jest.fn(async (input: RequestInfo | URL) =>
+      json(200, String(input).endsWith('/generate') ? generation : payout),
+    );
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+    await expect(client.generatePayouts()).resolves.toEqual(generation);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/payouts/generate',
+      send('POST', {}),
+    );
+    await client.generatePayouts('2026-11');
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/payouts/generate',
+      send('POST', { month: '2026-11' }),
+    );
+    await expect(
+      client.markPayoutPaid('p 1', {
+        reference: 'TRX-1',
+        paidOn: '2026-12-05',
+      }),
+    ).resolves.toEqual(payout);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/billing/payouts/p%201/paid',
+      send('POST', { reference: 'TRX-1', paidOn: '2026-12-05' }),
+    );
+  });
+
+  it('rejects marking an open payout paid with the server’s reason', async () => {
+    const fetch = jest.fn(async () =>
+      refusal(
+        409,
+        'ConflictError',
+        'payout p1 is open: the month is not over (a month is closed by the first generation after it ends)',
+      ),
+    );
+    const client = new BillingClient({ discoveryApi, fetchApi: { fetch } });
+    const error = await client
+      .markPayoutPaid('p1', { reference: 'x', paidOn: '2026-12-01' })
+      .catch(e => e);
+    expect(isConflict(error)).toBe(true);
+    expect(errorMessage(error)).toMatch(/^payout p1 is open/);
+  });
+
   it("rejects an edit another edit came before, with the server's reason", async () => {
     const fetch = jest.fn(async () =>
       refusal(

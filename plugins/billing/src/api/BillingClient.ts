@@ -1,4 +1,8 @@
-import { hasStatus } from '@internal/plugin-dezky-react';
+import {
+  attachmentFileName,
+  hasStatus,
+  saveFile,
+} from '@internal/plugin-dezky-react';
 import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
@@ -6,11 +10,19 @@ import {
   InvoiceList,
   MrrReport,
   NewPrice,
+  NewSavedReport,
+  Payout,
+  PayoutList,
   Price,
   PriceDetail,
   PriceImpact,
   PriceList,
   ReconcileSummary,
+  ReportFilters,
+  ReportId,
+  ReportResult,
+  SavedReport,
+  SavedReportList,
   StripeEventList,
   TenantBilling,
   TenantBillingList,
@@ -18,10 +30,13 @@ import {
 import {
   BillingApi,
   ListInvoicesFilters,
+  ListPayoutsFilters,
   ListPricesFilters,
   ListStripeEventsFilters,
   ListTenantBillingFilters,
   PageFilters,
+  PayoutGeneration,
+  PayoutPaid,
   PriceUpdate,
 } from './BillingApi';
 
@@ -45,6 +60,27 @@ const pageParams = (page: PageFilters) => ({
   limit: page.limit,
   offset: page.offset,
 });
+
+/** A report's query parameters, in the order the API documents them. */
+const reportParams = (filters: ReportFilters) => ({
+  from: filters.from,
+  to: filters.to,
+  partner: filters.partner,
+  currency: filters.currency,
+  interval: filters.interval,
+  by: filters.by,
+  limit: filters.limit,
+});
+
+/** The payout ledger's filters as query parameters (without the page). */
+const payoutParams = (filters: ListPayoutsFilters) => ({
+  partner: filters.partner,
+  month: filters.month,
+  currency: filters.currency,
+  state: filters.state,
+});
+
+const CSV: RequestInit = { headers: { accept: 'text/csv' } };
 
 /** Talks to the billing backend with the signed-in user's token. */
 export class BillingClient implements BillingApi {
@@ -170,6 +206,90 @@ export class BillingClient implements BillingApi {
   async status(): Promise<BillingStatus> {
     const res = await this.request('/status');
     return (await res.json()) as BillingStatus;
+  }
+
+  async report(
+    id: ReportId,
+    filters: ReportFilters = {},
+  ): Promise<ReportResult> {
+    const res = await this.request(
+      withQuery(`/reports/${encodeURIComponent(id)}`, reportParams(filters)),
+    );
+    return (await res.json()) as ReportResult;
+  }
+
+  async downloadReportCsv(
+    id: ReportId,
+    filters: ReportFilters = {},
+  ): Promise<void> {
+    const res = await this.request(
+      withQuery(
+        `/reports/${encodeURIComponent(id)}.csv`,
+        reportParams(filters),
+      ),
+      CSV,
+    );
+    saveFile(await res.blob(), attachmentFileName(res, `${id}.csv`));
+  }
+
+  async savedReports(): Promise<SavedReportList> {
+    const res = await this.request('/reports/saved');
+    return (await res.json()) as SavedReportList;
+  }
+
+  async saveReport(report: NewSavedReport): Promise<SavedReport> {
+    const res = await this.request(
+      '/reports/saved',
+      this.json('POST', {
+        name: report.name,
+        report: report.report,
+        filters: report.filters,
+        ...(report.partner ? { partner: report.partner } : {}),
+      }),
+    );
+    return (await res.json()) as SavedReport;
+  }
+
+  async deleteSavedReport(id: string): Promise<void> {
+    await this.request(`/reports/saved/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  async payouts(filters: ListPayoutsFilters = {}): Promise<PayoutList> {
+    const res = await this.request(
+      withQuery('/payouts', {
+        ...payoutParams(filters),
+        ...pageParams(filters),
+      }),
+    );
+    return (await res.json()) as PayoutList;
+  }
+
+  async downloadPayoutsCsv(
+    filters: Omit<ListPayoutsFilters, keyof PageFilters> = {},
+  ): Promise<void> {
+    const res = await this.request(
+      withQuery('/payouts.csv', payoutParams(filters)),
+      CSV,
+    );
+    saveFile(await res.blob(), attachmentFileName(res, 'payouts.csv'));
+  }
+
+  async generatePayouts(month?: string): Promise<PayoutGeneration> {
+    const res = await this.request(
+      '/payouts/generate',
+      this.json('POST', month ? { month } : {}),
+    );
+    return (await res.json()) as PayoutGeneration;
+  }
+
+  async markPayoutPaid(id: string, paid: PayoutPaid): Promise<Payout> {
+    const res = await this.request(
+      `/payouts/${encodeURIComponent(id)}/paid`,
+      this.json('POST', { reference: paid.reference, paidOn: paid.paidOn }),
+    );
+    return (await res.json()) as Payout;
   }
 
   private json(method: string, body: object): RequestInit {

@@ -6,12 +6,21 @@ import {
   MrrReport,
   MrrTotal,
   NewPrice,
+  NewSavedReport,
+  Payout,
+  PayoutList,
   Price,
   PriceDetail,
   PriceImpact,
   PriceList,
   ReconcileSummary,
+  ReportFilters,
+  ReportId,
+  ReportResult,
+  REPORT_TITLES,
   RepricingOutcome,
+  SavedReport,
+  SavedReportList,
   StripeEventList,
   StripeEventRecord,
   TenantBilling,
@@ -20,17 +29,22 @@ import {
 import {
   BillingApi,
   ListInvoicesFilters,
+  ListPayoutsFilters,
   ListPricesFilters,
   ListStripeEventsFilters,
   ListTenantBillingFilters,
   PageFilters,
+  PayoutGeneration,
+  PayoutPaid,
   PriceUpdate,
 } from '../api';
 
 /**
  * A BillingApi whose every method is a jest mock: an empty catalog, no
  * tenants, no MRR, no invoices, no webhook events, Stripe not connected;
- * an edit moves nothing, a sync finds the tenant in sync.
+ * an edit moves nothing, a sync finds the tenant in sync; every report
+ * without rows, no saved reports, no payouts; a generation creates nothing,
+ * marking paid answers the payout paid; downloads save nothing.
  */
 export function fakeBillingApi(overrides: Partial<BillingApi> = {}) {
   const api: jest.Mocked<BillingApi> = {
@@ -89,6 +103,58 @@ export function fakeBillingApi(overrides: Partial<BillingApi> = {}) {
     >(async () => ({ items: [], total: 0 })),
     mrr: jest.fn<Promise<MrrReport>, []>(async () => anMrrReport()),
     status: jest.fn<Promise<BillingStatus>, []>(async () => aBillingStatus()),
+    report: jest.fn<Promise<ReportResult>, [ReportId, ReportFilters?]>(
+      async (id, filters = {}) =>
+        aReportResult({
+          report: id,
+          title: REPORT_TITLES[id],
+          ...(filters.from ? { from: filters.from } : {}),
+          ...(filters.to ? { to: filters.to } : {}),
+        }),
+    ),
+    downloadReportCsv: jest.fn<Promise<void>, [ReportId, ReportFilters?]>(
+      async () => undefined,
+    ),
+    savedReports: jest.fn<Promise<SavedReportList>, []>(async () => ({
+      items: [],
+    })),
+    saveReport: jest.fn<Promise<SavedReport>, [NewSavedReport]>(async report =>
+      aSavedReport({
+        id: 'new-saved-report',
+        name: report.name,
+        report: report.report,
+        filters: report.filters,
+      }),
+    ),
+    deleteSavedReport: jest.fn<Promise<void>, [string]>(async () => undefined),
+    payouts: jest.fn<Promise<PayoutList>, [ListPayoutsFilters?]>(async () => ({
+      items: [],
+      total: 0,
+    })),
+    downloadPayoutsCsv: jest.fn<
+      Promise<void>,
+      [Omit<ListPayoutsFilters, keyof PageFilters>?]
+    >(async () => undefined),
+    generatePayouts: jest.fn<Promise<PayoutGeneration>, [string?]>(
+      async month => ({
+        month: month ?? '2026-12',
+        snapshotDay: '2026-12-09',
+        closedMonths: [],
+        created: 0,
+        changed: 0,
+        closed: 0,
+      }),
+    ),
+    markPayoutPaid: jest.fn<Promise<Payout>, [string, PayoutPaid]>(
+      async (id, paid) =>
+        aPayout({
+          id,
+          state: 'paid',
+          paidOn: paid.paidOn,
+          paidReference: paid.reference,
+          paidBy: 'user:default/anna.schmidt',
+        }),
+    ),
   };
   Object.assign(api, overrides);
   return api;
@@ -243,6 +309,63 @@ export function anMrrReport(
   partial: Partial<MrrReport> = {},
 ): MrrReport {
   return { total, partners: [], direct: [], ...partial };
+}
+
+/** A report's answer: MRR over 2026 with no rows, unless told otherwise. */
+export function aReportResult(
+  partial: Partial<ReportResult> = {},
+): ReportResult {
+  return {
+    report: 'mrr',
+    title: REPORT_TITLES.mrr,
+    from: '2026-01-01',
+    to: '2026-12-09',
+    columns: [
+      { key: 'period', title: 'Month', kind: 'month' },
+      { key: 'currency', title: 'Currency', kind: 'text' },
+      { key: 'mrr', title: 'MRR', kind: 'money', currencyKey: 'currency' },
+      {
+        key: 'pausedMrr',
+        title: 'Paused MRR',
+        kind: 'money',
+        currencyKey: 'currency',
+      },
+      { key: 'tenants', title: 'Tenants', kind: 'count' },
+    ],
+    rows: [],
+    ...partial,
+  };
+}
+
+/** A report saved by an operator for everyone: "EUR in 2026", MRR in EUR, unless told otherwise. */
+export function aSavedReport(partial: Partial<SavedReport> = {}): SavedReport {
+  return {
+    id: '0b6f1c3e-5d7a-4f5e-9b2a-1c3d5e7f9a0b',
+    name: 'EUR in 2026',
+    report: 'mrr',
+    filters: { from: '2026-01-01', to: '2026-12-31', currency: 'EUR' },
+    createdBy: 'user:default/anna.schmidt',
+    createdAt: '2026-12-09T10:00:00.000Z',
+    ...partial,
+  };
+}
+
+/** nordlicht-it's closed EUR payout for November 2026: 12.5 % of 1,190.00 € = 148.75 €, unless told otherwise. */
+export function aPayout(partial: Partial<Payout> = {}): Payout {
+  return {
+    id: '7d2e4c1a-9b3f-4e5d-8a6c-2b1d3e5f7a9c',
+    partnerRef: 'partner:default/nordlicht-it',
+    month: '2026-11',
+    currency: 'EUR',
+    grossMrr: 119_000,
+    marginPct: '12.5',
+    amount: 14_875,
+    state: 'closed',
+    snapshotDay: '2026-11-30',
+    generatedAt: '2026-12-01T00:05:00.000Z',
+    closedAt: '2026-12-01T00:05:00.000Z',
+    ...partial,
+  };
 }
 
 /** The ResponseError the client throws for a refusal with a JSON body. */
