@@ -5,3 +5,4 @@
  */
 export { dezkyTestDatabases, describeOnPostgres } from './databases';
 export { seededRandom } from './random';
+export { parseCsv } from './csv';

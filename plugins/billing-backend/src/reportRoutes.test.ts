@@ -14,7 +14,11 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { dezkyTestDatabases, seededRandom } from '@internal/dezky-test-utils';
+import {
+  dezkyTestDatabases,
+  seededRandom,
+  parseCsv,
+} from '@internal/dezky-test-utils';
 import {
   billingPermissions,
   billingTenantReadPermission,
@@ -208,35 +212,6 @@ const testPlugin = (knex: Knex) =>
 
 const as = (user: string) =>
   mockCredentials.user.header(user) as unknown as string;
-
-/** RFC 4180 as csvRecord writes it (quoted fields, '' for a quote). */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return records;
-}
 
 /** The JSON rows as the CSV writes them. */
 const asCsv = (result: ReportResult) => [
