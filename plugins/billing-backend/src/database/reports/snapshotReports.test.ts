@@ -7,6 +7,7 @@
  * partner and currency filters, a partner's staff scope, and ranges with
  * no snapshot.
  */
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
@@ -534,5 +535,35 @@ describe.each(databases.eachSupportedId())('snapshot reports on %p', id => {
       expect(keys).toContain('currency');
       expect(Object.keys(rows[0])).toEqual(keys);
     }
+  });
+  it('the report index migration steps down and up', async () => {
+    const directory = resolvePackagePath(
+      '@internal/plugin-billing-backend',
+      'migrations',
+    );
+    const name = '20261209110000_report_indexes.js';
+    const indexes = async (): Promise<string[]> => {
+      if (knex.client.config.client === 'pg') {
+        const r = await knex.raw(
+          `SELECT indexname FROM pg_indexes WHERE tablename = 'billing_mrr_snapshots'`,
+        );
+        return r.rows.map((x: { indexname: string }) => x.indexname);
+      }
+      const r = await knex.raw(`PRAGMA index_list('billing_mrr_snapshots')`);
+      return r.map((x: { name: string }) => x.name);
+    };
+    expect(await indexes()).toContain('billing_mrr_snapshots_partner_day_idx');
+    await knex.migrate.down({ directory, name });
+    expect(await indexes()).not.toContain(
+      'billing_mrr_snapshots_partner_day_idx',
+    );
+    await knex.migrate.up({ directory, name });
+    expect(await indexes()).toContain('billing_mrr_snapshots_partner_day_idx');
+    expect(await run('mrr', { partner: 'p001' })).toEqual(
+      expectedMrr(
+        { from: DEFAULT_FROM, to: TO, partnerRef: ref('p001') },
+        'month',
+      ),
+    );
   });
 });
