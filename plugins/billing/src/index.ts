@@ -11,15 +11,18 @@
  * @packageDocumentation
  */
 export { billingPlugin as default } from './plugin';
-export { billingRouteRef, pricesRouteRef } from './routes';
+export { billingRouteRef, pricesRouteRef, reportsRouteRef } from './routes';
 export { billingApiRef, BillingClient } from './api';
 export type {
   BillingApi,
   ListInvoicesFilters,
+  ListPayoutsFilters,
   ListPricesFilters,
   ListStripeEventsFilters,
   ListTenantBillingFilters,
   PageFilters,
+  PayoutGeneration,
+  PayoutPaid,
   PriceUpdate,
 } from './api';
 export { ConditionChip } from './components/chips';

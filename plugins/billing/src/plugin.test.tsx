@@ -1,8 +1,14 @@
 import { screen } from '@testing-library/react';
 import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { billingApiRef } from './api';
-import { aPrice, aTenantBilling, fakeBillingApi } from './testing/fakes';
+import {
+  aPrice,
+  aReportResult,
+  aTenantBilling,
+  fakeBillingApi,
+} from './testing/fakes';
 import billingPlugin from './index';
 
 describe('billingPlugin', () => {
@@ -12,6 +18,7 @@ describe('billingPlugin', () => {
     expect(billingPlugin.getExtension('api:billing')).toBeDefined();
     expect(billingPlugin.getExtension('page:billing')).toBeDefined();
     expect(billingPlugin.getExtension('page:billing/prices')).toBeDefined();
+    expect(billingPlugin.getExtension('page:billing/reports')).toBeDefined();
     expect(
       billingPlugin.getExtension('entity-content:billing/tenant'),
     ).toBeDefined();
@@ -29,7 +36,11 @@ describe('billingPlugin', () => {
     });
     renderTestApp({
       features: [billingPlugin],
-      apis: [[billingApiRef, api], mockApis.permission()],
+      apis: [
+        [billingApiRef, api],
+        mockApis.permission(),
+        catalogApiMock({ entities: [] }),
+      ],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
       initialRouteEntries: ['/billing?condition=in-sync'],
     });
@@ -54,5 +65,35 @@ describe('billingPlugin', () => {
     });
     expect(await screen.findByText('enterprise')).toBeInTheDocument();
     expect(api.listTenants).not.toHaveBeenCalled();
+  });
+
+  it('mounts the Reports page at /billing/reports, the report in the URL', async () => {
+    const api = fakeBillingApi({
+      report: jest.fn(async () =>
+        aReportResult({
+          report: 'growth',
+          title: 'Growth',
+          columns: [
+            { key: 'month', title: 'Month', kind: 'month' },
+            { key: 'active', title: 'Active', kind: 'count' },
+          ],
+          rows: [{ month: '2026-11', active: 42 }],
+        }),
+      ),
+    });
+    renderTestApp({
+      features: [billingPlugin],
+      apis: [
+        [billingApiRef, api],
+        mockApis.permission(),
+        catalogApiMock({ entities: [] }),
+      ],
+      initialRouteEntries: ['/billing/reports?report=growth&currency=EUR'],
+    });
+    expect(await screen.findByText('Growth (1 row)')).toBeInTheDocument();
+    expect(api.report).toHaveBeenCalledWith(
+      'growth',
+      expect.objectContaining({ currency: 'EUR' }),
+    );
   });
 });

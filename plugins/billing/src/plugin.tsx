@@ -10,10 +10,11 @@ import {
   isPartnerEntity,
   isTenantEntity,
 } from '@internal/plugin-dezky-catalog-common';
+import AssessmentIcon from '@material-ui/icons/Assessment';
 import LocalOfferIcon from '@material-ui/icons/LocalOffer';
 import MonetizationOnIcon from '@material-ui/icons/MonetizationOn';
 import { BillingClient, billingApiRef } from './api';
-import { billingRouteRef, pricesRouteRef } from './routes';
+import { billingRouteRef, pricesRouteRef, reportsRouteRef } from './routes';
 
 const billingApi = ApiBlueprint.make({
   params: defineParams =>
@@ -47,6 +48,18 @@ const pricesPage = PageBlueprint.make({
   },
 });
 
+const reportsPage = PageBlueprint.make({
+  name: 'reports',
+  params: {
+    path: '/billing/reports',
+    title: 'Reports',
+    icon: <AssessmentIcon />,
+    routeRef: reportsRouteRef,
+    loader: () =>
+      import('./components/reports/ReportsPage').then(m => <m.ReportsPage />),
+  },
+});
+
 const entityBilling = EntityContentBlueprint.make({
   name: 'tenant',
   params: {
@@ -73,16 +86,21 @@ const entityPartnerBilling = EntityContentBlueprint.make({
   },
 });
 
-/** Billing in the portal: the Billing and Prices pages and the tabs on Tenant and Partner pages. */
+/** Billing in the portal: the Billing, Prices and Reports pages and the tabs on Tenant and Partner pages. */
 export const billingPlugin = createFrontendPlugin({
   pluginId: 'billing',
   title: 'Billing',
   icon: <MonetizationOnIcon />,
-  routes: { billing: billingRouteRef, prices: pricesRouteRef },
+  routes: {
+    billing: billingRouteRef,
+    prices: pricesRouteRef,
+    reports: reportsRouteRef,
+  },
   extensions: [
     billingApi,
     billingPage,
     pricesPage,
+    reportsPage,
     entityBilling,
     entityPartnerBilling,
   ],

@@ -36,7 +36,7 @@ import {
   ServerPagedTable,
 } from '@internal/plugin-dezky-react';
 import { billingApiRef, errorMessage } from '../api';
-import { pricesRouteRef } from '../routes';
+import { pricesRouteRef, reportsRouteRef } from '../routes';
 import { BillingView, readView, viewFilters, viewParams } from './billingQuery';
 import { ConditionChip, SubscriptionChip } from './chips';
 import { moneyText } from './money';
@@ -175,6 +175,7 @@ export function BillingPage() {
     setParams(previous => viewParams(next, previous), { replace });
   };
   const pricesLink = useRouteRef(pricesRouteRef)?.() ?? '/billing/prices';
+  const reportsLink = useRouteRef(reportsRouteRef)?.() ?? '/billing/reports';
   // what the server decides now, not the groups of the sign-in
   const { allowed: isOperator } = usePermission({
     permission: billingTenantSyncPermission,
@@ -233,6 +234,9 @@ export function BillingPage() {
           )}
           <LinkButton variant="outlined" color="primary" to={pricesLink}>
             Prices
+          </LinkButton>
+          <LinkButton variant="outlined" color="primary" to={reportsLink}>
+            Reports
           </LinkButton>
         </Box>
       </ContentHeader>

@@ -7,7 +7,8 @@ import Select from '@material-ui/core/Select';
 /**
  * One filter of a list page: a select with "All" (the empty value) and the
  * given options. `id` names it: the label is `<id>-label`, the test id
- * `<id>`. Options given as strings show as they are.
+ * `<id>`. Options given as strings show as they are. `all={false}`: a
+ * choice that always has a value (an interval, a sort order), no "All".
  */
 export function FilterSelect(props: {
   id: string;
@@ -16,8 +17,9 @@ export function FilterSelect(props: {
   options: ReadonlyArray<string | { label: string; value: string }>;
   onChange: (value: string) => void;
   help?: string;
+  all?: boolean;
 }) {
-  const { id, label, value, options, onChange, help } = props;
+  const { id, label, value, options, onChange, help, all = true } = props;
   return (
     <FormControl fullWidth>
       <InputLabel id={`${id}-label`}>{label}</InputLabel>
@@ -27,9 +29,11 @@ export function FilterSelect(props: {
         onChange={e => onChange(String(e.target.value))}
         data-testid={id}
       >
-        <MenuItem value="">
-          <em>All</em>
-        </MenuItem>
+        {all && (
+          <MenuItem value="">
+            <em>All</em>
+          </MenuItem>
+        )}
         {options.map(o => {
           const option = typeof o === 'string' ? { label: o, value: o } : o;
           return (

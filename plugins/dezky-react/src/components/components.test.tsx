@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DezkyTable } from './DezkyTable';
+import { FilterSelect } from './FilterSelect';
 import { PageState } from './PageState';
 import { StatusChip, statusTone } from './StatusChip';
 
@@ -219,5 +220,48 @@ describe('DezkyTable', () => {
     const after = screen.getAllByTestId('tenant-row');
     expect(after).toHaveLength(3);
     expect(after[0]).toBe(rows[0]);
+  });
+});
+
+describe('FilterSelect', () => {
+  async function optionsOf(id: string) {
+    fireEvent.mouseDown(within(screen.getByTestId(id)).getByRole('button'));
+    return (await screen.findAllByRole('option')).map(o => o.textContent);
+  }
+
+  it('offers All (the empty value) before the options, and tells the choice', async () => {
+    const onChange = jest.fn();
+    await renderInTestApp(
+      <FilterSelect
+        id="filter-state"
+        label="State"
+        value="open"
+        options={['open', { value: 'paid', label: 'Paid' }]}
+        onChange={onChange}
+      />,
+    );
+    expect(await optionsOf('filter-state')).toEqual(['All', 'open', 'Paid']);
+    fireEvent.click(screen.getByRole('option', { name: 'All' }));
+    expect(onChange).toHaveBeenLastCalledWith('');
+  });
+
+  it('has no All for a choice that always has a value', async () => {
+    const onChange = jest.fn();
+    await renderInTestApp(
+      <FilterSelect
+        id="filter-interval"
+        label="Interval"
+        value="month"
+        all={false}
+        options={[
+          { value: 'month', label: 'Month' },
+          { value: 'day', label: 'Day' },
+        ]}
+        onChange={onChange}
+      />,
+    );
+    expect(await optionsOf('filter-interval')).toEqual(['Month', 'Day']);
+    fireEvent.click(screen.getByRole('option', { name: 'Day' }));
+    expect(onChange).toHaveBeenLastCalledWith('day');
   });
 });

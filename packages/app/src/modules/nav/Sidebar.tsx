@@ -45,6 +45,8 @@ export const SidebarContent = NavContentBlueprint.make({
             {/* everyone signed in: staff see their partners' tenants (server-scoped) and read the prices */}
             {nav.take('page:billing')}
             {nav.take('page:billing/prices')}
+            {/* everyone signed in: staff see their partners' figures (server-scoped) */}
+            {nav.take('page:billing/reports')}
             {isOperator ? catalogItem : null}
             <SidebarDivider />
             <SidebarScrollWrapper>
