@@ -25,6 +25,9 @@ describe('billingPlugin', () => {
     expect(
       billingPlugin.getExtension('entity-content:billing/partner'),
     ).toBeDefined();
+    expect(
+      billingPlugin.getExtension('entity-content:billing/partner-payouts'),
+    ).toBeDefined();
   });
 
   it('mounts the Billing page at /billing', async () => {

@@ -86,6 +86,19 @@ const entityPartnerBilling = EntityContentBlueprint.make({
   },
 });
 
+const entityPartnerPayouts = EntityContentBlueprint.make({
+  name: 'partner-payouts',
+  params: {
+    path: 'payouts',
+    title: 'Payouts',
+    filter: isPartnerEntity,
+    loader: () =>
+      import('./components/payouts/EntityPartnerPayoutsContent').then(m => (
+        <m.EntityPartnerPayoutsContent />
+      )),
+  },
+});
+
 /** Billing in the portal: the Billing, Prices and Reports pages and the tabs on Tenant and Partner pages. */
 export const billingPlugin = createFrontendPlugin({
   pluginId: 'billing',
@@ -103,5 +116,6 @@ export const billingPlugin = createFrontendPlugin({
     reportsPage,
     entityBilling,
     entityPartnerBilling,
+    entityPartnerPayouts,
   ],
 });

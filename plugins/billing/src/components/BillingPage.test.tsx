@@ -8,6 +8,7 @@ import {
 import { coreApis } from '@backstage/frontend-plugin-api';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { TenantBilling } from '@internal/plugin-billing-common';
 import { FreshPermissions } from '@internal/plugin-dezky-react';
@@ -19,6 +20,7 @@ import {
   aTenantBilling,
   anMrrReport,
   anMrrTotal,
+  aPayout,
   deferred,
   fakeBillingApi,
   responseError,
@@ -86,7 +88,11 @@ function render(
       <BillingPage />
     </FreshPermissions>,
     {
-      apis: [[billingApiRef, api], permission],
+      apis: [
+        [billingApiRef, api],
+        permission,
+        catalogApiMock({ entities: [] }),
+      ],
       mountedRoutes: {
         '/catalog/:namespace/:kind/:name': entityRouteRef,
         '/billing/prices': pricesRouteRef,
@@ -617,5 +623,55 @@ describe('BillingPage', () => {
     ).toBeNull();
     expect(screen.queryByTestId('stripe-events')).toBeNull();
     expect(api.listStripeEvents).not.toHaveBeenCalled();
+  });
+
+  it('shows the partner payout ledger under the tenants: Generate and Mark paid for operators, read-only for partner staff', async () => {
+    const api = fakeBillingApi({
+      listTenants: jest.fn(async () => list([acme])),
+      payouts: jest.fn(async () => ({ items: [aPayout()], total: 1 })),
+    });
+    const operator = render('/billing', api);
+    const ledger = await screen.findByRole('region', {
+      name: 'Partner payouts',
+    });
+    expect(await within(ledger).findAllByTestId('payout-row')).toHaveLength(1);
+    expect(api.payouts).toHaveBeenCalledWith({ limit: 20, offset: 0 });
+    expect(
+      await within(ledger).findByRole('button', { name: 'Generate payouts' }),
+    ).toBeEnabled();
+    expect(
+      within(ledger).getByRole('button', { name: 'Mark paid' }),
+    ).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Reports' })).toHaveAttribute(
+      'href',
+      '/billing/reports',
+    );
+    operator.unmount();
+
+    const permission = staffPermissions();
+    const authorize = jest.spyOn(permission, 'authorize');
+    render('/billing', api, permission);
+    const staffLedger = await screen.findByRole('region', {
+      name: 'Partner payouts',
+    });
+    expect(
+      await within(staffLedger).findAllByTestId('payout-row'),
+    ).toHaveLength(1);
+    await waitFor(() =>
+      expect(authorize).toHaveBeenCalledWith(
+        expect.objectContaining({
+          permission: expect.objectContaining({
+            name: 'billing.payout.manage',
+          }),
+        }),
+      ),
+    );
+    await act(async () => undefined);
+    expect(
+      within(staffLedger).queryByRole('button', { name: 'Generate payouts' }),
+    ).toBeNull();
+    expect(
+      within(staffLedger).queryByRole('button', { name: 'Mark paid' }),
+    ).toBeNull();
   });
 });

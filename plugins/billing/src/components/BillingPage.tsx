@@ -41,6 +41,7 @@ import { BillingView, readView, viewFilters, viewParams } from './billingQuery';
 import { ConditionChip, SubscriptionChip } from './chips';
 import { moneyText } from './money';
 import { MrrCards } from './MrrCards';
+import { PayoutLedger } from './payouts/PayoutLedger';
 import { reconcileText, ReconcileAllButton } from './ReconcileAllButton';
 import { StripeEventsSection } from './StripeEventsSection';
 import { StripeStatusNotice } from './StripeStatusNotice';
@@ -161,9 +162,12 @@ function MrrSection(props: {
  * across currencies), and the tenants' billing the user may see — plan,
  * seats, price, MRR, subscription and condition — filtered by condition
  * and paged, both kept in the URL. Partner staff see their partners'
- * tenants (the server decides). Operators (`billing.tenant.sync`) also get
- * Sync now on the tenants that differ from Stripe, Reconcile all now, and
- * the webhook events received.
+ * tenants (the server decides). Under them, the partner payout ledger
+ * (partner staff: their partners' payouts, read-only). Operators
+ * (`billing.tenant.sync`) also get Sync now on the tenants that differ from
+ * Stripe, Reconcile all now, and the webhook events received; those who
+ * manage payouts (`billing.payout.manage`) generate payouts and mark them
+ * paid.
  */
 export function BillingPage() {
   const api = useApi(billingApiRef);
@@ -305,6 +309,9 @@ export function BillingPage() {
           </RowActions.Provider>
         )}
       </PageState>
+      <Box mt={4}>
+        <PayoutLedger allowGenerate />
+      </Box>
       {isOperator && (
         <Box mt={4}>
           <StripeEventsSection />

@@ -3,6 +3,7 @@ import {
   BillingCondition,
   BillingConditionKind,
   Invoice,
+  PayoutState,
   RepricingOutcome,
   StripeEventRecord,
   SubscriptionStatus,
@@ -112,6 +113,23 @@ export function EventOutcomeChip(props: {
       status={props.outcome}
       tone={EVENT_TONE[props.outcome]}
       data-testid="event-outcome"
+    />
+  );
+}
+
+const PAYOUT_TONE: Record<PayoutState, StatusTone> = {
+  open: 'neutral',
+  closed: 'warning',
+  paid: 'good',
+};
+
+/** A payout's state: open grey (its month runs), closed orange (to be paid), paid green. */
+export function PayoutStateChip(props: { state: PayoutState }) {
+  return (
+    <StatusChip
+      status={props.state}
+      tone={PAYOUT_TONE[props.state]}
+      data-testid="payout-state"
     />
   );
 }
