@@ -398,6 +398,75 @@ describe.each(portalDatabases())(
       );
     });
 
+    it("reports on the real backend: growth counts the seeded activations; partner staff get their partner's rows only (JSON and CSV), save reports for their partner, and not the leaderboard", async () => {
+      const ownName = partner.metadata.name;
+      // billing has heard of every activated tenant, then today's snapshot
+      await until('billing records of the activated tenants', async () => {
+        const res = await api('operator', 'GET', '/billing/tenants?limit=200');
+        return res.body.total >= activated.length ? true : undefined;
+      });
+      const snap = await api('operator', 'POST', '/billing/snapshots');
+      expect(snap.status).toBe(200);
+
+      const growth = await api('operator', 'GET', '/billing/reports/growth');
+      expect(growth.status).toBe(200);
+      const today = new Date().toISOString().slice(0, 7);
+      const month = growth.body.rows.find(
+        (r: { month: string }) => r.month === today,
+      );
+      // every activated seeded tenant signed up today, this month
+      expect(month.new).toBe(activated.length);
+
+      const query = '/billing/reports/top-tenants?by=seats&limit=100';
+      const all = (await api('operator', 'GET', query)).body.rows as Array<{
+        tenant: string;
+        partner: string | null;
+      }>;
+      const mine = (await api('staff', 'GET', query)).body.rows as typeof all;
+      expect(all.some(r => r.partner !== ownName)).toBe(true);
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine.map(r => r.tenant).sort()).toEqual(
+        all
+          .filter(r => r.partner === ownName)
+          .map(r => r.tenant)
+          .sort(),
+      );
+      const csv = await fetch(
+        `${portal!.backendUrl}/api${query.replace(
+          'top-tenants',
+          'top-tenants.csv',
+        )}`,
+        { headers: { authorization: auth.staff } },
+      );
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      const lines = (await csv.text()).trim().split('\r\n');
+      expect(lines.length).toBe(mine.length + 1);
+
+      expect(
+        (await api('staff', 'GET', '/billing/reports/partners')).status,
+      ).toBe(403);
+      const saved = await api('staff', 'POST', '/billing/reports/saved', {
+        name: 'Our seats',
+        report: 'top-tenants',
+        filters: { by: 'seats', limit: 100 },
+      });
+      expect(saved.status).toBe(201);
+      expect(saved.body.partnerRef).toBe(`partner:default/${ownName}`);
+      const listed = await api('operator', 'GET', '/billing/reports/saved');
+      expect(listed.body.items.map((r: { name: string }) => r.name)).toContain(
+        'Our seats',
+      );
+      expect(
+        (
+          await api(
+            'staff',
+            'DELETE',
+            `/billing/reports/saved/${saved.body.id}`,
+          )
+        ).status,
+      ).toBe(204);
+    });
+
     it("partner staff read only their own partner's billing (randomized over every read endpoint) and every write answers 403", async () => {
       const own = new Set(
         tenants
