@@ -26,6 +26,7 @@
 import type { AuditEventInput } from '@internal/plugin-audit-common';
 import {
   MrrHistoryStore,
+  writeTotals,
   PartnerTerms,
   PayoutService,
   PayoutStore,
@@ -511,6 +512,8 @@ async function load(knex: Knex, m: Model): Promise<number> {
      SELECT day, day || 'T23:00:00.000Z', count(*)
      FROM billing_mrr_snapshots GROUP BY day`,
   );
+  // the per-day totals MrrHistoryStore.take writes with each snapshot
+  await writeTotals(knex);
   const last = m.days[m.days.length - 1];
   await knex.raw(
     `INSERT INTO billing_handled_events (event_id, tenant_ref, type, seq,

@@ -15,7 +15,7 @@ export { applyLifecycleEvent } from './service/tenantBilling';
 export type { BillingContext, BillingRecord } from './service/tenantBilling';
 
 // for scripts/bench/reports: the reports and payout generation, driven directly
-export { MrrHistoryStore } from './database/MrrHistoryStore';
+export { MrrHistoryStore, writeTotals } from './database/MrrHistoryStore';
 export { PayoutStore } from './database/PayoutStore';
 export { PayoutService } from './service/PayoutService';
 export type { PartnerTerms } from './service/payouts';

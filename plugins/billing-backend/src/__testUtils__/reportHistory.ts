@@ -10,7 +10,7 @@
 import { seededRandom } from '@internal/dezky-test-utils';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
-import type { SnapshotRow } from '../database/MrrHistoryStore';
+import { SnapshotRow, writeTotals } from '../database/MrrHistoryStore';
 
 /** A deterministic random number in [0, 1), so a failing seed replays. */
 export function prng(seed: number): () => number {
@@ -290,6 +290,8 @@ export async function writeHistory(
     });
     await knex.batchInsert('billing_mrr_snapshots', rows, chunk);
   }
+  // the per-day totals the store writes with each snapshot
+  await writeTotals(knex);
   const events = history.events.map((e, seq) => ({
     event_id: e.id,
     tenant_ref: e.tenantRef,

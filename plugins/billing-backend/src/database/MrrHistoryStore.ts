@@ -41,6 +41,29 @@ export interface PartnerGross {
   grossMrr: bigint;
 }
 
+/**
+ * (Re)writes the per-day MRR totals (billing_snapshot_totals: per partner
+ * and currency, Σ mrr, Σ paused_mrr and the number of billed rows) of one
+ * day, or of every day, from its snapshot rows.
+ */
+export async function writeTotals(
+  knex: Knex | Knex.Transaction,
+  day?: string,
+): Promise<void> {
+  const where = day ? 'AND day = ?' : '';
+  const bindings = day ? [day] : [];
+  if (day) await knex('billing_snapshot_totals').where({ day }).delete();
+  else await knex('billing_snapshot_totals').delete();
+  await knex.raw(
+    `INSERT INTO billing_snapshot_totals (day, partner_ref, currency, mrr, paused_mrr, tenants)
+     SELECT day, partner_ref, currency, SUM(mrr), SUM(paused_mrr), COUNT(*)
+       FROM billing_mrr_snapshots
+      WHERE status IN ('active', 'paused') AND currency IS NOT NULL ${where}
+      GROUP BY day, partner_ref, currency`,
+    bindings,
+  );
+}
+
 /** The MRR history: a copy of billing_tenants per UTC day. */
 export class MrrHistoryStore {
   constructor(private readonly knex: Knex) {}
@@ -71,6 +94,7 @@ export class MrrHistoryStore {
           'billing_tenants',
         ],
       );
+      await writeTotals(tx, day);
       const [{ n }] = (await tx('billing_mrr_snapshots')
         .where({ day })
         .count({ n: '*' })) as Array<{ n: number | string }>;
@@ -105,6 +129,7 @@ export class MrrHistoryStore {
           200,
         )
         .transacting(tx);
+      await writeTotals(tx, day);
       return true;
     });
   }

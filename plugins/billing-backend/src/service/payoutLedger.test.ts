@@ -182,6 +182,27 @@ describe.each(databases.eachSupportedId())('payout ledger on %p', id => {
         health: t.health,
       })),
     );
+    // the day's totals, written with it: per partner and currency over
+    // the billed (active or paused) records, from the records themselves
+    const expected = new Map<string, [number, number, number]>();
+    for (const t of TENANTS) {
+      if (t.status !== 'active' && t.status !== 'paused') continue;
+      const key = `${t.partnerRef ?? ''}|${t.currency}`;
+      const [m, p, n] = expected.get(key) ?? [0, 0, 0];
+      expected.set(key, [m + t.mrr, p + t.pausedMrr, n + 1]);
+    }
+    const totals = await knex('billing_snapshot_totals').where({
+      day: '2026-11-30',
+    });
+    expect(totals).toHaveLength(expected.size); // six takes, one set
+    expect(
+      new Map(
+        totals.map(r => [
+          `${r.partner_ref ?? ''}|${r.currency}`,
+          [Number(r.mrr), Number(r.paused_mrr), Number(r.tenants)],
+        ]),
+      ),
+    ).toEqual(expected);
     expect(await a.snapshots.days()).toEqual([
       {
         day: '2026-11-30',

@@ -56,6 +56,20 @@ function snapshots(knex: Knex, query: ReportQuery) {
 }
 
 /**
+ * The per-day totals (billing_snapshot_totals, written with each snapshot)
+ * with the partner and currency filters — for unscoped callers only: the
+ * totals have no tenant to apply a partner scope to.
+ */
+function totals(knex: Knex, query: ReportQuery) {
+  if (query.scope) throw new Error('the per-day totals are not partner-scoped');
+  const q = knex('billing_snapshot_totals as s');
+  if (query.partnerRef === null) q.whereNull('s.partner_ref');
+  else if (query.partnerRef) q.where('s.partner_ref', query.partnerRef);
+  if (query.currency) q.where('s.currency', query.currency);
+  return q;
+}
+
+/**
  * A sum or count as the driver returns it (PostgreSQL: a string for bigint
  * and numeric) → a number when exactly representable, else its digits.
  */
@@ -118,16 +132,23 @@ export const mrrReport: ReportRunner = async (knex, query) => {
     ? await finalDaysInRange(knex, query)
     : await daysInRange(knex, query);
   if (!days.length) return { columns, rows: [] };
-  const q = snapshots(knex, query);
+  // an unscoped caller (operators) reads the per-day totals written with
+  // each snapshot (a few rows per day); a partner-scoped one its partner's
+  // snapshot rows (by its index) — the same sums
+  const q = query.scope ? snapshots(knex, query) : totals(knex, query);
   // one point per day: every snapshot row in the range is on a snapshot day
   if (month) q.whereIn('s.day', days);
   else q.whereBetween('s.day', [query.from, query.to]);
+  if (query.scope) {
+    q.whereIn('s.status', BILLED)
+      .whereNotNull('s.currency')
+      .sum({ mrr: 's.mrr', pausedMrr: 's.paused_mrr' })
+      .count({ tenants: '*' });
+  } else {
+    q.sum({ mrr: 's.mrr', pausedMrr: 's.paused_mrr', tenants: 's.tenants' });
+  }
   const rows = (await q
-    .whereIn('s.status', BILLED)
-    .whereNotNull('s.currency')
     .select('s.day', 's.currency')
-    .sum({ mrr: 's.mrr', pausedMrr: 's.paused_mrr' })
-    .count({ tenants: '*' })
     .groupBy('s.day', 's.currency')
     .orderBy(['s.day', 's.currency'])) as Array<Record<string, unknown>>;
   return {
