@@ -1,4 +1,10 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import {
   EntityProvider,
@@ -92,14 +98,14 @@ function render(
   element: JSX.Element,
   api: ReturnType<typeof fakeBillingApi>,
   permission = mockApis.permission(),
+  // the Partner entities the user may see (staff: their own)
+  partners = [partnerEntity('nordlicht-it'), partnerEntity('suedwind')],
 ) {
   return renderInTestApp(<FreshPermissions>{element}</FreshPermissions>, {
     apis: [
       [billingApiRef, api],
       permission,
-      catalogApiMock({
-        entities: [partnerEntity('nordlicht-it'), partnerEntity('suedwind')],
-      }),
+      catalogApiMock({ entities: partners }),
     ],
     mountedRoutes: {
       '/catalog/:namespace/:kind/:name': entityRouteRef,
@@ -440,8 +446,13 @@ describe('PayoutLedger', () => {
 
   it('is read-only for partner staff: no Generate, no Mark paid', async () => {
     const api = fakeApi([closedEur]);
-    render(<PayoutLedger allowGenerate />, api, staffPermissions());
+    render(<PayoutLedger allowGenerate />, api, staffPermissions(), [
+      partnerEntity('nordlicht-it'),
+    ]);
     expect(await screen.findAllByTestId('payout-row')).toHaveLength(1);
+    // one partner: nothing to choose (once the catalog has answered)
+    await act(() => new Promise(resolve => setTimeout(resolve, 50)));
+    expect(screen.queryByTestId('filter-payout-partner')).toBeNull();
     expect(screen.getByRole('button', { name: 'Export CSV' })).toBeEnabled();
     expect(
       screen.queryByRole('button', { name: 'Generate payouts' }),

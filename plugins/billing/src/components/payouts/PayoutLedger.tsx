@@ -267,17 +267,18 @@ export function PayoutLedger(props: {
         </Alert>
       )}
       <Grid container spacing={2} style={{ marginBottom: 16 }}>
-        {fixedPartner === undefined && (
-          <Grid item xs={12} sm={6} md={3}>
-            <FilterSelect
-              id="filter-payout-partner"
-              label="Partner"
-              value={chosen.partner}
-              options={withCurrent(partners, chosen.partner)}
-              onChange={value => filter({ partner: value })}
-            />
-          </Grid>
-        )}
+        {fixedPartner === undefined &&
+          (canManage || partners.length > 1 || chosen.partner !== '') && (
+            <Grid item xs={12} sm={6} md={3}>
+              <FilterSelect
+                id="filter-payout-partner"
+                label="Partner"
+                value={chosen.partner}
+                options={withCurrent(partners, chosen.partner)}
+                onChange={value => filter({ partner: value })}
+              />
+            </Grid>
+          )}
         <Grid item xs={12} sm={6} md={3}>
           <TextField
             fullWidth

@@ -1,4 +1,10 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { coreApis } from '@backstage/frontend-plugin-api';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
@@ -133,11 +139,18 @@ function fakeApi(
   });
 }
 
+const everyPartner = [
+  partner('nordlicht-it', 'Nordlicht IT'),
+  partner('suedwind'),
+];
+
 function render(
   url: string,
   api: ReturnType<typeof fakeBillingApi>,
   // an operator: everything allowed
   permission = mockApis.permission(),
+  // the Partner entities the user may see (staff: their own)
+  partners = everyPartner,
 ) {
   const result = renderInTestApp(
     <FreshPermissions>
@@ -147,12 +160,7 @@ function render(
       apis: [
         [billingApiRef, api],
         permission,
-        catalogApiMock({
-          entities: [
-            partner('nordlicht-it', 'Nordlicht IT'),
-            partner('suedwind'),
-          ],
-        }),
+        catalogApiMock({ entities: partners }),
       ],
       initialRouteEntries: [url],
     },
@@ -532,7 +540,9 @@ describe('ReportsPage', () => {
       partnerRef: 'partner:default/nordlicht-it',
     });
     const api = fakeApi({ mrr }, [operators, theirs]);
-    render('/billing/reports', api, staffPermissions());
+    render('/billing/reports', api, staffPermissions(), [
+      partner('nordlicht-it'),
+    ]);
     await screen.findAllByTestId('report-row');
     expect(screen.getAllByRole('tab').map(t => t.textContent)).toEqual([
       'MRR over time',
@@ -542,6 +552,8 @@ describe('ReportsPage', () => {
       'Signup and churn cohorts',
       'Health cohorts',
     ]);
+    // one partner: nothing to choose (once the catalog has answered)
+    await act(() => new Promise(resolve => setTimeout(resolve, 50)));
     expect(screen.queryByTestId('filter-partner')).toBeNull();
     expect(screen.getByTestId('filter-currency')).toBeInTheDocument();
 
@@ -611,5 +623,75 @@ describe('ReportsPage', () => {
       ).length,
     ).toBeGreaterThan(0);
     expect(screen.queryByTestId('report')).toBeNull();
+  });
+
+  it('for staff of several partners: a partner filter of their partners, and saving says for which', async () => {
+    const api = fakeApi();
+    const { query } = render('/billing/reports', api, staffPermissions(), [
+      partner('nordlicht-it'),
+      partner('suedwind'),
+    ]);
+    await screen.findAllByTestId('report-row');
+    fireEvent.mouseDown(
+      within(await screen.findByTestId('filter-partner')).getByRole('button'),
+    );
+    expect(
+      (await screen.findAllByRole('option')).map(o => o.textContent),
+    ).toEqual(['All', 'nordlicht-it', 'suedwind']);
+    fireEvent.click(screen.getByRole('option', { name: 'suedwind' }));
+    await waitFor(() => expect(query()).toEqual({ partner: 'suedwind' }));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Save report' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Save report' });
+    fireEvent.change(within(dialog).getByLabelText(/Name/), {
+      target: { value: 'Südwind MRR' },
+    });
+    // for the partner the report is filtered to, to begin with
+    expect(within(dialog).getByTestId('save-partner')).toHaveTextContent(
+      'suedwind',
+    );
+    fireEvent.mouseDown(
+      within(within(dialog).getByTestId('save-partner')).getByRole('button'),
+    );
+    fireEvent.click(
+      await screen.findByRole('option', { name: 'nordlicht-it' }),
+    );
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() =>
+      expect(api.saveReport).toHaveBeenCalledWith({
+        name: 'Südwind MRR',
+        report: 'mrr',
+        filters: { partner: 'suedwind' },
+        partner: 'nordlicht-it',
+      }),
+    );
+  });
+
+  it('asks staff of several partners for which one before saving an unfiltered report', async () => {
+    const api = fakeApi();
+    render('/billing/reports', api, staffPermissions(), [
+      partner('nordlicht-it'),
+      partner('suedwind'),
+    ]);
+    await screen.findByTestId('filter-partner');
+    fireEvent.click(screen.getByRole('button', { name: 'Save report' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Save report' });
+    fireEvent.change(within(dialog).getByLabelText(/Name/), {
+      target: { value: 'Ours' },
+    });
+    expect(within(dialog).getByRole('button', { name: 'Save' })).toBeDisabled();
+    fireEvent.mouseDown(
+      within(within(dialog).getByTestId('save-partner')).getByRole('button'),
+    );
+    fireEvent.click(await screen.findByRole('option', { name: 'suedwind' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() =>
+      expect(api.saveReport).toHaveBeenCalledWith({
+        name: 'Ours',
+        report: 'mrr',
+        filters: {},
+        partner: 'suedwind',
+      }),
+    );
   });
 });

@@ -91,7 +91,8 @@ function DayField(props: {
 
 /**
  * The Reports page: a tab per report (the partner leaderboard for
- * operators only), its range and filters in the URL, the report's chart
+ * operators only), its range and filters in the URL (the partner filter for
+ * operators and the staff of several partners), the report's chart
  * (money per currency, never summed across currencies), its rows in a table
  * under it, CSV export of the same rows, and the saved reports. Partner
  * staff see their own partners' figures (the server scopes every report).
@@ -127,9 +128,10 @@ export function ReportsPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api, key],
   );
-  const partners = usePartnerOptions(isOperator);
+  // operators: every partner; partner staff: their own (the catalog shows them no other)
+  const partners = usePartnerOptions();
   const currencies = useCurrencyOptions();
-  const showPartner = isOperator || view.partner !== '';
+  const showPartner = isOperator || partners.length > 1 || view.partner !== '';
   const value = result.value;
 
   return (
@@ -149,6 +151,7 @@ export function ReportsPage() {
             report={view.report}
             filters={savedFilters(view)}
             isOperator={isOperator}
+            partners={partners}
             onOpen={saved =>
               setParams(previous =>
                 reportViewParams(
@@ -215,7 +218,12 @@ export function ReportsPage() {
               label="Partner"
               value={view.partner}
               options={withCurrent(
-                [{ value: DIRECT, label: 'Direct (no partner)' }, ...partners],
+                isOperator
+                  ? [
+                      { value: DIRECT, label: 'Direct (no partner)' },
+                      ...partners,
+                    ]
+                  : partners,
                 view.partner,
               )}
               onChange={partner => change({ partner })}

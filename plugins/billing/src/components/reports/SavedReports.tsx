@@ -7,6 +7,7 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import IconButton from '@material-ui/core/IconButton';
+import MenuItem from '@material-ui/core/MenuItem';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
@@ -26,6 +27,7 @@ import {
 } from '@internal/plugin-billing-common';
 import { ConfirmDialog } from '@internal/plugin-dezky-react';
 import { billingApiRef, errorMessage } from '../../api';
+import { Option } from '../filterOptions';
 import { DIRECT } from './reportQuery';
 
 /** The longest name the server takes. */
@@ -61,37 +63,58 @@ function scopeText(saved: SavedReport): string {
 /**
  * "Save report": the report on screen with the filters chosen (a default
  * range stays "the last 12 months"), under a name; partner staff save it
- * for their partner, operators for everyone (the server decides).
+ * for their partner — staff of several partners say which (the one the
+ * report is filtered to, to begin with) — operators for everyone (the
+ * server decides).
  */
 function SaveReportDialog(props: {
   open: boolean;
   report: ReportId;
   filters: ReportFilters;
   isOperator: boolean;
+  /** The partners a staff member is staff of (the catalog shows them no other). */
+  partners: Option[];
   onClose: () => void;
   onSaved: (saved: SavedReport) => void;
 }) {
-  const { open, report, filters, isOperator, onClose, onSaved } = props;
+  const { open, report, filters, isOperator, partners, onClose, onSaved } =
+    props;
   const api = useApi(billingApiRef);
   const id = useId();
   const [name, setName] = useState('');
+  const [partner, setPartner] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const choosePartner = !isOperator && partners.length > 1;
   useEffect(() => {
     if (open) {
       setName('');
+      setPartner(
+        partners.some(p => p.value === filters.partner) ? filters.partner! : '',
+      );
       setError(undefined);
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
   const trimmed = name.trim();
-  const valid = trimmed.length > 0 && trimmed.length <= MAX_NAME;
+  const valid =
+    trimmed.length > 0 &&
+    trimmed.length <= MAX_NAME &&
+    (!choosePartner || partner !== '');
 
   const save = async () => {
     if (!valid) return;
     setBusy(true);
     setError(undefined);
     try {
-      onSaved(await api.saveReport({ name: trimmed, report, filters }));
+      onSaved(
+        await api.saveReport({
+          name: trimmed,
+          report,
+          filters,
+          ...(choosePartner ? { partner } : {}),
+        }),
+      );
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -117,6 +140,26 @@ function SaveReportDialog(props: {
           ? 'Saved for everyone: operators and every partner’s staff see it (staff with their own partner’s figures only).'
           : 'Saved for your partner: its staff and the operators see it.'}
       </Typography>
+      {choosePartner && (
+        <TextField
+          select
+          required
+          fullWidth
+          margin="normal"
+          id={`${id}-partner`}
+          label="For partner"
+          value={partner}
+          onChange={e => setPartner(String(e.target.value))}
+          helperText="Its staff see the report"
+          data-testid="save-partner"
+        >
+          {partners.map(p => (
+            <MenuItem key={p.value} value={p.value}>
+              {p.label}
+            </MenuItem>
+          ))}
+        </TextField>
+      )}
       <TextField
         required
         fullWidth
@@ -179,9 +222,11 @@ export function SavedReports(props: {
   report: ReportId;
   filters: ReportFilters;
   isOperator: boolean;
+  /** The partners the user may see (staff: their own). */
+  partners: Option[];
   onOpen: (saved: SavedReport) => void;
 }) {
-  const { report, filters, isOperator, onOpen } = props;
+  const { report, filters, isOperator, partners, onOpen } = props;
   const api = useApi(billingApiRef);
   const saved = useAsyncRetry(() => api.savedReports(), [api]);
   const [listing, setListing] = useState(false);
@@ -297,6 +342,7 @@ export function SavedReports(props: {
         report={report}
         filters={filters}
         isOperator={isOperator}
+        partners={partners}
         onClose={() => setSaving(false)}
         onSaved={() => {
           setSaving(false);
