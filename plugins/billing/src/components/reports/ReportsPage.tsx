@@ -114,7 +114,7 @@ export function ReportsPage() {
   const today = useMemo(() => new Date(), []);
   const filters = reportFilters(view, today);
   const rangeError =
-    filters.from! > filters.to!
+    filters.from > filters.to
       ? `From (${filters.from}) is after To (${filters.to}): pick a From on or before To`
       : undefined;
   const key = JSON.stringify([view.report, filters]);
@@ -197,7 +197,7 @@ export function ReportsPage() {
             id="report-from"
             label="From"
             value={view.from}
-            shown={filters.from!}
+            shown={filters.from}
             onChange={from => change({ from })}
           />
         </Grid>
@@ -206,7 +206,7 @@ export function ReportsPage() {
             id="report-to"
             label="To"
             value={view.to}
-            shown={filters.to!}
+            shown={filters.to}
             error={rangeError}
             onChange={to => change({ to })}
           />

@@ -143,7 +143,10 @@ export function viewOfSaved(
  * default one when the URL has none, so that the chart, the table and the
  * CSV cover the same days), the rest only when chosen.
  */
-export function reportFilters(view: ReportView, today: Date): ReportFilters {
+export function reportFilters(
+  view: ReportView,
+  today: Date,
+): ReportFilters & { from: string; to: string } {
   const range = defaultRange(today);
   return {
     ...savedFilters(view),
