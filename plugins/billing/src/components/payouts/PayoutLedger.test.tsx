@@ -142,9 +142,8 @@ describe('PayoutLedger', () => {
         'Margin',
         'Amount',
         'State',
-        'Snapshot day',
-        'Paid on',
-        'Reference',
+        'Snapshot',
+        'Paid',
         '',
       ],
     );
@@ -159,6 +158,9 @@ describe('PayoutLedger', () => {
     expect(cell(closedEur.id, 'payout-state')).toBe('closed');
     expect(rowOf(closedEur.id)).toHaveTextContent('2026-11-30');
     expect(cell(closedEur.id, 'payout-paid-on')).toBe('—');
+    expect(
+      within(rowOf(closedEur.id)).queryByTestId('payout-reference'),
+    ).toBeNull();
     expect(cell(paidChf.id, 'payout-amount')).toBe('CHF 116.60');
     expect(cell(paidChf.id, 'payout-paid-on')).toBe('2026-11-05');
     expect(cell(paidChf.id, 'payout-reference')).toBe('SW-2026-10');

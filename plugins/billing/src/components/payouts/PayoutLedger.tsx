@@ -98,6 +98,8 @@ const money = (amount: number, p: Payout) => moneyText(amount, p.currency);
 
 const PARTNER_COLUMN: TableColumn<Payout> = {
   title: 'Partner',
+  // partner titles are long: keep their words whole
+  cellStyle: { minWidth: 120 },
   render: p => <EntityRefLink entityRef={p.partnerRef} defaultKind="partner" />,
 };
 
@@ -120,22 +122,31 @@ const COLUMNS: TableColumn<Payout>[] = [
     render: p => <span data-testid="payout-amount">{money(p.amount, p)}</span>,
   },
   { title: 'State', render: p => <PayoutStateChip state={p.state} /> },
-  { title: 'Snapshot day', field: 'snapshotDay', cellStyle: NO_WRAP },
+  { title: 'Snapshot', field: 'snapshotDay', cellStyle: NO_WRAP },
   {
-    title: 'Paid on',
+    title: 'Paid',
     cellStyle: NO_WRAP,
-    render: p => <span data-testid="payout-paid-on">{p.paidOn ?? '—'}</span>,
-  },
-  {
-    title: 'Reference',
     render: p => (
-      <span data-testid="payout-reference">{p.paidReference ?? '—'}</span>
+      <>
+        <span data-testid="payout-paid-on">{p.paidOn ?? '—'}</span>
+        {p.paidReference && (
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            display="block"
+            data-testid="payout-reference"
+          >
+            {p.paidReference}
+          </Typography>
+        )}
+      </>
     ),
   },
 ];
 
 const MARK_PAID_COLUMN: TableColumn<Payout> = {
   title: '',
+  cellStyle: NO_WRAP,
   render: p => <MarkPaidCell payout={p} />,
 };
 

@@ -35,6 +35,8 @@ const COLOURS = [
 ];
 
 const HEIGHT = 280;
+/** Room on the right for the last x label. */
+const MARGIN = { top: 8, right: 24, bottom: 0, left: 0 };
 
 /** A value of a panel for people: money exactly, with its currency. */
 function valueText(panel: ChartPanel, value: unknown): string {
@@ -91,7 +93,7 @@ function PanelChart(props: {
       initialDimension={{ width: 600, height: HEIGHT }}
     >
       {type === 'line' ? (
-        <LineChart data={panel.data}>
+        <LineChart data={panel.data} margin={MARGIN}>
           {axes}
           {panel.series.map((s, i) => (
             <Line
@@ -107,7 +109,7 @@ function PanelChart(props: {
           ))}
         </LineChart>
       ) : (
-        <BarChart data={panel.data}>
+        <BarChart data={panel.data} margin={MARGIN}>
           {axes}
           {panel.series.map((s, i) => (
             <Bar
