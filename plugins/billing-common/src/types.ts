@@ -330,6 +330,19 @@ export interface Payout {
   paidBy?: string;
 }
 
+/** `POST /api/billing/payouts/generate`: what a generation did, over every month it touched. */
+export interface PayoutGeneration {
+  /** The month generated, YYYY-MM. */
+  month: string;
+  /** The snapshot day its figures come from. */
+  snapshotDay: string;
+  /** Earlier months closed on the way. */
+  closedMonths: string[];
+  created: number;
+  changed: number;
+  closed: number;
+}
+
 /** `GET /api/billing/payouts`. */
 export interface PayoutList {
   items: Payout[];

@@ -1,7 +1,11 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { AuditActor, AuditEventInput } from '@internal/plugin-audit-common';
 import { AuditTrailService } from '@internal/plugin-audit-node';
-import { Payout, PayoutList } from '@internal/plugin-billing-common';
+import {
+  Payout,
+  PayoutGeneration,
+  PayoutList,
+} from '@internal/plugin-billing-common';
 import { normalizeScopeRef } from '@internal/plugin-dezky-node';
 import { MrrHistoryStore } from '../database/MrrHistoryStore';
 import {
@@ -14,19 +18,6 @@ import { accrues, dayOf, monthOf, PartnerTerms, payoutAmount } from './payouts';
 import { BillingScope } from './TenantBillingService';
 
 const SERVICE: AuditActor = { type: 'service', ref: 'plugin:billing' };
-
-/** What a generation did, over every month it touched. */
-export interface PayoutGeneration {
-  /** The month generated. */
-  month: string;
-  /** Its snapshot day. */
-  snapshotDay: string;
-  /** Earlier months closed on the way. */
-  closedMonths: string[];
-  created: number;
-  changed: number;
-  closed: number;
-}
 
 /**
  * The partner payout ledger (docs/billing.md#payouts-and-mrr-history): one

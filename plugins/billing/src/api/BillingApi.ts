@@ -9,6 +9,7 @@ import {
   NewPrice,
   NewSavedReport,
   Payout,
+  PayoutGeneration,
   PayoutList,
   PayoutState,
   Price,
@@ -69,22 +70,6 @@ export interface ListPayoutsFilters extends PageFilters {
   /** ISO 4217. */
   currency?: string;
   state?: PayoutState;
-}
-
-/**
- * What `POST /payouts/generate` did, over every month it touched (the
- * server's `PayoutGeneration`).
- */
-export interface PayoutGeneration {
-  /** The month generated, YYYY-MM. */
-  month: string;
-  /** The snapshot day its figures come from. */
-  snapshotDay: string;
-  /** Earlier months closed on the way. */
-  closedMonths: string[];
-  created: number;
-  changed: number;
-  closed: number;
 }
 
 /** How a payout was paid: the transfer's reference and its day. */

@@ -26,6 +26,7 @@ import {
   StripeEventList,
   TenantBilling,
   TenantBillingList,
+  PayoutGeneration,
 } from '@internal/plugin-billing-common';
 import {
   BillingApi,
@@ -35,7 +36,6 @@ import {
   ListStripeEventsFilters,
   ListTenantBillingFilters,
   PageFilters,
-  PayoutGeneration,
   PayoutPaid,
   PriceUpdate,
 } from './BillingApi';

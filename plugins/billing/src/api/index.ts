@@ -1,4 +1,5 @@
 export { billingApiRef } from './BillingApi';
+export type { PayoutGeneration } from '@internal/plugin-billing-common';
 export type {
   BillingApi,
   ListInvoicesFilters,
@@ -7,7 +8,6 @@ export type {
   ListStripeEventsFilters,
   ListTenantBillingFilters,
   PageFilters,
-  PayoutGeneration,
   PayoutPaid,
   PriceUpdate,
 } from './BillingApi';
