@@ -1,7 +1,6 @@
 import { ReportColumn } from '@internal/plugin-billing-common';
-import { Knex } from 'knex';
-import { applyReportScope } from './scope';
-import { ReportQuery, ReportRunner } from './types';
+import { finalDaysInRange, snapshots, whole } from './sql';
+import { ReportRunner } from './types';
 
 const COLUMNS: ReportColumn[] = [
   { key: 'month', title: 'Month', kind: 'month' },
@@ -23,23 +22,6 @@ const HEALTH = `CASE WHEN s.health IN ('ok', 'warn', 'bad') THEN s.health ELSE '
 /** ok, warn, bad, unknown. */
 const HEALTH_ORDER = `CASE WHEN s.health = 'ok' THEN 0 WHEN s.health = 'warn' THEN 1 WHEN s.health = 'bad' THEN 2 ELSE 3 END`;
 
-/** Each month's final snapshot day within [from, to], oldest first. */
-async function finalDays(knex: Knex, query: ReportQuery): Promise<string[]> {
-  const rows = (await knex('billing_snapshot_days')
-    .whereBetween('day', [query.from, query.to])
-    .groupByRaw('substr(day, 1, 7)')
-    .max({ day: 'day' })) as Array<{ day: string }>;
-  return rows.map(r => r.day).sort();
-}
-
-/** A sum or count as the driver answers it (PostgreSQL: a string) → a number when exact, else its digits. */
-function whole(value: unknown): number | string {
-  if (value === null || value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const exact = BigInt(String(value));
-  return Number.isSafeInteger(Number(exact)) ? Number(exact) : String(exact);
-}
-
 /**
  * Health cohorts (docs/reports.md#health): tenants by their health in the
  * MRR history.
@@ -58,15 +40,9 @@ function whole(value: unknown): number | string {
  * `asOf`: the range's latest snapshot day.
  */
 export const healthReport: ReportRunner = async (knex, query) => {
-  const days = await finalDays(knex, query);
+  const days = await finalDaysInRange(knex, query);
   if (!days.length) return { columns: COLUMNS, rows: [] };
-  const q = knex('billing_mrr_snapshots as s');
-  applyReportScope(q, query, {
-    partnerRef: 's.partner_ref',
-    tenantRef: 's.tenant_ref',
-  });
-  if (query.currency) q.where('s.currency', query.currency);
-  const rows = (await q
+  const rows = (await snapshots(knex, query)
     .whereIn('s.day', days)
     .whereNot('s.lifecycle', 'terminated')
     .select('s.day', 's.currency', knex.raw(`${HEALTH} AS health`))

@@ -19,41 +19,10 @@ import { normalizeScopeRef } from '@internal/plugin-dezky-node';
 import { Knex } from 'knex';
 import { partnerOnly } from '../PayoutStore';
 import { applyReportScope } from './scope';
+import { daysInRange, finalDaysInRange, snapshots, whole } from './sql';
 import { ReportBody, ReportQuery, ReportRunner } from './types';
 
 const BILLED = ['active', 'paused'];
-
-/** Every snapshot day within [from, to], oldest first. */
-async function daysInRange(knex: Knex, query: ReportQuery): Promise<string[]> {
-  const rows = (await knex('billing_snapshot_days')
-    .whereBetween('day', [query.from, query.to])
-    .orderBy('day')
-    .select('day')) as Array<{ day: string }>;
-  return rows.map(r => r.day);
-}
-
-/** Each month's final snapshot day within [from, to], oldest first. */
-async function finalDaysInRange(
-  knex: Knex,
-  query: ReportQuery,
-): Promise<string[]> {
-  const rows = (await knex('billing_snapshot_days')
-    .whereBetween('day', [query.from, query.to])
-    .groupByRaw('substr(day, 1, 7)')
-    .max({ day: 'day' })) as Array<{ day: string }>;
-  return rows.map(r => r.day).sort();
-}
-
-/** The snapshot rows the caller may see, with the partner and currency filters. */
-function snapshots(knex: Knex, query: ReportQuery) {
-  const q = knex('billing_mrr_snapshots as s');
-  applyReportScope(q, query, {
-    partnerRef: 's.partner_ref',
-    tenantRef: 's.tenant_ref',
-  });
-  if (query.currency) q.where('s.currency', query.currency);
-  return q;
-}
 
 /**
  * The per-day totals (billing_snapshot_totals, written with each snapshot)
@@ -67,18 +36,6 @@ function totals(knex: Knex, query: ReportQuery) {
   else if (query.partnerRef) q.where('s.partner_ref', query.partnerRef);
   if (query.currency) q.where('s.currency', query.currency);
   return q;
-}
-
-/**
- * A sum or count as the driver returns it (PostgreSQL: a string for bigint
- * and numeric) → a number when exactly representable, else its digits.
- */
-function whole(value: unknown): number | string {
-  if (value === null || value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const exact = BigInt(String(value));
-  const n = Number(exact);
-  return Number.isSafeInteger(n) ? n : exact.toString();
 }
 
 const big = (cell: ReportCell): bigint => BigInt(cell ?? 0);
