@@ -6,40 +6,29 @@
  * several ranges, the partner and currency filters, a partner's staff
  * scope, and ranges with no snapshot or a single one.
  */
-import { mockServices } from '@backstage/backend-test-utils';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { ReportFilters } from '@internal/plugin-billing-common';
-import { billingTenantPermissionRules } from '@internal/plugin-billing-node';
-import { Knex } from 'knex';
 import {
-  generateHistory,
-  writeHistory,
-} from '../../__testUtils__/reportHistory';
+  CASES,
+  DEFAULT_FROM,
+  ref,
+  reportDatabase,
+  Seen,
+  snapshotHistory,
+  snapshotModel,
+  staffOf,
+  TO,
+  TODAY,
+} from '../../__testUtils__/reportTests';
 import { ReportService } from '../../service/ReportService';
 import { BillingScope } from '../../service/TenantBillingService';
-import { SnapshotRow } from '../MrrHistoryStore';
-import { PriceStore } from '../PriceStore';
 
 jest.setTimeout(300_000);
 
 const databases = dezkyTestDatabases();
 
-/**
- * 24 months to 2026-11, snapshots on the 1st, the 15th and the last day of
- * each month; the history ends on 2026-11-10 (today), so November has one
- * snapshot, the 1st.
- */
-const history = generateHistory({
-  tenants: 1000,
-  months: 24,
-  lastMonth: '2026-11',
-  lastDay: '2026-11-10',
-  seed: 17,
-});
-const TODAY = new Date('2026-11-10T12:00:00.000Z');
-const DEFAULT_FROM = '2025-12-01';
-const TO = '2026-11-10';
-const ref = (name: string) => `partner:default/${name}`;
+/** Today is 2026-11-10: November has one snapshot, the 1st. */
+const history = snapshotHistory(17);
 
 /*
  * 40 tenants without a subscription currency (sold directly or by a
@@ -72,30 +61,7 @@ for (let i = 0; i < 40; i++) {
 
 // --- the model ---------------------------------------------------------------
 
-/** What a run may see: the filters and the caller's partners (undefined: all). */
-interface Seen {
-  from: string;
-  to: string;
-  /** A partner's ref; null: direct only. */
-  partnerRef?: string | null;
-  currency?: string;
-  /** Partner staff: their partners. */
-  staffOf?: string[];
-}
-
-const visible = (s: Seen) => (r: SnapshotRow) =>
-  (s.staffOf === undefined ||
-    (r.partner_ref !== null && s.staffOf.includes(r.partner_ref))) &&
-  (s.partnerRef === undefined || r.partner_ref === s.partnerRef) &&
-  (!s.currency || r.currency === s.currency);
-
-const finalDaysIn = (s: Seen) => {
-  const last = new Map<string, string>();
-  for (const d of history.days.filter(x => x >= s.from && x <= s.to)) {
-    last.set(d.slice(0, 7), d); // ascending: the last wins
-  }
-  return [...last.values()];
-};
+const { visible, finalDaysIn } = snapshotModel(history);
 
 const HEALTH_ORDER = ['ok', 'warn', 'bad', 'unknown'];
 
@@ -139,73 +105,15 @@ function expectedHealth(s: Seen) {
   return { asOf: days[days.length - 1], rows };
 }
 
-/** The same filters, as ReportService takes them and as the model reads them. */
-interface Case {
-  label: string;
-  filters: ReportFilters;
-  seen: Seen;
-}
-
-const CASES: Case[] = [
-  {
-    label: 'the default range (12 months to today)',
-    filters: {},
-    seen: { from: DEFAULT_FROM, to: TO },
-  },
-  {
-    label: '24 months',
-    filters: { from: '2024-12-01' },
-    seen: { from: '2024-12-01', to: TO },
-  },
-  {
-    label: 'from and to within months (their final snapshots in the range)',
-    filters: { from: '2025-03-10', to: '2026-10-20' },
-    seen: { from: '2025-03-10', to: '2026-10-20' },
-  },
-  {
-    label: 'partner p001',
-    filters: { partner: 'p001' },
-    seen: { from: DEFAULT_FROM, to: TO, partnerRef: ref('p001') },
-  },
-  {
-    label: 'partner direct',
-    filters: { partner: 'direct' },
-    seen: { from: DEFAULT_FROM, to: TO, partnerRef: null },
-  },
-  {
-    label: 'currency CHF',
-    filters: { currency: 'CHF' },
-    seen: { from: DEFAULT_FROM, to: TO, currency: 'CHF' },
-  },
-  {
-    label: 'partner p003 in JPY, from 2025-06-15',
-    filters: { partner: 'p003', currency: 'JPY', from: '2025-06-15' },
-    seen: {
-      from: '2025-06-15',
-      to: TO,
-      partnerRef: ref('p003'),
-      currency: 'JPY',
-    },
-  },
-];
-
-/** A partner's staff: what the permission framework makes of IS_TENANT_OF_PARTNER. */
-const staffOf = (...partners: string[]): BillingScope =>
-  billingTenantPermissionRules.isTenantOfPartner.toQuery({
-    partnerRefs: partners.map(ref),
-  });
-
 // --- the tests ---------------------------------------------------------------
 
 describe.each(databases.eachSupportedId())('health report on %p', id => {
-  let knex: Knex;
   let service: ReportService;
 
   beforeAll(async () => {
-    knex = await databases.init(id);
-    await PriceStore.create({ database: mockServices.database({ knex }) });
-    await writeHistory(knex, history);
-    service = new ReportService({ knex, now: () => TODAY });
+    ({ service } = await reportDatabase(databases, id, history, {
+      now: () => TODAY,
+    }));
   });
 
   const run = async (filters: ReportFilters = {}, scope?: BillingScope) => {

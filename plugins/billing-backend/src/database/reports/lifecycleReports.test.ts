@@ -5,21 +5,20 @@
  * The expected figures are computed here from the model's events, in plain
  * JS, by the definitions (docs/reports.md) — not by the SQL's method.
  */
-import { mockServices } from '@backstage/backend-test-utils';
 import { ReportFilters, ReportResult } from '@internal/plugin-billing-common';
-import { billingTenantPermissionRules } from '@internal/plugin-billing-node';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
-import { Knex } from 'knex';
 import {
   addMonths,
   GeneratedEvent,
   generateHistory,
   lastDayOf,
-  writeHistory,
 } from '../../__testUtils__/reportHistory';
+import {
+  reportDatabase,
+  staffScope as staff,
+} from '../../__testUtils__/reportTests';
 import { ReportService } from '../../service/ReportService';
 import { BillingScope } from '../../service/TenantBillingService';
-import { PriceStore } from '../PriceStore';
 import { cohortsReport, growthReport } from './lifecycleReports';
 
 jest.setTimeout(180_000);
@@ -217,13 +216,9 @@ const RANGES: Array<[string, string, string]> = [
   ['the hand-made lifecycles', '2026-01-01', '2026-07-31'],
 ];
 
-const staff = (...partnerRefs: string[]): BillingScope =>
-  billingTenantPermissionRules.isTenantOfPartner.toQuery({ partnerRefs });
-
 describe.each(databases.eachSupportedId())(
   'growth and cohort reports on %p',
   id => {
-    let knex: Knex;
     let service: ReportService;
     const run = async (
       report: 'growth' | 'cohorts',
@@ -232,14 +227,10 @@ describe.each(databases.eachSupportedId())(
     ): Promise<ReportResult> => service.run(report, filters, scope);
 
     beforeAll(async () => {
-      knex = await databases.init(id);
-      await PriceStore.create({ database: mockServices.database({ knex }) });
-      await writeHistory(knex, history);
-      service = new ReportService({
-        knex,
+      ({ service } = await reportDatabase(databases, id, history, {
         runners: { growth: growthReport, cohorts: cohortsReport },
         now: () => NOW,
-      });
+      }));
     });
 
     it('the model is a fair test: signups before the history, churn, re-activation', () => {

@@ -8,71 +8,37 @@
  * no snapshot.
  */
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { mockServices } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { ReportFilters, ReportId } from '@internal/plugin-billing-common';
-import { billingTenantPermissionRules } from '@internal/plugin-billing-node';
 import { Knex } from 'knex';
 import {
-  generateHistory,
-  writeHistory,
-} from '../../__testUtils__/reportHistory';
+  CASES,
+  DEFAULT_FROM,
+  ref,
+  reportDatabase,
+  Seen,
+  snapshotHistory,
+  snapshotModel,
+  staffOf,
+  TO,
+  TODAY,
+} from '../../__testUtils__/reportTests';
 import { ReportService } from '../../service/ReportService';
 import { BillingScope } from '../../service/TenantBillingService';
 import { SnapshotRow } from '../MrrHistoryStore';
-import { PriceStore } from '../PriceStore';
 
 jest.setTimeout(300_000);
 
 const databases = dezkyTestDatabases();
 
-/**
- * 24 months to 2026-11, snapshots on the 1st, the 15th and the last day of
- * each month — but the history ends on 2026-11-10, so November has one
- * snapshot (the 1st) and today is the 10th.
- */
-const history = generateHistory({
-  tenants: 1000,
-  months: 24,
-  lastMonth: '2026-11',
-  lastDay: '2026-11-10',
-});
-const TODAY = new Date('2026-11-10T12:00:00.000Z');
-const DEFAULT_FROM = '2025-12-01';
-const TO = '2026-11-10';
-const ref = (name: string) => `partner:default/${name}`;
+const history = snapshotHistory();
 const nameOf = (partnerRef: string | null) =>
   partnerRef ? partnerRef.replace('partner:default/', '') : null;
 
 // --- the model ---------------------------------------------------------------
 
-/** What a run may see: the filters and the caller's partners (undefined: all). */
-interface Seen {
-  from: string;
-  to: string;
-  /** A partner's ref; null: direct only. */
-  partnerRef?: string | null;
-  currency?: string;
-  /** Partner staff: their partners. */
-  staffOf?: string[];
-}
-
-const visible = (s: Seen) => (r: SnapshotRow) =>
-  (s.staffOf === undefined ||
-    (r.partner_ref !== null && s.staffOf.includes(r.partner_ref))) &&
-  (s.partnerRef === undefined || r.partner_ref === s.partnerRef) &&
-  (!s.currency || r.currency === s.currency);
-
-const daysIn = (s: Seen) => history.days.filter(d => d >= s.from && d <= s.to);
-const finalDaysIn = (s: Seen) => {
-  const last = new Map<string, string>();
-  for (const d of daysIn(s)) last.set(d.slice(0, 7), d); // ascending: the last wins
-  return [...last.values()];
-};
-const asOfIn = (s: Seen) => daysIn(s)[daysIn(s).length - 1];
-const rowsOn = (day: string, s: Seen) =>
-  history.snapshots.get(day)!.filter(visible(s));
+const { daysIn, finalDaysIn, asOfIn, rowsOn } = snapshotModel(history);
 const billed = (r: SnapshotRow) =>
   r.currency !== null && (r.status === 'active' || r.status === 'paused');
 const byText = (a: string, b: string) => (a < b ? -1 : Number(a > b));
@@ -229,62 +195,6 @@ function expectedPartners(s: Seen) {
   return { asOf, rows };
 }
 
-/** The same filters, as ReportService takes them and as the model reads them. */
-interface Case {
-  label: string;
-  filters: ReportFilters;
-  seen: Seen;
-}
-
-const CASES: Case[] = [
-  {
-    label: 'the default range (12 months to today)',
-    filters: {},
-    seen: { from: DEFAULT_FROM, to: TO },
-  },
-  {
-    label: '24 months',
-    filters: { from: '2024-12-01' },
-    seen: { from: '2024-12-01', to: TO },
-  },
-  {
-    label: 'from and to within months (their final snapshots in the range)',
-    filters: { from: '2025-03-10', to: '2026-10-20' },
-    seen: { from: '2025-03-10', to: '2026-10-20' },
-  },
-  {
-    label: 'partner p001',
-    filters: { partner: 'p001' },
-    seen: { from: DEFAULT_FROM, to: TO, partnerRef: ref('p001') },
-  },
-  {
-    label: 'partner direct',
-    filters: { partner: 'direct' },
-    seen: { from: DEFAULT_FROM, to: TO, partnerRef: null },
-  },
-  {
-    label: 'currency CHF',
-    filters: { currency: 'CHF' },
-    seen: { from: DEFAULT_FROM, to: TO, currency: 'CHF' },
-  },
-  {
-    label: 'partner p003 in JPY, from 2025-06-15',
-    filters: { partner: 'p003', currency: 'JPY', from: '2025-06-15' },
-    seen: {
-      from: '2025-06-15',
-      to: TO,
-      partnerRef: ref('p003'),
-      currency: 'JPY',
-    },
-  },
-];
-
-/** A partner's staff: what the permission framework makes of IS_TENANT_OF_PARTNER. */
-const staffOf = (...partners: string[]): BillingScope =>
-  billingTenantPermissionRules.isTenantOfPartner.toQuery({
-    partnerRefs: partners.map(ref),
-  });
-
 // --- the tests ---------------------------------------------------------------
 
 describe.each(databases.eachSupportedId())('snapshot reports on %p', id => {
@@ -292,10 +202,9 @@ describe.each(databases.eachSupportedId())('snapshot reports on %p', id => {
   let service: ReportService;
 
   beforeAll(async () => {
-    knex = await databases.init(id);
-    await PriceStore.create({ database: mockServices.database({ knex }) });
-    await writeHistory(knex, history);
-    service = new ReportService({ knex, now: () => TODAY });
+    ({ knex, service } = await reportDatabase(databases, id, history, {
+      now: () => TODAY,
+    }));
   });
 
   const run = async (
