@@ -286,6 +286,7 @@ export const billingPlugin = createBackendPlugin({
         }
         if (demoMonths > 0) {
           let demoDone = false;
+          let demoRuns = 0;
           await deps.scheduler.scheduleTask({
             id: 'billing-demo-history',
             scope: 'global',
@@ -299,6 +300,8 @@ export const billingPlugin = createBackendPlugin({
                 payouts,
                 months: demoMonths,
                 logger: deps.logger,
+                // for the first 3 minutes: until the health task has run
+                waitForHealth: ++demoRuns <= 12,
               });
               demoDone = outcome !== 'waiting';
             },

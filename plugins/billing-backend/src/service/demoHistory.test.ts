@@ -79,6 +79,18 @@ describe.each(databases.eachSupportedId())('the demo history on %p', id => {
     for (let i = 0; i < 20; i++) {
       await tenants.save(record(i, i % 4 ? 'nord' : undefined));
     }
+    // with the health awaited: not until every priced tenant has one
+    const waiting = await seedDemoHistory({
+      history,
+      payouts: setup().payouts,
+      months: 12,
+      logger: mockServices.logger.mock(),
+      waitForHealth: true,
+      now: () => NOW,
+    });
+    expect(waiting).toBe('waiting');
+    expect(await history.days()).toEqual([]);
+    await knex('billing_tenants').update({ health: 'warn' });
     expect(await seed()).toBe('seeded');
     const days = (await history.days()).map(d => d.day);
     expect(days).toEqual([
@@ -104,6 +116,7 @@ describe.each(databases.eachSupportedId())('the demo history on %p', id => {
     // whole minor units, never more seats than today
     for (const d of days) {
       for (const r of await history.rows(d)) {
+        expect(r.health).toBe('warn');
         expect(Number.isInteger(r.mrr)).toBe(true);
         expect(r.seats).toBeLessThanOrEqual(
           10 + Number(r.tenant_name.slice(1)),

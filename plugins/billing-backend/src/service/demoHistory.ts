@@ -69,6 +69,8 @@ export async function seedDemoHistory(deps: {
   payouts: PayoutService;
   months: number;
   logger: LoggerService;
+  /** Wait while a priced tenant's health is not computed yet (so the history carries it). */
+  waitForHealth?: boolean;
   now?: () => Date;
 }): Promise<'seeded' | 'not-needed' | 'waiting'> {
   const today = dayOf(deps.now?.() ?? new Date());
@@ -76,6 +78,9 @@ export async function seedDemoHistory(deps: {
   if (first && first < `${monthOf(today)}-01`) return 'not-needed';
   const live = await deps.history.liveRows();
   if (!live.some(r => r.currency)) return 'waiting';
+  if (deps.waitForHealth && live.some(r => r.currency && r.health === null)) {
+    return 'waiting';
+  }
   for (let back = deps.months; back >= 1; back--) {
     const day = monthEnd(monthOf(today), back);
     await deps.history.insertDay(

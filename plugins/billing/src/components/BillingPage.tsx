@@ -92,6 +92,8 @@ const COLUMNS: TableColumn<TenantBilling>[] = [
   { title: 'Tenant', render: t => <TenantCell row={t} /> },
   {
     title: 'Partner',
+    // a partner's title breaks between words, never inside one
+    cellStyle: { minWidth: 120 },
     render: t =>
       t.partnerRef ? <EntityRefLink entityRef={t.partnerRef} /> : 'Direct',
   },

@@ -22,6 +22,14 @@ import {
 import { formatCount } from '@internal/plugin-dezky-react';
 import { ChartPanel, chartModel, chartSpec } from './chartModel';
 
+/** The health cohorts' series keep their meaning's colour whatever their order. */
+const NAMED_COLOURS: Record<string, string> = {
+  ok: '#2e7d32',
+  warn: '#ed6c02',
+  bad: '#d32f2f',
+  unknown: '#9e9e9e',
+};
+
 /** Series colours, in order (readable on light and dark themes). */
 const COLOURS = [
   '#1976d2',
@@ -84,7 +92,8 @@ function PanelChart(props: {
       <Legend />
     </>
   );
-  const colour = (i: number) => COLOURS[i % COLOURS.length];
+  const colour = (i: number) =>
+    NAMED_COLOURS[panel.series[i].name] ?? COLOURS[i % COLOURS.length];
   return (
     <ResponsiveContainer
       width="100%"
