@@ -1,34 +1,13 @@
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
 import { seededRandom } from '@internal/dezky-test-utils';
-import {
-  billingPermissions,
-  billingTenantReadPermission,
-} from '@internal/plugin-billing-common';
-import {
-  billingTenantPermissionRules,
-  billingTenantResourceRef,
-} from '@internal/plugin-billing-node';
-import { createRouterKit } from '@internal/plugin-dezky-node';
-import Router from 'express-promise-router';
 import request from 'supertest';
+import { as, OPERATOR, OUTSIDER, STAFF } from './__testUtils__/billingPolicy';
 import {
-  billingPermissionsFactory,
-  OPERATOR,
-  OUTSIDER,
-  STAFF,
-} from './__testUtils__/billingPolicy';
+  billingRoutesPlugin,
+  startBillingRoutes,
+  TestServer,
+} from './__testUtils__/routesPlugin';
 import { InvoiceStore } from './database/InvoiceStore';
-import { PriceStore } from './database/PriceStore';
 import { StripeEventStore } from './database/StripeEventStore';
-import { TenantBillingStore } from './database/TenantBillingStore';
 import { addInvoiceRoutes } from './invoiceRoutes';
 import { InvoiceService } from './service/InvoiceService';
 import { TenantBillingService } from './service/TenantBillingService';
@@ -65,129 +44,85 @@ const record = (name: string, partner?: string): BillingRecord => ({
 });
 
 /** The billing routes of invoices and events, mounted as router.ts mounts them. */
-const testPlugin = createBackendPlugin({
-  pluginId: 'billing',
-  register(env) {
-    env.registerInit({
-      deps: {
-        database: coreServices.database,
-        httpAuth: coreServices.httpAuth,
-        httpRouter: coreServices.httpRouter,
-        permissions: coreServices.permissions,
-        permissionsRegistry: coreServices.permissionsRegistry,
-      },
-      async init(deps) {
-        await PriceStore.create({ database: deps.database });
-        const knex = await deps.database.getClient();
-        const tenantStore = new TenantBillingStore(knex);
-        deps.permissionsRegistry.addPermissions(billingPermissions);
-        deps.permissionsRegistry.addResourceType({
-          resourceRef: billingTenantResourceRef,
-          rules: Object.values(billingTenantPermissionRules),
-          getResources: refs => Promise.all(refs.map(r => tenantStore.get(r))),
-        });
-        const events = new StripeEventStore(knex);
-        let n = 0;
-        for (const [name, partner, invoices] of TENANTS) {
-          const r = record(name, partner);
-          await tenantStore.applyEvent(
-            {
-              id: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-              seq: n,
-              type: 'activated',
-              tenantRef: r.tenantRef,
-              at: NOW,
-              status: 'active',
-              plan: 'business',
-              seats: 1,
-            },
-            () => r,
-            NOW,
-          );
-          await knex('billing_tenants')
-            .where({ tenant_ref: r.tenantRef })
-            .update({ stripe_customer_id: `cus_${name}` });
-          for (let i = 0; i < invoices; i++) {
-            await events.receive(
-              {
-                id: `evt_${name}_${i}`,
-                type: 'invoice.finalized',
+const testPlugin = billingRoutesPlugin({
+  json: false,
+  async addRoutes({ knex, tenantStore, kit, tenantScope, router }) {
+    const events = new StripeEventStore(knex);
+    let n = 0;
+    for (const [name, partner, invoices] of TENANTS) {
+      const r = record(name, partner);
+      await tenantStore.applyEvent(
+        {
+          id: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+          seq: n,
+          type: 'activated',
+          tenantRef: r.tenantRef,
+          at: NOW,
+          status: 'active',
+          plan: 'business',
+          seats: 1,
+        },
+        () => r,
+        NOW,
+      );
+      await knex('billing_tenants')
+        .where({ tenant_ref: r.tenantRef })
+        .update({ stripe_customer_id: `cus_${name}` });
+      for (let i = 0; i < invoices; i++) {
+        await events.receive(
+          {
+            id: `evt_${name}_${i}`,
+            type: 'invoice.finalized',
+            created: T0 + n * 10 + i,
+            data: {
+              object: {
+                id: `in_${name}_${i}`,
+                customer: `cus_${name}`,
+                status: i === 0 ? 'paid' : 'open',
+                currency: 'eur',
+                total: 1000 * (i + 1),
+                amount_due: 1000 * (i + 1),
+                amount_paid: 0,
+                amount_remaining: 1000 * (i + 1),
                 created: T0 + n * 10 + i,
-                data: {
-                  object: {
-                    id: `in_${name}_${i}`,
-                    customer: `cus_${name}`,
-                    status: i === 0 ? 'paid' : 'open',
-                    currency: 'eur',
-                    total: 1000 * (i + 1),
-                    amount_due: 1000 * (i + 1),
-                    amount_paid: 0,
-                    amount_remaining: 1000 * (i + 1),
-                    created: T0 + n * 10 + i,
-                    number: `${name.toUpperCase()}-000${i + 1}`,
-                  },
-                },
+                number: `${name.toUpperCase()}-000${i + 1}`,
               },
-              NOW,
-            );
-          }
-        }
-        const kit = createRouterKit({
-          httpAuth: deps.httpAuth,
-          permissions: deps.permissions,
-          permissionsRegistry: deps.permissionsRegistry,
-        });
-        const tenants = new TenantBillingService({
-          store: tenantStore,
-          trail: { record: async () => [] },
-          context: {
-            resolve: async () => {
-              throw new Error('not used');
             },
           },
-        });
-        const router = Router();
-        router.use(kit.defaults());
-        addInvoiceRoutes(router, {
-          kit,
-          invoices: new InvoiceService({
-            store: new InvoiceStore(knex),
-            tenants,
-          }),
-          webhooks: new WebhookService({
-            store: events,
-            stripe: {},
-            trail: { record: async () => [] },
-          }),
-          tenantScope: async req => {
-            const scope = await kit.partnerScope(
-              req,
-              billingTenantReadPermission,
-              billingTenantResourceRef,
-            );
-            return scope.all ? undefined : scope.criteria;
-          },
-        });
-        deps.httpRouter.use(router);
+          NOW,
+        );
+      }
+    }
+    const tenants = new TenantBillingService({
+      store: tenantStore,
+      trail: { record: async () => [] },
+      context: {
+        resolve: async () => {
+          throw new Error('not used');
+        },
       },
+    });
+    addInvoiceRoutes(router, {
+      kit,
+      invoices: new InvoiceService({
+        store: new InvoiceStore(knex),
+        tenants,
+      }),
+      webhooks: new WebhookService({
+        store: events,
+        stripe: {},
+        trail: { record: async () => [] },
+      }),
+      tenantScope,
     });
   },
 });
 
-const as = (user: string) =>
-  mockCredentials.user.header(user) as unknown as string;
-
 describe('the billing API: invoices and Stripe events', () => {
-  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  let server: TestServer;
 
   beforeAll(async () => {
-    ({ server } = await startTestBackend({
-      features: [
-        testPlugin,
-        billingPermissionsFactory,
-        mockServices.database.factory(),
-      ],
-    }));
+    server = await startBillingRoutes(testPlugin);
   });
 
   const get = (path: string, user: string) =>

@@ -4,39 +4,17 @@
  * operators do everything; partner staff read their own partner's payouts
  * only (the scope in SQL) and every write and snapshot endpoint answers 403.
  */
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
 import { dezkyTestDatabases, seededRandom } from '@internal/dezky-test-utils';
-import {
-  billingPermissions,
-  billingTenantReadPermission,
-  Payout,
-} from '@internal/plugin-billing-common';
-import {
-  billingTenantPermissionRules,
-  billingTenantResourceRef,
-} from '@internal/plugin-billing-node';
-import { createRouterKit } from '@internal/plugin-dezky-node';
-import Router from 'express-promise-router';
-import { Knex } from 'knex';
+import { Payout } from '@internal/plugin-billing-common';
 import request from 'supertest';
+import { as, OPERATOR, OUTSIDER, STAFF } from './__testUtils__/billingPolicy';
 import {
-  billingPermissionsFactory,
-  OPERATOR,
-  OUTSIDER,
-  STAFF,
-} from './__testUtils__/billingPolicy';
+  billingRoutesPlugin,
+  startBillingRoutes,
+  TestServer,
+} from './__testUtils__/routesPlugin';
 import { MrrHistoryStore } from './database/MrrHistoryStore';
 import { PayoutStore } from './database/PayoutStore';
-import { PriceStore } from './database/PriceStore';
-import { TenantBillingStore } from './database/TenantBillingStore';
 import { addPayoutRoutes } from './payoutRoutes';
 import { MrrHistoryService } from './service/MrrHistoryService';
 import { PayoutService } from './service/PayoutService';
@@ -73,109 +51,55 @@ const record = (
 
 const clock = { now: new Date('2026-11-30T12:00:00.000Z') };
 
-const testPlugin = (knex: Knex) =>
-  createBackendPlugin({
-    pluginId: 'billing',
-    register(env) {
-      env.registerInit({
-        deps: {
-          httpAuth: coreServices.httpAuth,
-          httpRouter: coreServices.httpRouter,
-          permissions: coreServices.permissions,
-          permissionsRegistry: coreServices.permissionsRegistry,
-        },
-        async init(deps) {
-          await PriceStore.create({
-            database: mockServices.database({ knex }),
-          });
-          const tenantStore = new TenantBillingStore(knex);
-          deps.permissionsRegistry.addPermissions(billingPermissions);
-          deps.permissionsRegistry.addResourceType({
-            resourceRef: billingTenantResourceRef,
-            rules: Object.values(billingTenantPermissionRules),
-            getResources: refs =>
-              Promise.all(refs.map(r => tenantStore.get(r))),
-          });
-          let n = 0;
-          for (const partner of [...PARTNERS, undefined]) {
-            for (const currency of CURRENCIES) {
-              n++;
-              await tenantStore.save(
-                record(
-                  `t${n}-${partner ?? 'direct'}`,
-                  partner,
-                  currency,
-                  333 * n,
-                ),
-              );
-            }
-          }
-          const kit = createRouterKit({
-            httpAuth: deps.httpAuth,
-            permissions: deps.permissions,
-            permissionsRegistry: deps.permissionsRegistry,
-          });
-          const trail = { record: async () => [] };
-          const history = new MrrHistoryStore(knex);
-          const snapshots = new MrrHistoryService({
-            store: history,
-            trail,
-            now: () => clock.now,
-          });
-          const payouts = new PayoutService({
-            payouts: new PayoutStore(knex),
-            history,
-            partners: async () =>
-              PARTNERS.map((p, i) => ({
-                partnerRef: `partner:default/${p}`,
-                marginPct: ['12.5', '20', '100'][i],
-                status: 'active',
-              })),
-            trail,
-            now: () => clock.now,
-          });
-          // November closed, December open
-          await snapshots.takeToday();
-          await payouts.generate();
-          clock.now = new Date('2026-12-01T08:00:00.000Z');
-          await snapshots.takeToday();
-          await payouts.generate();
-          const router = Router();
-          router.use(kit.defaults());
-          router.use(kit.jsonParser());
-          addPayoutRoutes(router, {
-            kit,
-            payouts,
-            snapshots,
-            tenantScope: async req => {
-              const scope = await kit.partnerScope(
-                req,
-                billingTenantReadPermission,
-                billingTenantResourceRef,
-              );
-              return scope.all ? undefined : scope.criteria;
-            },
-          });
-          deps.httpRouter.use(router);
-        },
-      });
-    },
-  });
-
-const as = (user: string) =>
-  mockCredentials.user.header(user) as unknown as string;
+const testPlugin = billingRoutesPlugin({
+  async addRoutes({ knex, tenantStore, kit, tenantScope, router }) {
+    let n = 0;
+    for (const partner of [...PARTNERS, undefined]) {
+      for (const currency of CURRENCIES) {
+        n++;
+        await tenantStore.save(
+          record(`t${n}-${partner ?? 'direct'}`, partner, currency, 333 * n),
+        );
+      }
+    }
+    const trail = { record: async () => [] };
+    const history = new MrrHistoryStore(knex);
+    const snapshots = new MrrHistoryService({
+      store: history,
+      trail,
+      now: () => clock.now,
+    });
+    const payouts = new PayoutService({
+      payouts: new PayoutStore(knex),
+      history,
+      partners: async () =>
+        PARTNERS.map((p, i) => ({
+          partnerRef: `partner:default/${p}`,
+          marginPct: ['12.5', '20', '100'][i],
+          status: 'active',
+        })),
+      trail,
+      now: () => clock.now,
+    });
+    // November closed, December open
+    await snapshots.takeToday();
+    await payouts.generate();
+    clock.now = new Date('2026-12-01T08:00:00.000Z');
+    await snapshots.takeToday();
+    await payouts.generate();
+    addPayoutRoutes(router, { kit, payouts, snapshots, tenantScope });
+  },
+});
 
 describe.each(databases.eachSupportedId())(
   'the billing API: payouts and MRR snapshots on %p',
   id => {
-    let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+    let server: TestServer;
 
     beforeAll(async () => {
       clock.now = new Date('2026-11-30T12:00:00.000Z');
       const knex = await databases.init(id);
-      ({ server } = await startTestBackend({
-        features: [testPlugin(knex), billingPermissionsFactory],
-      }));
+      server = await startBillingRoutes(testPlugin, knex);
     });
 
     const get = (path: string, user: string) =>

@@ -1,9 +1,5 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { recordingAuditTrail } from '@internal/plugin-audit-node';
@@ -12,6 +8,7 @@ import { LifecycleEvent } from '@internal/plugin-provisioning-common';
 import { provisioningServiceRef } from '@internal/plugin-provisioning-node';
 import request from 'supertest';
 import {
+  as,
   billingPermissionsFactory,
   NORD,
   OPERATOR,
@@ -97,9 +94,6 @@ const activated = (): LifecycleEvent[] =>
     plan: 'business',
     seats,
   }));
-
-const as = (user: string) =>
-  mockCredentials.user.header(user) as unknown as string;
 
 async function start(config: object = {}, events: LifecycleEvent[] = []) {
   const trail = recordingAuditTrail();

@@ -6,43 +6,23 @@
  * partner; their writes answer 403 except their own partner's saved reports.
  */
 import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import {
   dezkyTestDatabases,
   seededRandom,
   parseCsv,
 } from '@internal/dezky-test-utils';
 import {
-  billingPermissions,
-  billingTenantReadPermission,
   OPERATOR_REPORTS,
   Payout,
   REPORT_IDS,
   ReportResult,
   SavedReport,
 } from '@internal/plugin-billing-common';
-import {
-  billingTenantPermissionRules,
-  billingTenantResourceRef,
-} from '@internal/plugin-billing-node';
-import {
-  createRouterKit,
-  DezkyAccess,
-  DezkyAccessService,
-} from '@internal/plugin-dezky-node';
+import { DezkyAccess, DezkyAccessService } from '@internal/plugin-dezky-node';
 import { AuditEventInput } from '@internal/plugin-audit-common';
-import Router from 'express-promise-router';
 import { Knex } from 'knex';
 import request from 'supertest';
 import {
-  billingPermissionsFactory,
+  as,
   NORD,
   OPERATOR,
   OUTSIDER,
@@ -53,11 +33,14 @@ import {
   generateHistory,
   writeHistory,
 } from './__testUtils__/reportHistory';
+import {
+  billingRoutesPlugin,
+  startBillingRoutes,
+  TestServer,
+} from './__testUtils__/routesPlugin';
 import { MrrHistoryStore } from './database/MrrHistoryStore';
 import { PayoutStore } from './database/PayoutStore';
-import { PriceStore } from './database/PriceStore';
 import { SavedReportStore } from './database/SavedReportStore';
-import { TenantBillingStore } from './database/TenantBillingStore';
 import { addPayoutRoutes } from './payoutRoutes';
 import { addReportRoutes } from './reportRoutes';
 import { MrrHistoryService } from './service/MrrHistoryService';
@@ -128,90 +111,45 @@ const access: DezkyAccessService = {
 
 const audit: AuditEventInput[] = [];
 
-const testPlugin = (knex: Knex) =>
-  createBackendPlugin({
-    pluginId: 'billing',
-    register(env) {
-      env.registerInit({
-        deps: {
-          httpAuth: coreServices.httpAuth,
-          httpRouter: coreServices.httpRouter,
-          permissions: coreServices.permissions,
-          permissionsRegistry: coreServices.permissionsRegistry,
-        },
-        async init(deps) {
-          await PriceStore.create({
-            database: mockServices.database({ knex }),
-          });
-          const tenantStore = new TenantBillingStore(knex);
-          deps.permissionsRegistry.addPermissions(billingPermissions);
-          deps.permissionsRegistry.addResourceType({
-            resourceRef: billingTenantResourceRef,
-            rules: Object.values(billingTenantPermissionRules),
-            getResources: refs =>
-              Promise.all(refs.map(r => tenantStore.get(r))),
-          });
-          await writeHistory(knex, history());
-          const kit = createRouterKit({
-            httpAuth: deps.httpAuth,
-            permissions: deps.permissions,
-            permissionsRegistry: deps.permissionsRegistry,
-          });
-          const trail = {
-            record: async (inputs: AuditEventInput[]) => {
-              audit.push(...inputs);
-              return [];
-            },
-          };
-          const historyStore = new MrrHistoryStore(knex);
-          const tenantScope = async (
-            req: Parameters<typeof kit.credentials>[0],
-          ) => {
-            const scope = await kit.partnerScope(
-              req,
-              billingTenantReadPermission,
-              billingTenantResourceRef,
-            );
-            return scope.all ? undefined : scope.criteria;
-          };
-          const router = Router();
-          router.use(kit.defaults());
-          router.use(kit.jsonParser());
-          addPayoutRoutes(router, {
-            kit,
-            payouts: new PayoutService({
-              payouts: new PayoutStore(knex),
-              history: historyStore,
-              partners: async () => [],
-              trail,
-              now: () => TODAY,
-            }),
-            snapshots: new MrrHistoryService({
-              store: historyStore,
-              trail,
-              now: () => TODAY,
-            }),
-            tenantScope,
-          });
-          addReportRoutes(router, {
-            kit,
-            reports: new ReportService({ knex, now: () => TODAY }),
-            saved: new SavedReportService({
-              store: new SavedReportStore(knex),
-              trail,
-              now: () => TODAY,
-            }),
-            access,
-            tenantScope,
-          });
-          deps.httpRouter.use(router);
-        },
-      });
-    },
-  });
-
-const as = (user: string) =>
-  mockCredentials.user.header(user) as unknown as string;
+const testPlugin = billingRoutesPlugin({
+  async addRoutes({ knex, kit, tenantScope, router }) {
+    await writeHistory(knex, history());
+    const trail = {
+      record: async (inputs: AuditEventInput[]) => {
+        audit.push(...inputs);
+        return [];
+      },
+    };
+    const historyStore = new MrrHistoryStore(knex);
+    addPayoutRoutes(router, {
+      kit,
+      payouts: new PayoutService({
+        payouts: new PayoutStore(knex),
+        history: historyStore,
+        partners: async () => [],
+        trail,
+        now: () => TODAY,
+      }),
+      snapshots: new MrrHistoryService({
+        store: historyStore,
+        trail,
+        now: () => TODAY,
+      }),
+      tenantScope,
+    });
+    addReportRoutes(router, {
+      kit,
+      reports: new ReportService({ knex, now: () => TODAY }),
+      saved: new SavedReportService({
+        store: new SavedReportStore(knex),
+        trail,
+        now: () => TODAY,
+      }),
+      access,
+      tenantScope,
+    });
+  },
+});
 
 /** The JSON rows as the CSV writes them. */
 const asCsv = (result: ReportResult) => [
@@ -239,14 +177,12 @@ const figures = (result: ReportResult) =>
 describe.each(databases.eachSupportedId())(
   'the billing API: reports, payouts and saved reports for partner staff on %p',
   id => {
-    let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+    let server: TestServer;
     let knex: Knex;
 
     beforeAll(async () => {
       knex = await databases.init(id);
-      ({ server } = await startTestBackend({
-        features: [testPlugin(knex), billingPermissionsFactory],
-      }));
+      server = await startBillingRoutes(testPlugin, knex);
     });
 
     const get = (path: string, user: string) =>

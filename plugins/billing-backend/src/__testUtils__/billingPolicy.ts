@@ -1,9 +1,10 @@
 /*
- * For the billing backend's tests: the people they act as, and the
- * permissions service deciding as the portal's policy does for billing
- * (plugins/permission-backend-module-dezky): operators may do everything;
- * staff of the partner `nord` read prices and, conditionally, their
- * partner's tenants' billing; everything else is denied.
+ * For the billing backend's tests: the people they act as (and the header
+ * that signs a request in as one), and the permissions service deciding as
+ * the portal's policy does for billing (plugins/permission-backend-module-dezky):
+ * operators may do everything; staff of the partner `nord` read prices and,
+ * conditionally, their partner's tenants' billing; everything else is
+ * denied.
  */
 import {
   BackstageCredentials,
@@ -11,6 +12,7 @@ import {
   createServiceFactory,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   AuthorizeResult,
   Permission,
@@ -27,6 +29,10 @@ export const STAFF = 'user:default/jana';
 /** Signed in, neither operator nor partner staff. */
 export const OUTSIDER = 'user:default/olaf';
 export const NORD = 'partner:default/nord';
+
+/** The authorization header of a request as `user`. */
+export const as = (user: string) =>
+  mockCredentials.user.header(user) as unknown as string;
 
 /** As the portal's policy decides for billing. */
 export function decideBilling(
