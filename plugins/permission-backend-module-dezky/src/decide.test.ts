@@ -5,6 +5,7 @@ import {
   billingTenantReadPermission,
 } from '@internal/plugin-billing-common';
 import {
+  provisioningTenantDomainsManagePermission,
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
@@ -204,11 +205,12 @@ describe('decide', () => {
     });
   });
 
-  it("lets partner staff read, reconcile, suspend and resume their partners' tenants only, as a condition; others nothing", () => {
+  it("lets partner staff read, reconcile, suspend and resume their partners' tenants and manage their domains' DNS checks only, as a condition; others nothing", () => {
     for (const permission of [
       provisioningTenantReadPermission,
       provisioningTenantReconcilePermission,
       provisioningTenantSuspendPermission,
+      provisioningTenantDomainsManagePermission,
     ]) {
       expect(decide(permission, staff)).toEqual({
         result: AuthorizeResult.CONDITIONAL,

@@ -38,6 +38,7 @@ import {
   flagTenantResourceRef,
 } from '@internal/plugin-flags-node';
 import {
+  provisioningTenantDomainsManagePermission,
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
@@ -130,7 +131,8 @@ export interface DecideOptions {
  * catalog entities above, the audit events of their partners (which
  * include their tenants' events), the feature flags, and the flags'
  * effect on their partners' tenants, and their partners' tenants'
- * provisioning (read, reconcile, suspend and resume; terminate only where
+ * provisioning (read, reconcile, suspend and resume, manage their mail
+ * domains' DNS checks; terminate only where
  * `options.partnersMayTerminate`). Other users: their own catalog
  * entity. Anything not named here — catalog mutations (locations, refresh,
  * unregister), verifying the audit chain, changing flags, unknown
@@ -173,6 +175,7 @@ export function decide(
       isPermission(permission, provisioningTenantReadPermission) ||
       isPermission(permission, provisioningTenantReconcilePermission) ||
       isPermission(permission, provisioningTenantSuspendPermission) ||
+      isPermission(permission, provisioningTenantDomainsManagePermission) ||
       (options.partnersMayTerminate === true &&
         isPermission(permission, provisioningTenantTerminatePermission))
     ) {

@@ -47,9 +47,21 @@ export const provisioningTenantTerminatePermission = createPermission({
   resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
 });
 
+/**
+ * Manage a tenant's mail domains' DNS checks: recheck now and set the
+ * DMARC policy (POST …/domains/:domain/recheck, PUT …/domains/:domain/dmarc):
+ * operators, any tenant; partner staff, their partner's tenants.
+ */
+export const provisioningTenantDomainsManagePermission = createPermission({
+  name: 'provisioning.tenant.domains.manage',
+  attributes: { action: 'update' },
+  resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
+});
+
 export const provisioningPermissions = [
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
   provisioningTenantTerminatePermission,
+  provisioningTenantDomainsManagePermission,
 ];
