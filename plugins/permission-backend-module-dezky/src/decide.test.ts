@@ -6,6 +6,8 @@ import {
 } from '@internal/plugin-billing-common';
 import {
   provisioningTenantDomainsManagePermission,
+  provisioningTenantMembersManagePermission,
+  provisioningTenantMembersReadPermission,
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
@@ -205,12 +207,14 @@ describe('decide', () => {
     });
   });
 
-  it("lets partner staff read, reconcile, suspend and resume their partners' tenants and manage their domains' DNS checks only, as a condition; others nothing", () => {
+  it("lets partner staff read, reconcile, suspend and resume their partners' tenants, manage their domains' DNS checks and their members only, as a condition; others nothing", () => {
     for (const permission of [
       provisioningTenantReadPermission,
       provisioningTenantReconcilePermission,
       provisioningTenantSuspendPermission,
       provisioningTenantDomainsManagePermission,
+      provisioningTenantMembersReadPermission,
+      provisioningTenantMembersManagePermission,
     ]) {
       expect(decide(permission, staff)).toEqual({
         result: AuthorizeResult.CONDITIONAL,

@@ -39,6 +39,8 @@ import {
 } from '@internal/plugin-flags-node';
 import {
   provisioningTenantDomainsManagePermission,
+  provisioningTenantMembersManagePermission,
+  provisioningTenantMembersReadPermission,
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
@@ -132,7 +134,7 @@ export interface DecideOptions {
  * include their tenants' events), the feature flags, and the flags'
  * effect on their partners' tenants, and their partners' tenants'
  * provisioning (read, reconcile, suspend and resume, manage their mail
- * domains' DNS checks; terminate only where
+ * domains' DNS checks, list and manage their members; terminate only where
  * `options.partnersMayTerminate`). Other users: their own catalog
  * entity. Anything not named here — catalog mutations (locations, refresh,
  * unregister), verifying the audit chain, changing flags, unknown
@@ -176,6 +178,8 @@ export function decide(
       isPermission(permission, provisioningTenantReconcilePermission) ||
       isPermission(permission, provisioningTenantSuspendPermission) ||
       isPermission(permission, provisioningTenantDomainsManagePermission) ||
+      isPermission(permission, provisioningTenantMembersReadPermission) ||
+      isPermission(permission, provisioningTenantMembersManagePermission) ||
       (options.partnersMayTerminate === true &&
         isPermission(permission, provisioningTenantTerminatePermission))
     ) {

@@ -58,10 +58,33 @@ export const provisioningTenantDomainsManagePermission = createPermission({
   resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
 });
 
+/**
+ * List a tenant's members (GET /api/provisioning/tenants/:name/members):
+ * operators, any tenant; partner staff, their partner's tenants.
+ */
+export const provisioningTenantMembersReadPermission = createPermission({
+  name: 'provisioning.tenant.members.read',
+  attributes: { action: 'read' },
+  resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
+});
+
+/**
+ * Manage a tenant's members — create, suspend, resume, force logout, reset
+ * the password, remove (POST/DELETE …/members…): operators, any tenant;
+ * partner staff, their partner's tenants. Nobody acts on themselves.
+ */
+export const provisioningTenantMembersManagePermission = createPermission({
+  name: 'provisioning.tenant.members.manage',
+  attributes: { action: 'update' },
+  resourceType: PROVISIONING_TENANT_RESOURCE_TYPE,
+});
+
 export const provisioningPermissions = [
   provisioningTenantReadPermission,
   provisioningTenantReconcilePermission,
   provisioningTenantSuspendPermission,
   provisioningTenantTerminatePermission,
   provisioningTenantDomainsManagePermission,
+  provisioningTenantMembersReadPermission,
+  provisioningTenantMembersManagePermission,
 ];
