@@ -27,6 +27,27 @@ export interface Config {
       /** Whether partner staff may terminate their partner's tenants. Default false. */
       partnersMayTerminate?: boolean;
     };
+    /** The DNS checks of tenants' mail domains (docs/provisioning.md#domains). */
+    domains?: {
+      /**
+       * The resolvers asked, as IP addresses with an optional port
+       * (`1.1.1.1`, `1.1.1.1:53`, `[2606:4700::1111]:53`); never the
+       * machine's own resolver. Default ['1.1.1.1', '8.8.8.8'].
+       */
+      resolvers?: string[];
+      /** Per query and server (ms). Default 2000. */
+      timeoutMs?: number;
+      /** Tries per query and server. Default 2. */
+      tries?: number;
+      /** Between checks of a domain with a record missing or different (seconds). Default 3600. */
+      unverifiedInterval?: number;
+      /** Between checks of a verified domain (seconds). Default 86400. */
+      verifiedInterval?: number;
+      /** Domains read from the queue at a time. Default 100. */
+      batchSize?: number;
+      /** Domains checked at once. Default 16. */
+      concurrency?: number;
+    };
     /** The work loop of each instance. */
     engine?: {
       /** Tenants worked at once. Default 16. */

@@ -21,6 +21,7 @@ import { readDesiredTenants } from './engine/catalogTenants';
 import { ProvisioningEngine } from './engine/ProvisioningEngine';
 import { PROVISIONING_FLAG, Reconciler } from './engine/Reconciler';
 import { createRouter } from './router';
+import { domainServiceFromConfig } from './domains/domainsConfig';
 import { LifecycleService } from './service/LifecycleService';
 import { ProvisioningService } from './service/ProvisioningService';
 import { createSystems } from './systems';
@@ -135,6 +136,18 @@ export const provisioningPlugin = createBackendPlugin({
           },
         });
 
+        const domains = domainServiceFromConfig(config, store.knex, deps.trail);
+        await scheduler.scheduleTask({
+          id: 'provisioning-domain-checks',
+          frequency: { minutes: 1 },
+          initialDelay: { seconds: 20 },
+          timeout: { minutes: 2 },
+          scope: 'global',
+          fn: async () => {
+            await domains.recheckDue();
+          },
+        });
+
         const service = new ProvisioningService({ store, engine });
         deps.httpRouter.use(
           await createRouter({
@@ -161,6 +174,7 @@ export const provisioningPlugin = createBackendPlugin({
               refusals: auditRefusals(deps.trail),
             }),
             service,
+            domains,
           }),
         );
       },

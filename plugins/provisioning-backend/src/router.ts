@@ -20,6 +20,8 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { ProvisioningStore } from './database/ProvisioningStore';
+import { addDomainRoutes } from './domainRoutes';
+import { DomainService } from './domains/DomainService';
 import { LifecycleAction, LifecycleService } from './service/LifecycleService';
 import {
   ProvisioningScope,
@@ -32,6 +34,8 @@ export interface RouterOptions {
   lifecycle: LifecycleService;
   /** The lifecycle events' outbox (read by backend services only). */
   store: Pick<ProvisioningStore, 'lifecycleEvents' | 'ackLifecycleEvents'>;
+  /** A tenant's mail domains and their DNS checks (domainRoutes.ts). */
+  domains?: DomainService;
 }
 
 const reason = z
@@ -238,6 +242,10 @@ export async function createRouter(
     );
     res.json({ subscriber: body.subscriber, seq });
   });
+
+  if (options.domains) {
+    addDomainRoutes(router, { kit, service, domains: options.domains });
+  }
 
   router.get('/summary', async (req, res) => {
     res.json(await service.summary(await readScope(req)));

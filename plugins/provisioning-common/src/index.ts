@@ -10,3 +10,4 @@ export * from './types';
 export * from './phase';
 export * from './permissions';
 export * from './lifecycle';
+export * from './domains';
