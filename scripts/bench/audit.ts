@@ -34,7 +34,18 @@ import {
   sampleEvent,
 } from '@internal/plugin-audit-backend/testUtils';
 
-import { fmtInt, gitCommit, log, machineLine, table } from './report';
+import { PgServer, PostgresOptions, requirePostgres } from './postgres';
+import {
+  CheckFailed,
+  fmtInt,
+  gitCommit,
+  log,
+  machineLine,
+  onInterrupt,
+  runMain,
+  table,
+  UsageError,
+} from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const migrationsDir = path.join(repoRoot, 'plugins/audit-backend/migrations');
@@ -43,15 +54,13 @@ const migrationsDir = path.join(repoRoot, 'plugins/audit-backend/migrations');
 const APPEND_TARGET = 3_000;
 const VERIFY_TARGET_SECONDS_PER_MILLION = 5;
 
-interface Options {
+interface Options extends PostgresOptions {
   events: number;
   concurrency: number;
   verifyEvents: number;
   pageSize: number;
   verifyWorkers: number;
   verifyRuns: number;
-  pg?: string;
-  ownPostgres: boolean;
   sqlite: boolean;
   sqliteVerify: boolean;
   archiveEvents: number;
@@ -88,9 +97,6 @@ const USAGE = `usage: scripts/bench/audit [options]
                        audit.archive.batchSize)
   --no-archive         skip the archive measurement (= --archive-events 0)
 `;
-
-class UsageError extends Error {}
-class CheckFailed extends Error {}
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
@@ -177,72 +183,19 @@ function parseOptions(argv: string[]): Options {
     }
     o[key] = n;
   }
-  if (!o.pg) {
-    throw new UsageError(
-      'no PostgreSQL: pass --pg URL, or run through scripts/bench/audit, which starts one',
-    );
-  }
+  requirePostgres(o, 'audit');
   return o;
 }
 
 // --- databases ------------------------------------------------------------------
 
-/** Creates and drops the bench's databases on one PostgreSQL server. */
-class PgServer {
-  private readonly admin: Knex;
-  private readonly created: string[] = [];
-  private readonly connection: Knex.PgConnectionConfig;
-
-  constructor(url: string) {
-    const u = new URL(url);
-    this.connection = {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      user: decodeURIComponent(u.username) || undefined,
-      password: decodeURIComponent(u.password) || undefined,
-      database: u.pathname.slice(1) || 'postgres',
-    };
-    this.admin = knexFactory({
-      client: 'pg',
-      connection: this.connection,
-      pool: { min: 0, max: 1 },
-    });
-  }
-
-  async describe(): Promise<string> {
-    const [version, fsync, sync] = await Promise.all(
-      ['server_version', 'fsync', 'synchronous_commit'].map(async s => {
-        const r = await this.admin.raw(`SHOW ${s}`);
-        return String(Object.values(r.rows[0])[0]);
-      }),
-    );
-    return `PostgreSQL ${version} at ${this.connection.host}:${this.connection.port}; fsync=${fsync}, synchronous_commit=${sync}`;
-  }
-
-  /** A fresh database with the audit tables; its connection and a knex on it. */
-  async createDatabase(label: string) {
-    const name = `audit_bench_${label}_${process.pid}_${this.created.length}`;
-    await this.admin.raw('CREATE DATABASE ??', [name]);
-    this.created.push(name);
-    const connection = { ...this.connection, database: name };
-    const knex = knexFactory({
-      client: 'pg',
-      connection,
-      pool: { min: 0, max: 4 },
-    });
-    await knex.migrate.latest({ directory: migrationsDir });
-    return { connection, knex };
-  }
-
-  async dropAll() {
-    for (const name of this.created.splice(0)) {
-      await this.admin
-        .raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name])
-        .catch(() => {});
-    }
-    await this.admin.destroy();
-  }
-}
+/** A fresh database with the audit tables; its connection and a knex on it. */
+const createDatabase = (server: PgServer, label: string) =>
+  server.createDatabase(
+    `audit_bench_${label}_${process.pid}_${server.databases}`,
+    migrationsDir,
+    { min: 0, max: 4 },
+  );
 
 async function createSqlite(dir: string, label: string) {
   const filename = path.join(dir, `${label}.sqlite`);
@@ -737,16 +690,10 @@ async function main(argv: string[]): Promise<number> {
   const open: Knex[] = [];
   const cleanup = async () => {
     for (const k of open.splice(0)) await k.destroy().catch(() => {});
-    await server.dropAll().catch(() => {});
+    await server.close().catch(() => {});
     await fs.rm(tmp, { recursive: true, force: true });
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: cleaning up\n`);
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.stdout.on('error', () => {});
+  onInterrupt(cleanup);
 
   try {
     console.log('Dezky audit chain benchmark');
@@ -787,7 +734,7 @@ async function main(argv: string[]): Promise<number> {
     const appendRows: AppendFigure[] = [];
     {
       log(`PostgreSQL, two instances: ${fmtInt(o.events)} events`);
-      const db = await server.createDatabase('two');
+      const db = await createDatabase(server, 'two');
       open.push(db.knex);
       const results = await measureAppends(o, 2, { connection: db.connection });
       await checkChain(db.knex, o.events, 'PostgreSQL, two instances');
@@ -795,7 +742,7 @@ async function main(argv: string[]): Promise<number> {
     }
     {
       log(`PostgreSQL, one instance: ${fmtInt(o.events)} events`);
-      const db = await server.createDatabase('one');
+      const db = await createDatabase(server, 'one');
       open.push(db.knex);
       const results = await measureAppends(o, 1, { connection: db.connection });
       await checkChain(db.knex, o.events, 'PostgreSQL, one instance');
@@ -818,7 +765,7 @@ async function main(argv: string[]): Promise<number> {
     let seeding: Awaited<ReturnType<typeof seedChain>> | undefined;
     if (o.verifyEvents > 0) {
       log(`seeding ${fmtInt(o.verifyEvents)} chained events`);
-      const pg = await server.createDatabase('verify');
+      const pg = await createDatabase(server, 'verify');
       open.push(pg.knex);
       verifyPg = pg.knex;
       const sqlite = o.sqliteVerify
@@ -867,7 +814,7 @@ async function main(argv: string[]): Promise<number> {
         log(
           `seeding ${fmtInt(o.archiveEvents)} chained events for the archive`,
         );
-        const pg = await server.createDatabase('archive');
+        const pg = await createDatabase(server, 'archive');
         open.push(pg.knex);
         await seedChain(o.archiveEvents, pg.knex);
         knex = pg.knex;
@@ -1070,18 +1017,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  code => process.exit(code),
-  e => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    // knex errors quote their SQL: keep a seeding failure readable
-    const text = String(e instanceof CheckFailed ? e.message : e?.stack ?? e);
-    process.stderr.write(
-      `\nFAILED: ${text.length > 3000 ? `${text.slice(0, 3000)} …` : text}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain(main, USAGE, 3000);

@@ -46,12 +46,26 @@ import path from 'path';
 import { performance } from 'perf_hooks';
 import type Stripe from 'stripe';
 import {
+  count,
+  PgServer,
+  postgresArgs,
+  PostgresOptions,
+  requirePostgres,
+} from './postgres';
+import {
+  CheckFailed,
   fmtInt,
   gitCommit,
-  intOption,
   log,
   machineLine,
+  ms,
+  onInterrupt,
+  parseArgs,
+  runMain,
   table,
+  timing,
+  Timing,
+  UsageError,
 } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -74,13 +88,11 @@ const NOW = new Date().toISOString();
 const T0 = Math.floor(Date.now() / 1000) - 30 * 86400;
 const WARMUP_RUNS = 3;
 
-interface Options {
+interface Options extends PostgresOptions {
   tenants: number;
   events: number;
   concurrency: number;
   runs: number;
-  pg?: string;
-  ownPostgres: boolean;
   sqlite: boolean;
   audit: boolean;
 }
@@ -102,9 +114,6 @@ const USAGE = `usage: scripts/bench/billing [options]
                     instead of the audit chain (to see the chain's share)
 `;
 
-class UsageError extends Error {}
-class CheckFailed extends Error {}
-
 function parseOptions(argv: string[]): Options {
   const o: Options = {
     tenants: 10_000,
@@ -115,113 +124,27 @@ function parseOptions(argv: string[]): Options {
     sqlite: true,
     audit: true,
   };
-  const numeric = ['--tenants', '--events', '--concurrency', '--runs'];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    if (arg === '--no-sqlite') {
-      o.sqlite = false;
-    } else if (arg === '--no-audit') {
-      o.audit = false;
-    } else if (arg === '--own-postgres') {
-      // set by the wrapper for the PostgreSQL it started
-      o.ownPostgres = true;
-    } else if (arg === '--pg') {
-      o.pg = argv[++i];
-      if (!o.pg) throw new UsageError('--pg needs a URL');
-    } else if (arg === '--fsync') {
-      // applied by the wrapper when it starts the server
-      const value = argv[++i];
-      if (value !== 'on' && value !== 'off') {
-        throw new UsageError(`--fsync ${value}: on or off`);
-      }
-    } else if (numeric.includes(arg)) {
-      i++;
-    } else {
-      throw new UsageError(`unknown option: ${arg}`);
-    }
-  }
-  try {
-    o.tenants = intOption('tenants', o.tenants);
-    o.events = intOption('events', o.events);
-    o.concurrency = intOption('concurrency', o.concurrency);
-    o.runs = intOption('runs', o.runs);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const pg = postgresArgs(o);
+  parseArgs(argv, o, {
+    usage: USAGE,
+    ints: ['tenants', 'events', 'concurrency', 'runs'],
+    flags: {
+      '--no-sqlite': () => {
+        o.sqlite = false;
+      },
+      '--no-audit': () => {
+        o.audit = false;
+      },
+      ...pg.flags,
+    },
+    values: pg.values,
+  });
   if (o.tenants < 20) throw new UsageError('--tenants: at least 20');
-  if (!o.pg) {
-    throw new UsageError(
-      'no PostgreSQL: pass --pg URL, or run through scripts/bench/billing, which starts one',
-    );
-  }
+  requirePostgres(o, 'billing');
   return o;
 }
 
 // --- databases ------------------------------------------------------------------
-
-/** Creates and drops the bench's databases on one PostgreSQL server. */
-class PgServer {
-  private readonly admin: Knex;
-  private readonly created: string[] = [];
-  private readonly connection: Knex.PgConnectionConfig;
-
-  constructor(url: string) {
-    const u = new URL(url);
-    this.connection = {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      user: decodeURIComponent(u.username) || undefined,
-      password: decodeURIComponent(u.password) || undefined,
-      database: u.pathname.slice(1) || 'postgres',
-    };
-    this.admin = knexFactory({
-      client: 'pg',
-      connection: this.connection,
-      pool: { min: 0, max: 1 },
-    });
-  }
-
-  async describe(): Promise<string> {
-    const [version, fsync, sync] = await Promise.all(
-      ['server_version', 'fsync', 'synchronous_commit'].map(async s => {
-        const r = await this.admin.raw(`SHOW ${s}`);
-        return String(Object.values(r.rows[0])[0]);
-      }),
-    );
-    return `PostgreSQL ${version} at ${this.connection.host}:${this.connection.port}; fsync=${fsync}, synchronous_commit=${sync}`;
-  }
-
-  /**
-   * A fresh database migrated with `migrations`, and a knex on it with
-   * knex's default pool (min 2, max 10: what a Backstage plugin's database
-   * gets unless configured).
-   */
-  async createDatabase(label: string, migrations: string): Promise<Knex> {
-    const name = `billing_bench_${label}_${process.pid}`;
-    await this.admin.raw('CREATE DATABASE ??', [name]);
-    this.created.push(name);
-    const knex = knexFactory({
-      client: 'pg',
-      connection: { ...this.connection, database: name },
-      pool: { min: 2, max: 10 },
-    });
-    await knex.migrate.latest({ directory: migrations });
-    return knex;
-  }
-
-  async dropAll() {
-    for (const name of this.created.splice(0)) {
-      await this.admin
-        .raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name])
-        .catch(() => {});
-    }
-    await this.admin.destroy();
-  }
-}
 
 async function createSqlite(): Promise<Knex> {
   const knex = knexFactory({
@@ -232,15 +155,6 @@ async function createSqlite(): Promise<Knex> {
   await knex.migrate.latest({ directory: BILLING_MIGRATIONS });
   return knex;
 }
-
-const count = async (knex: Knex, from: string, where: object = {}) =>
-  Number(
-    (
-      (await knex(from).where(where).count({ n: '*' })) as Array<{
-        n: number | string;
-      }>
-    )[0].n,
-  );
 
 // --- the tenants ----------------------------------------------------------------
 
@@ -480,30 +394,6 @@ function expectedMrr(tenants: SeedTenant[], partnerRef?: string): MrrReport {
   report.partners.sort((a, b) => (a.partnerRef < b.partnerRef ? -1 : 1));
   for (const p of report.partners) p.totals.sort(byCurrency);
   return report;
-}
-
-interface Timing {
-  median: number;
-  p95: number;
-  max: number;
-}
-
-/** Nearest-rank percentile of sorted numbers. */
-const percentile = (sorted: number[], p: number) =>
-  sorted[
-    Math.min(
-      sorted.length - 1,
-      Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
-    )
-  ];
-
-function timing(samples: number[]): Timing {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    median: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted[sorted.length - 1],
-  };
 }
 
 interface QueryRow {
@@ -1251,7 +1141,6 @@ async function checkIntake(
 
 // --- main -----------------------------------------------------------------------
 
-const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 async function main(argv: string[]): Promise<number> {
@@ -1260,15 +1149,9 @@ async function main(argv: string[]): Promise<number> {
   const open: Knex[] = [];
   const cleanup = async () => {
     for (const k of open.splice(0)) await k.destroy().catch(() => {});
-    await server.dropAll().catch(() => {});
+    await server.close().catch(() => {});
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: cleaning up\n`);
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.stdout.on('error', () => {});
+  onInterrupt(cleanup);
 
   try {
     const s = planTenants(o.tenants);
@@ -1321,9 +1204,16 @@ async function main(argv: string[]): Promise<number> {
 
     // 1. seed
     log(`PostgreSQL: seeding ${fmtInt(o.tenants)} tenants`);
-    const knex = await server.createDatabase('billing', BILLING_MIGRATIONS);
+    const database = async (label: string, migrations: string) =>
+      (
+        await server.createDatabase(
+          `billing_bench_${label}_${process.pid}`,
+          migrations,
+        )
+      ).knex;
+    const knex = await database('billing', BILLING_MIGRATIONS);
     open.push(knex);
-    const auditKnex = await server.createDatabase('audit', AUDIT_MIGRATIONS);
+    const auditKnex = await database('audit', AUDIT_MIGRATIONS);
     open.push(auditKnex);
     const seedPg = await seed(knex, s);
     log(`  seeded in ${(seedPg / 1000).toFixed(1)} s`);
@@ -1546,17 +1436,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  code => process.exit(code),
-  e => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    const text = String(e instanceof CheckFailed ? e.message : e?.stack ?? e);
-    process.stderr.write(
-      `\nFAILED: ${text.length > 3000 ? `${text.slice(0, 3000)} …` : text}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain(main, USAGE, 3000);

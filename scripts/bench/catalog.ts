@@ -19,7 +19,18 @@ import {
 } from '../../packages/backend/src/testing/servers';
 import { signInThroughOidc } from '../../packages/backend/src/testing/oidcSignIn';
 
-import { fmtInt, gitCommit, log, machineLine, table } from './report';
+import {
+  CheckFailed,
+  fmtInt,
+  gitCommit,
+  log,
+  machineLine,
+  onInterrupt,
+  percentile,
+  runMain,
+  table,
+  UsageError,
+} from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EXTERNAL_TOKEN = 'dezky-development-external-token';
@@ -89,9 +100,6 @@ function parseOptions(argv: string[]): Options {
   }
   return o;
 }
-
-class UsageError extends Error {}
-class CheckFailed extends Error {}
 
 // --- the generated catalog --------------------------------------------------
 
@@ -654,12 +662,6 @@ async function measure(s: Scenario, o: Options): Promise<Measured> {
   return { scenario: s, ms, bytes, wire };
 }
 
-/** Nearest-rank percentile. */
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
 function summarize(m: Measured) {
   const sorted = [...m.ms].sort((a, b) => a - b);
   return {
@@ -998,14 +1000,8 @@ async function main(argv: string[]): Promise<number> {
     if (p) await p.stop();
     await fs.rm(tmp, { recursive: true, force: true });
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: stopping the servers\n`);
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   // output piped into `head` and the like: keep running, and stop the servers
-  process.stdout.on('error', () => {});
+  onInterrupt(cleanup, 'stopping the servers');
   process.once('uncaughtException', e => {
     process.stderr.write(`\nFAILED: ${e.stack ?? e}\n`);
     cleanup().finally(() => process.exit(1));
@@ -1250,16 +1246,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  code => process.exit(code),
-  e => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    process.stderr.write(
-      `\nFAILED: ${e instanceof CheckFailed ? e.message : e?.stack ?? e}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain(main, USAGE);

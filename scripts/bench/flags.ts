@@ -25,7 +25,18 @@ import {
   startPortal,
 } from '../../packages/backend/src/testing/servers';
 import { signInThroughOidc } from '../../packages/backend/src/testing/oidcSignIn';
-import { fmtInt, gitCommit, log, machineLine, table } from './report';
+import {
+  CheckFailed,
+  fmtInt,
+  gitCommit,
+  log,
+  machineLine,
+  onInterrupt,
+  prng,
+  runMain,
+  table,
+  UsageError,
+} from './report';
 
 type FeatureInterface = ClientFeaturesResponse['features'][number];
 type Constraint = NonNullable<
@@ -66,9 +77,6 @@ const USAGE = `usage: scripts/bench/flags [options]
   --connections N   autocannon connections (default 10)
   --no-http         skip the OFREP load test (no backend is started)
 `;
-
-class UsageError extends Error {}
-class CheckFailed extends Error {}
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
@@ -114,18 +122,6 @@ function parseOptions(argv: string[]): Options {
 // --- the workload ---------------------------------------------------------------
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-/** A small deterministic PRNG (mulberry32), so every run has the same flags. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const partnerName = (p: number) => `bench-${pad(p, 3)}`;
 const tenantName = (t: number) => `t${pad(t, 5)}`;
@@ -1109,12 +1105,7 @@ async function main(argv: string[]) {
     portal = undefined;
     await p?.stop();
   };
-  const onSignal = () => {
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.stdout.on('error', () => {});
+  onInterrupt(cleanup, null);
 
   try {
     console.log('Dezky feature flags benchmark');
@@ -1253,16 +1244,4 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).then(
-  code => process.exit(code),
-  e => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    process.stderr.write(
-      `\nFAILED: ${e instanceof CheckFailed ? e.message : e?.stack ?? e}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain(main, USAGE);

@@ -1,4 +1,8 @@
-/* What every benchmark prints around its figures: aligned tables, the commit. */
+/*
+ * What every benchmark shares: what it prints around its figures (aligned
+ * tables, the commit, the machine, progress), its timings, its command
+ * line and how it ends (exit codes, clean-up on Ctrl-C).
+ */
 import { execFileSync } from 'child_process';
 import os from 'os';
 import path from 'path';
@@ -80,4 +84,147 @@ export function intOption(name: string, fallback: number): number {
     );
   }
   return value;
+}
+
+/** A deterministic random number in [0, 1) (mulberry32), so every run seeds the same. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Median, p95 and maximum of a set of samples. */
+export interface Timing {
+  median: number;
+  p95: number;
+  max: number;
+}
+
+/** Nearest-rank percentile (`p` in percent) of sorted numbers. */
+export const percentile = (sorted: number[], p: number): number =>
+  sorted[
+    Math.min(
+      sorted.length - 1,
+      Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
+    )
+  ];
+
+export function timing(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    median: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    max: sorted[sorted.length - 1],
+  };
+}
+
+/** Milliseconds as printed: two decimals below 10, else one. */
+export const ms = (x: number): string => x.toFixed(x < 10 ? 2 : 1);
+
+/** A bad command line: the message and the usage, exit code 2. */
+export class UsageError extends Error {}
+/** A figure or answer that is not what it should be: the message alone, exit code 1. */
+export class CheckFailed extends Error {}
+
+/** The keys of `O` whose values are numbers. */
+type NumberKeys<O> = {
+  [K in keyof O]: O[K] extends number ? K : never;
+}[keyof O] &
+  string;
+
+/**
+ * The command line into `o`: the whole-number options `--name N` of `ints`
+ * (at least 1, read by {@link intOption} in this order; their defaults in
+ * `o`), options without a value (`flags`) and with one (`values`: each
+ * gets the next word, undefined at the end). `-h` or `--help` prints
+ * `usage` and exits; anything else, or a bad number, is a UsageError.
+ */
+export function parseArgs<O extends object>(
+  argv: string[],
+  o: O,
+  spec: {
+    usage: string;
+    ints: ReadonlyArray<NumberKeys<O>>;
+    flags?: Record<string, () => void>;
+    values?: Record<string, (value: string | undefined) => void>;
+  },
+): void {
+  const ints = spec.ints.map(name => `--${name}`);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      process.stdout.write(spec.usage);
+      process.exit(0);
+    }
+    const flag = spec.flags?.[arg];
+    const value = spec.values?.[arg];
+    if (flag) {
+      flag();
+    } else if (value) {
+      value(argv[++i]);
+    } else if (ints.includes(arg)) {
+      i++;
+    } else {
+      throw new UsageError(`unknown option: ${arg}`);
+    }
+  }
+  const numbers = o as Record<string, number>;
+  try {
+    for (const name of spec.ints)
+      numbers[name] = intOption(name, numbers[name]);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * On SIGINT or SIGTERM: says `what` on stderr (null: nothing), runs
+ * `cleanup` and exits 130. Output piped into `head` and the like: keeps
+ * running.
+ */
+export function onInterrupt(
+  cleanup: () => Promise<unknown>,
+  what: string | null = 'cleaning up',
+): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (what !== null) process.stderr.write(`\n${signal}: ${what}\n`);
+    cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stdout.on('error', () => {});
+}
+
+/**
+ * Runs the bench's `main` and exits with its code: 2 after a UsageError
+ * (its message and `usage`), 1 after any other failure (a CheckFailed's
+ * message, else the stack; cut at `maxChars`, as knex errors quote their
+ * SQL).
+ */
+export function runMain(
+  main: (argv: string[]) => Promise<number>,
+  usage: string,
+  maxChars = Infinity,
+): void {
+  main(process.argv.slice(2)).then(
+    code => process.exit(code),
+    e => {
+      if (e instanceof UsageError) {
+        process.stderr.write(`${e.message}\n${usage}`);
+        process.exit(2);
+      }
+      const text = String(e instanceof CheckFailed ? e.message : e?.stack ?? e);
+      process.stderr.write(
+        `\nFAILED: ${
+          text.length > maxChars ? `${text.slice(0, maxChars)} …` : text
+        }\n`,
+      );
+      process.exit(1);
+    },
+  );
 }

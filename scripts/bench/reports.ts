@@ -40,16 +40,31 @@ import {
   ReportResult,
 } from '@internal/plugin-billing-common';
 import { billingTenantPermissionRules } from '@internal/plugin-billing-node';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import path from 'path';
 import { performance } from 'perf_hooks';
 import {
+  count,
+  PgServer,
+  postgresArgs,
+  PostgresOptions,
+  requirePostgres,
+} from './postgres';
+import {
+  CheckFailed,
   fmtInt,
   gitCommit,
-  intOption,
   log,
   machineLine,
+  ms,
+  onInterrupt,
+  parseArgs,
+  prng,
+  runMain,
   table,
+  timing,
+  Timing,
+  UsageError,
 } from './report';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -74,15 +89,13 @@ const CHECKED: readonly ReportId[] = [
 /** The partner whose staff the scoped rows measure. */
 const STAFF_PARTNER = 42;
 
-interface Options {
+interface Options extends PostgresOptions {
   tenants: number;
   months: number;
   partners: number;
   runs: number;
   warmup: number;
   today: string;
-  pg?: string;
-  ownPostgres: boolean;
   explain: boolean;
   keep: boolean;
 }
@@ -105,9 +118,6 @@ const USAGE = `usage: scripts/bench/reports [options]
                     production); ignored with --pg
 `;
 
-class UsageError extends Error {}
-class CheckFailed extends Error {}
-
 function parseOptions(argv: string[]): Options {
   const o: Options = {
     tenants: 10_000,
@@ -120,49 +130,29 @@ function parseOptions(argv: string[]): Options {
     explain: false,
     keep: false,
   };
-  const numeric = ['--tenants', '--months', '--partners', '--runs', '--warmup'];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    if (arg === '--own-postgres') {
-      // set by the wrapper for the PostgreSQL it started
-      o.ownPostgres = true;
-    } else if (arg === '--explain') {
-      o.explain = true;
-    } else if (arg === '--keep') {
-      o.keep = true;
-    } else if (arg === '--pg') {
-      o.pg = argv[++i];
-      if (!o.pg) throw new UsageError('--pg needs a URL');
-    } else if (arg === '--today') {
-      o.today = argv[++i];
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(o.today ?? '')) {
-        throw new UsageError(`--today ${o.today}: YYYY-MM-DD`);
-      }
-    } else if (arg === '--fsync') {
-      // applied by the wrapper when it starts the server
-      const value = argv[++i];
-      if (value !== 'on' && value !== 'off') {
-        throw new UsageError(`--fsync ${value}: on or off`);
-      }
-    } else if (numeric.includes(arg)) {
-      i++;
-    } else {
-      throw new UsageError(`unknown option: ${arg}`);
-    }
-  }
-  try {
-    o.tenants = intOption('tenants', o.tenants);
-    o.months = intOption('months', o.months);
-    o.partners = intOption('partners', o.partners);
-    o.runs = intOption('runs', o.runs);
-    o.warmup = intOption('warmup', o.warmup);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const pg = postgresArgs(o);
+  parseArgs(argv, o, {
+    usage: USAGE,
+    ints: ['tenants', 'months', 'partners', 'runs', 'warmup'],
+    flags: {
+      ...pg.flags,
+      '--explain': () => {
+        o.explain = true;
+      },
+      '--keep': () => {
+        o.keep = true;
+      },
+    },
+    values: {
+      ...pg.values,
+      '--today': value => {
+        o.today = value as string;
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(o.today ?? '')) {
+          throw new UsageError(`--today ${o.today}: YYYY-MM-DD`);
+        }
+      },
+    },
+  });
   if (o.tenants < 100) throw new UsageError('--tenants: at least 100');
   if (o.months > 24) throw new UsageError('--months: at most 24');
   if (o.partners > 999) throw new UsageError('--partners: at most 999');
@@ -171,11 +161,7 @@ function parseOptions(argv: string[]): Options {
       `--partners: more than ${STAFF_PARTNER} (partner p${STAFF_PARTNER}'s staff are measured)`,
     );
   }
-  if (!o.pg) {
-    throw new UsageError(
-      'no PostgreSQL: pass --pg URL, or run through scripts/bench/reports, which starts one',
-    );
-  }
+  requirePostgres(o, 'reports');
   return o;
 }
 
@@ -196,18 +182,6 @@ function lastDayOf(month: string): string {
 }
 
 // --- the model ------------------------------------------------------------------
-
-/** A deterministic random number in [0, 1) (mulberry32), so every run seeds the same. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tenant {
   idx: number;
@@ -360,74 +334,6 @@ function rowOn(t: Tenant, day: string, m: Model): Row {
 
 // --- the database ---------------------------------------------------------------
 
-/** Creates and drops the bench's database on one PostgreSQL server. */
-class PgServer {
-  private readonly admin: Knex;
-  private created?: string;
-  private readonly connection: Knex.PgConnectionConfig;
-
-  constructor(url: string) {
-    const u = new URL(url);
-    this.connection = {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      user: decodeURIComponent(u.username) || undefined,
-      password: decodeURIComponent(u.password) || undefined,
-      database: u.pathname.slice(1) || 'postgres',
-    };
-    this.admin = knexFactory({
-      client: 'pg',
-      connection: this.connection,
-      pool: { min: 0, max: 1 },
-    });
-  }
-
-  async describe(): Promise<string> {
-    const settings = [
-      'server_version',
-      'fsync',
-      'shared_buffers',
-      'work_mem',
-      'max_parallel_workers_per_gather',
-    ];
-    const values = await Promise.all(
-      settings.map(async s => {
-        const r = await this.admin.raw(`SHOW ${s}`);
-        return String(Object.values(r.rows[0])[0]);
-      }),
-    );
-    return `PostgreSQL ${values[0]} at ${this.connection.host}:${
-      this.connection.port
-    }; ${settings
-      .slice(1)
-      .map((s, i) => `${s}=${values[i + 1]}`)
-      .join(', ')}`;
-  }
-
-  /** A fresh database migrated with the billing migrations; knex's default pool. */
-  async createDatabase(): Promise<{ knex: Knex; name: string }> {
-    const name = `reports_bench_${process.pid}`;
-    await this.admin.raw('CREATE DATABASE ??', [name]);
-    this.created = name;
-    const knex = knexFactory({
-      client: 'pg',
-      connection: { ...this.connection, database: name },
-      pool: { min: 2, max: 10 },
-    });
-    await knex.migrate.latest({ directory: BILLING_MIGRATIONS });
-    return { knex, name };
-  }
-
-  async close(keep: boolean) {
-    if (this.created && !keep) {
-      await this.admin
-        .raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [this.created])
-        .catch(() => {});
-    }
-    await this.admin.destroy();
-  }
-}
-
 /**
  * Writes the model: the tenants and their months into two unlogged
  * staging tables, then each month's daily snapshot rows by one INSERT …
@@ -541,43 +447,6 @@ async function load(knex: Knex, m: Model): Promise<number> {
   await knex.raw('VACUUM ANALYZE');
   return performance.now() - t0;
 }
-
-const count = async (knex: Knex, from: string) =>
-  Number(
-    (
-      (await knex(from).count({ n: '*' })) as Array<{
-        n: number | string;
-      }>
-    )[0].n,
-  );
-
-// --- timing ---------------------------------------------------------------------
-
-interface Timing {
-  median: number;
-  p95: number;
-  max: number;
-}
-
-/** Nearest-rank percentile of sorted numbers. */
-const percentile = (sorted: number[], p: number) =>
-  sorted[
-    Math.min(
-      sorted.length - 1,
-      Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
-    )
-  ];
-
-function timing(samples: number[]): Timing {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    median: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted[sorted.length - 1],
-  };
-}
-
-const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
 // --- payouts --------------------------------------------------------------------
 
@@ -1016,13 +885,7 @@ async function main(argv: string[]): Promise<number> {
     await knex?.destroy().catch(() => {});
     await server.close(o.keep).catch(() => {});
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: cleaning up\n`);
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.stdout.on('error', () => {});
+  onInterrupt(cleanup);
 
   try {
     const m = planModel(o);
@@ -1030,7 +893,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(`machine:  ${machineLine()}`);
     console.log(`commit:   ${gitCommit()}`);
     console.log(
-      `postgres: ${await server.describe()}${
+      `postgres: ${await server.describe([
+        'fsync',
+        'shared_buffers',
+        'work_mem',
+        'max_parallel_workers_per_gather',
+      ])}${
         o.ownPostgres ? ' (throwaway, scripts/lib/postgres.sh)' : ''
       }; knex pool max 10`,
     );
@@ -1054,9 +922,9 @@ async function main(argv: string[]): Promise<number> {
     console.log('');
 
     log(`PostgreSQL: writing the history`);
-    const db = await server.createDatabase();
-    knex = db.knex;
-    if (o.keep) log(`  database ${db.name} (kept: --keep)`);
+    const name = `reports_bench_${process.pid}`;
+    knex = (await server.createDatabase(name, BILLING_MIGRATIONS)).knex;
+    if (o.keep) log(`  database ${name} (kept: --keep)`);
     const loadMs = await load(knex, m);
     const snapshots = await count(knex, 'billing_mrr_snapshots');
     const events = await count(knex, 'billing_handled_events');
@@ -1226,17 +1094,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  code => process.exit(code),
-  e => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    const text = String(e instanceof CheckFailed ? e.message : e?.stack ?? e);
-    process.stderr.write(
-      `\nFAILED: ${text.length > 3000 ? `${text.slice(0, 3000)} …` : text}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain(main, USAGE, 3000);
