@@ -22,6 +22,7 @@ import { ProvisioningEngine } from './engine/ProvisioningEngine';
 import { PROVISIONING_FLAG, Reconciler } from './engine/Reconciler';
 import { createRouter } from './router';
 import { domainServiceFromConfig } from './domains/domainsConfig';
+import { MemberService } from './members/MemberService';
 import { LifecycleService } from './service/LifecycleService';
 import { ProvisioningService } from './service/ProvisioningService';
 import { createSystems } from './systems';
@@ -71,7 +72,7 @@ export const provisioningPlugin = createBackendPlugin({
           getResources: refs => Promise.all(refs.map(r => store.tenant(r))),
         });
 
-        const { drivers } = createSystems(config, store);
+        const { drivers, clients } = createSystems(config, store);
         const engineConfig = config.getOptionalConfig('provisioning.engine');
         const leaseSeconds = engineConfig?.getOptionalNumber('leaseSeconds');
         const engine = new ProvisioningEngine({
@@ -175,6 +176,20 @@ export const provisioningPlugin = createBackendPlugin({
             }),
             service,
             domains,
+            members: new MemberService({
+              store,
+              find: (name, scope) => service.find(name, scope),
+              ...clients,
+              trail: deps.trail,
+              userEmail: async userRef => {
+                const user = await deps.catalog.getEntityByRef(userRef, {
+                  credentials: await deps.auth.getOwnServiceCredentials(),
+                });
+                return (
+                  user?.spec as { profile?: { email?: string } } | undefined
+                )?.profile?.email;
+              },
+            }),
           }),
         );
       },

@@ -22,6 +22,8 @@ import { z } from 'zod';
 import { ProvisioningStore } from './database/ProvisioningStore';
 import { addDomainRoutes } from './domainRoutes';
 import { DomainService } from './domains/DomainService';
+import { addMemberRoutes } from './memberRoutes';
+import { MemberService } from './members/MemberService';
 import { LifecycleAction, LifecycleService } from './service/LifecycleService';
 import {
   ProvisioningScope,
@@ -36,6 +38,8 @@ export interface RouterOptions {
   store: Pick<ProvisioningStore, 'lifecycleEvents' | 'ackLifecycleEvents'>;
   /** A tenant's mail domains and their DNS checks (domainRoutes.ts). */
   domains?: DomainService;
+  /** A tenant's members (memberRoutes.ts). */
+  members?: MemberService;
 }
 
 const reason = z
@@ -246,6 +250,9 @@ export async function createRouter(
   if (options.domains) {
     addDomainRoutes(router, { kit, service, domains: options.domains });
   }
+
+  if (options.members)
+    addMemberRoutes(router, { kit, members: options.members });
 
   router.get('/summary', async (req, res) => {
     res.json(await service.summary(await readScope(req)));

@@ -65,6 +65,15 @@ class UnconfiguredStep implements StepDriver {
 export interface Systems {
   drivers: StepDriver[];
   http: SystemHttp[];
+  /** The clients of the configured systems (the members API uses them). */
+  clients: SystemClients;
+}
+
+/** The client of each configured system (absent: not configured). */
+export interface SystemClients {
+  authentik?: AuthentikClient;
+  stalwart?: StalwartClient;
+  ocis?: OcisClient;
 }
 
 /**
@@ -94,6 +103,7 @@ export function createSystems(
     return h;
   };
   const drivers: StepDriver[] = [];
+  const clients: SystemClients = {};
 
   const a = root?.getOptionalConfig('authentik');
   const aUrl = a?.getOptionalString('baseUrl');
@@ -101,7 +111,10 @@ export function createSystems(
   drivers.push(
     a && aUrl && aToken
       ? new AuthentikStep(
-          new AuthentikClient(gate('authentik', a, aUrl), aToken),
+          (clients.authentik = new AuthentikClient(
+            gate('authentik', a, aUrl),
+            aToken,
+          )),
         )
       : new UnconfiguredStep(
           'authentik',
@@ -117,14 +130,14 @@ export function createSystems(
   drivers.push(
     s && sUrl && (sKey || (sUser && sPass))
       ? new StalwartStep(
-          new StalwartClient(
+          (clients.stalwart = new StalwartClient(
             gate('stalwart', s, sUrl),
             stalwartAuthorization({
               ...(sKey ? { apiKey: sKey } : {}),
               ...(sUser ? { username: sUser } : {}),
               ...(sPass ? { password: sPass } : {}),
             }),
-          ),
+          )),
         )
       : new UnconfiguredStep(
           'stalwart',
@@ -141,7 +154,7 @@ export function createSystems(
   drivers.push(
     o && oUrl && tokenUrl && clientId && refreshToken
       ? new OcisStep(
-          new OcisClient(
+          (clients.ocis = new OcisClient(
             gate('ocis', o, oUrl),
             new OcisTokenSource(
               // the token endpoint is usually Authentik's: its requests
@@ -162,12 +175,12 @@ export function createSystems(
                   oAuth?.getOptionalString('scope') ?? 'openid offline_access',
               },
             ),
-          ),
+          )),
         )
       : new UnconfiguredStep(
           'ocis',
           'provisioning.ocis.baseUrl and auth.tokenUrl, auth.clientId, auth.refreshToken',
         ),
   );
-  return { drivers, http };
+  return { drivers, http, clients };
 }

@@ -89,7 +89,7 @@ export async function instance(
       },
     }),
   });
-  return { store, engine, audited, clock, systems };
+  return { store, engine, audited, clock, systems, logger };
 }
 
 export type Instance = Awaited<ReturnType<typeof instance>>;

@@ -1,4 +1,11 @@
-import { Configuration, CoreApi, Group, ResponseError } from '@goauthentik/api';
+import {
+  AuthenticatorsApi,
+  Configuration,
+  CoreApi,
+  Group,
+  ResponseError,
+  User,
+} from '@goauthentik/api';
 import { SystemError, SystemHttp } from './SystemHttp';
 
 /** An Authentik group as provisioning sees it. */
@@ -16,6 +23,46 @@ export interface AuthentikUser {
   isActive: boolean;
   /** The UUIDs of the groups the user is in. */
   groups: string[];
+}
+
+/** A person as the members API sees them (`User`, with their groups). */
+export interface AuthentikPerson {
+  pk: number;
+  username: string;
+  name: string;
+  email: string;
+  isActive: boolean;
+  /** ISO date-time of the last sign-in; null: never. */
+  lastLogin: string | null;
+  /** ISO date-time of the last password change. */
+  passwordChangeDate: string | null;
+  attributes: Record<string, unknown>;
+  /** The user's groups with their attributes (`groups_obj`). */
+  groups: AuthentikGroup[];
+}
+
+/** The Authentik calls the members API makes (people, passwords, authenticators). */
+export interface AuthentikPeopleApi {
+  /** The users of a group with their groups (paged, 100 at a time). */
+  groupPeople(groupPk: string): Promise<AuthentikPerson[]>;
+  getPerson(pk: number): Promise<AuthentikPerson | undefined>;
+  /** The users with exactly this email or username (`email=` and `username=` filters). */
+  findPeople(login: string): Promise<AuthentikPerson[]>;
+  /** Creates a user; resolves undefined when the username is taken (400 on `username`). */
+  createPerson(person: {
+    username: string;
+    name: string;
+    email: string;
+    groups: string[];
+    attributes: Record<string, unknown>;
+  }): Promise<AuthentikPerson | undefined>;
+  /** PATCH `attributes` (Authentik replaces them whole: pass the complete object). */
+  setAttributes(pk: number, attributes: Record<string, unknown>): Promise<void>;
+  addToGroup(groupPk: string, userPk: number): Promise<void>;
+  /** `set_password` (the password is sent, never put in an error or a log). */
+  setPassword(pk: number, password: string): Promise<void>;
+  /** How many confirmed authenticators (MFA devices) the user has. */
+  confirmedAuthenticators(pk: number): Promise<number>;
 }
 
 /** The Authentik calls provisioning makes (`/api/v3`, a Bearer API token). */
@@ -50,10 +97,26 @@ export interface AuthentikApi {
   listGroups(): Promise<AuthentikGroup[]>;
 }
 
-const toGroup = (g: Group): AuthentikGroup => ({
+const toGroup = (
+  g: Pick<Group, 'pk' | 'name' | 'attributes'>,
+): AuthentikGroup => ({
   pk: g.pk,
   name: g.name,
   attributes: (g.attributes ?? {}) as Record<string, unknown>,
+});
+
+const toPerson = (u: User): AuthentikPerson => ({
+  pk: u.pk,
+  username: u.username,
+  name: u.name,
+  email: u.email ?? '',
+  isActive: u.isActive ?? true,
+  lastLogin: u.lastLogin ? new Date(u.lastLogin).toISOString() : null,
+  passwordChangeDate: u.passwordChangeDate
+    ? new Date(u.passwordChangeDate).toISOString()
+    : null,
+  attributes: (u.attributes ?? {}) as Record<string, unknown>,
+  groups: (u.groupsObj ?? []).map(toGroup),
 });
 
 /**
@@ -61,18 +124,133 @@ const toGroup = (g: Group): AuthentikGroup => ({
  * system's limiter, timeouts and Retry-After under it (`SystemHttp.fetch`).
  * Authentik answers 403 — never 401 — to a bad token.
  */
-export class AuthentikClient implements AuthentikApi {
+export class AuthentikClient implements AuthentikApi, AuthentikPeopleApi {
   private readonly core: CoreApi;
+  private readonly authenticators: AuthenticatorsApi;
 
   constructor(http: SystemHttp, apiToken: string) {
-    this.core = new CoreApi(
-      new Configuration({
-        basePath: http.url('/api/v3'),
-        accessToken: apiToken,
-        fetchApi: http.fetch,
+    const configuration = new Configuration({
+      basePath: http.url('/api/v3'),
+      accessToken: apiToken,
+      fetchApi: http.fetch,
+    });
+    this.core = new CoreApi(configuration);
+    this.authenticators = new AuthenticatorsApi(configuration);
+  }
+
+  // ------------------------------------------------------ people (members)
+
+  async groupPeople(groupPk: string) {
+    return this.call(`list the people of group ${groupPk}`, async () => {
+      const all: AuthentikPerson[] = [];
+      for (let page = 1; page > 0; ) {
+        const res = await this.core.coreUsersList({
+          groupsByPk: [groupPk],
+          includeGroups: true,
+          page,
+          pageSize: 100,
+          ordering: 'username',
+        });
+        all.push(...res.results.map(toPerson));
+        page = res.pagination.next;
+      }
+      return all;
+    });
+  }
+
+  async getPerson(pk: number) {
+    return this.call(`read user ${pk}`, async () => {
+      try {
+        return toPerson(await this.core.coreUsersRetrieve({ id: pk }));
+      } catch (error) {
+        if (error instanceof ResponseError && error.response.status === 404) {
+          return undefined;
+        }
+        throw error;
+      }
+    });
+  }
+
+  async findPeople(login: string) {
+    return this.call(`look up user ${login}`, async () => {
+      const found = new Map<number, AuthentikPerson>();
+      for (const filter of [{ email: login }, { username: login }]) {
+        const res = await this.core.coreUsersList({
+          ...filter,
+          includeGroups: true,
+          pageSize: 100,
+        });
+        for (const u of res.results) found.set(u.pk, toPerson(u));
+      }
+      return [...found.values()];
+    });
+  }
+
+  async createPerson(person: {
+    username: string;
+    name: string;
+    email: string;
+    groups: string[];
+    attributes: Record<string, unknown>;
+  }) {
+    return this.call(`create user ${person.username}`, async () => {
+      try {
+        return toPerson(
+          await this.core.coreUsersCreate({
+            userRequest: { ...person, isActive: true, type: 'internal' },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ResponseError && error.response.status === 400) {
+          const body = (await error.response
+            .clone()
+            .json()
+            .catch(() => undefined)) as Record<string, unknown> | undefined;
+          if (body && 'username' in body) return undefined;
+        }
+        throw error;
+      }
+    });
+  }
+
+  async setAttributes(pk: number, attributes: Record<string, unknown>) {
+    await this.call(`set the attributes of user ${pk}`, async () => {
+      await this.core.coreUsersPartialUpdate({
+        id: pk,
+        patchedUserRequest: { attributes },
+      });
+    });
+  }
+
+  async addToGroup(groupPk: string, userPk: number) {
+    await this.call(`add user ${userPk} to group ${groupPk}`, () =>
+      this.core.coreGroupsAddUserCreate({
+        groupUuid: groupPk,
+        userAccountRequest: { pk: userPk },
       }),
     );
   }
+
+  async setPassword(pk: number, password: string) {
+    // the call's name and errors never carry the password
+    await this.call(`set the password of user ${pk}`, () =>
+      this.core.coreUsersSetPasswordCreate({
+        id: pk,
+        userPasswordSetRequest: { password },
+      }),
+    );
+  }
+
+  async confirmedAuthenticators(pk: number) {
+    return this.call(`list the authenticators of user ${pk}`, async () => {
+      const devices = await this.authenticators.authenticatorsAdminAllList({
+        user: pk,
+      });
+      return devices.filter(d => d.confirmed).length;
+    });
+  }
+
+  // ------------------------------------------------------- groups (tenants)
 
   async getGroup(pk: string) {
     return this.call(`read group ${pk}`, async () => {

@@ -183,7 +183,44 @@ export class OcisTokenSource {
  * OCIS libregraph with the service token; a `401` (an expired or revoked
  * access token) gets a fresh token and one more try.
  */
-export class OcisClient implements OcisApi {
+/** An OCIS user (Libre Graph `/users`). */
+export interface OcisUser {
+  id: string;
+  /** `onPremisesSamAccountName`: the Authentik username (the OIDC claim OCIS maps). */
+  username: string;
+  displayName: string;
+  mail?: string;
+}
+
+/** The OCIS calls the members API makes (a member's account). */
+export interface OcisPeopleApi {
+  /** By id or username; undefined if there is none. */
+  getUser(idOrUsername: string): Promise<OcisUser | undefined>;
+  /** Creates a user (no password: people sign in through Authentik); a taken name (409) resolves to that user. */
+  createUser(user: {
+    username: string;
+    displayName: string;
+    mail: string;
+  }): Promise<{ user: OcisUser; existed: boolean }>;
+  /** Deletes a user (and their personal space); one already gone is fine. */
+  deleteUser(id: string): Promise<void>;
+}
+
+interface GraphUser {
+  id: string;
+  onPremisesSamAccountName: string;
+  displayName: string;
+  mail?: string;
+}
+
+const toUser = (u: GraphUser): OcisUser => ({
+  id: u.id,
+  username: u.onPremisesSamAccountName,
+  displayName: u.displayName,
+  ...(u.mail ? { mail: u.mail } : {}),
+});
+
+export class OcisClient implements OcisApi, OcisPeopleApi {
   constructor(
     private readonly http: SystemHttp,
     private readonly tokens: OcisTokenSource,
@@ -257,6 +294,57 @@ export class OcisClient implements OcisApi {
       method: 'DELETE',
       path: `/graph/v1.0/drives/${encodeURIComponent(id)}`,
       headers: { Purge: 'T' },
+      expect: [404],
+    });
+  }
+
+  // ------------------------------------------------------ people (members)
+
+  async getUser(idOrUsername: string) {
+    const res = await this.graph({
+      call: `read user ${idOrUsername}`,
+      path: `/graph/v1.0/users/${encodeURIComponent(idOrUsername)}`,
+      expect: [404],
+    });
+    return res.status === 404 ? undefined : toUser(res.json<GraphUser>());
+  }
+
+  async createUser(user: {
+    username: string;
+    displayName: string;
+    mail: string;
+  }) {
+    const res = await this.graph({
+      call: `create user ${user.username}`,
+      method: 'POST',
+      path: '/graph/v1.0/users',
+      body: {
+        displayName: user.displayName,
+        onPremisesSamAccountName: user.username,
+        mail: user.mail,
+      },
+      expect: [409],
+    });
+    if (res.status !== 409) {
+      return { user: toUser(res.json<GraphUser>()), existed: false };
+    }
+    const found = await this.getUser(user.username);
+    if (!found) {
+      throw new SystemError(
+        'ocis',
+        `create user ${user.username}`,
+        'HTTP 409: the name is taken, yet no user of that name is found',
+        409,
+      );
+    }
+    return { user: found, existed: true };
+  }
+
+  async deleteUser(id: string) {
+    await this.graph({
+      call: `delete user ${id}`,
+      method: 'DELETE',
+      path: `/graph/v1.0/users/${encodeURIComponent(id)}`,
       expect: [404],
     });
   }

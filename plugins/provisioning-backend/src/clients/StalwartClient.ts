@@ -67,6 +67,22 @@ export interface StalwartApi {
   listDomains(): Promise<StalwartDomain[]>;
 }
 
+/** The Stalwart calls the members API makes (a member's mailbox). */
+export interface StalwartMailboxApi {
+  /**
+   * Creates a user account (`x:Account`, a Password credential) on a
+   * domain; an address already taken resolves to the holder's id
+   * (`primaryKeyViolation`).
+   */
+  createMailbox(mailbox: {
+    name: string;
+    domainId: string;
+    password: string;
+  }): Promise<{ id: string; existed: boolean }>;
+  /** Replaces the account's password (`credentials/<key>/secret`). */
+  setMailboxPassword(id: string, password: string): Promise<void>;
+}
+
 const USING = ['urn:ietf:params:jmap:core', 'urn:stalwart:jmap'];
 /** Stalwart's limits: calls per request, objects per get. */
 const MAX_CALLS = 16;
@@ -89,7 +105,7 @@ const NEW_DOMAIN = {
  * joined to the configured base URL, as Stalwart's own CLI does: the
  * session's host may be the public one, unreachable from inside.
  */
-export class StalwartClient implements StalwartApi {
+export class StalwartClient implements StalwartApi, StalwartMailboxApi {
   private apiPath?: Promise<string>;
 
   constructor(
@@ -312,6 +328,99 @@ export class StalwartClient implements StalwartApi {
     }
   }
 
+  // ---------------------------------------------------- mailboxes (members)
+
+  async createMailbox(mailbox: {
+    name: string;
+    domainId: string;
+    password: string;
+  }) {
+    // the call's name and errors never carry the password
+    const call = `create mailbox ${mailbox.name} on domain ${mailbox.domainId}`;
+    const [set] = await this.jmap(call, [
+      [
+        'x:Account/set',
+        {
+          create: {
+            m: {
+              '@type': 'User',
+              name: mailbox.name,
+              domainId: mailbox.domainId,
+              credentials: {
+                '0': { '@type': 'Password', secret: mailbox.password },
+              },
+              roles: { '@type': 'User' },
+              permissions: { '@type': 'Inherit' },
+              quotas: {},
+              aliases: {},
+              memberGroupIds: {},
+              encryptionAtRest: { '@type': 'Disabled' },
+            },
+          },
+        },
+        'set',
+      ],
+    ]);
+    const created = (set.created as Record<string, { id: string }>)?.m;
+    if (created) return { id: String(created.id), existed: false };
+    const error = (set.notCreated as Record<string, SetErrorWithHolder>)?.m;
+    if (
+      error?.type === 'primaryKeyViolation' &&
+      error.objectId?.object === 'Account' &&
+      error.objectId.id
+    ) {
+      return { id: error.objectId.id, existed: true };
+    }
+    throw new SystemError(
+      'stalwart',
+      call,
+      describeSetErrors([['m', error ?? { type: 'notCreated' }]]),
+    );
+  }
+
+  async setMailboxPassword(id: string, password: string) {
+    const call = `set the password of mailbox ${id}`;
+    const [get] = await this.jmap(call, [
+      ['x:Account/get', { ids: [id], properties: ['credentials'] }, 'get'],
+    ]);
+    const account = ((get.list ?? []) as Array<Record<string, unknown>>)[0];
+    if (!account) throw new SystemError('stalwart', call, 'no such account');
+    const credentials = (account.credentials ?? {}) as Record<
+      string,
+      { '@type'?: string }
+    >;
+    const key = Object.keys(credentials).find(
+      k => credentials[k]['@type'] === 'Password',
+    );
+    const [set] = await this.jmap(call, [
+      [
+        'x:Account/set',
+        {
+          update: {
+            [id]: key
+              ? { [`credentials/${key}/secret`]: password }
+              : {
+                  credentials: {
+                    ...credentials,
+                    [String(Object.keys(credentials).length)]: {
+                      '@type': 'Password',
+                      secret: password,
+                    },
+                  },
+                },
+          },
+        },
+        'set',
+      ],
+    ]);
+    const failed = Object.entries(
+      (set.notUpdated ?? {}) as Record<string, SetError>,
+    );
+    if (failed.length > 0) {
+      throw new SystemError('stalwart', call, describeSetErrors(failed));
+    }
+  }
+
   /** The ids of the objects of `type` on these domains (`filter: {domainId}`), in pages. */
   private async queryByDomain(
     type: 'Account' | 'MailingList' | 'DkimSignature',
@@ -423,6 +532,11 @@ export class StalwartClient implements StalwartApi {
       return found[1];
     });
   }
+}
+
+/** A SetError naming the object that holds a key (`primaryKeyViolation`). */
+interface SetErrorWithHolder extends SetError {
+  objectId?: { object?: string; id?: string };
 }
 
 /** A JMAP SetError as Stalwart sends it. */
