@@ -401,6 +401,87 @@ describe.each(databases.eachSupportedId())('members on %p', id => {
     expect(left.map(x => String(x.user))).toEqual([emilPk]);
   });
 
+  it('retries a step after a transient failure; a step that keeps failing is reported, and creating again completes it', async () => {
+    const { tenants, members, audited } = await provisioned(platform, knex, 1);
+    const [t] = tenants;
+    platform.setFault('ocis', { failNext: 1 });
+    const first = await members.create(
+      t.name,
+      undefined,
+      all,
+      operator,
+      () => ({
+        name: 'Hugo',
+        email: 'hugo@people.example',
+        role: 'member',
+      }),
+    );
+    expect(first.steps.find(x => x.step === 'ocis')).toMatchObject({
+      status: 'ok',
+      attempts: 2,
+    });
+    platform.clearFaults();
+
+    platform.setFault('stalwart', { down: true });
+    const partial = await members.create(
+      t.name,
+      undefined,
+      all,
+      operator,
+      () => ({
+        name: 'Ida',
+        email: 'ida@people.example',
+        role: 'member',
+      }),
+    );
+    platform.clearFaults();
+    expect(partial.steps.map(x => [x.step, x.status, x.attempts])).toEqual([
+      ['authentik', 'ok', 1],
+      ['stalwart', 'failed', 3],
+      ['ocis', 'ok', 1],
+    ]);
+    // the password opens what got it: the SSO user
+    expect(partial.passwordFor).toEqual(['sso']);
+    expect(audited.at(-1)).toMatchObject({
+      action: 'provisioning.member.create',
+      outcome: 'failure',
+    });
+    const listed = (await members.list(t.name, undefined)).items.find(
+      m => m.email === 'ida@people.example',
+    );
+    expect(listed!.mailbox).toEqual({
+      address: `ida@${t.domains[0]}`,
+      state: 'missing',
+    });
+
+    const completed = await members.create(
+      t.name,
+      undefined,
+      all,
+      operator,
+      () => ({ name: 'Ida', email: 'ida@people.example', role: 'member' }),
+    );
+    expect(completed.steps.map(x => x.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(completed.passwordFor).toEqual(['mailbox']);
+    expect(
+      await mailSignIn(
+        platform,
+        `ida@${t.domains[0]}`,
+        completed.oneTimePassword!,
+      ),
+    ).toBe(200);
+    const s = state(platform);
+    expect(s.users.filter(u => u.email === 'ida@people.example')).toHaveLength(
+      1,
+    );
+    expect(s.accounts.filter(a => a.name === 'ida')).toHaveLength(1);
+    expect(
+      s.ocisUsers.filter(
+        u => u.onPremisesSamAccountName === 'ida@people.example',
+      ),
+    ).toHaveLength(1);
+  });
+
   it('refuses self-suspend, self-logout and self-remove, and changes nothing', async () => {
     const { tenants, members, audited } = await provisioned(platform, knex, 1);
     const [t] = tenants;
