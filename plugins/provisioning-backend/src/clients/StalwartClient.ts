@@ -65,6 +65,20 @@ export interface StalwartApi {
   readDomains(ids: string[]): Promise<StalwartDomainZone[]>;
   /** Every domain (ids and names), for the drift resync. */
   listDomains(): Promise<StalwartDomain[]>;
+  /**
+   * Destroys a domain unless something links to it (`objectIsLinked`):
+   * then nothing is destroyed and the linking objects are answered — DKIM
+   * keys, and accounts and mailing lists by their domain or an alias. A
+   * domain already gone answers no links.
+   */
+  destroyDomain(
+    id: string,
+  ): Promise<{ linked: Array<{ object: string; id: string }> }>;
+  /** Accounts or mailing lists by id: their names and domains (unknown ids left out). */
+  readNames(
+    type: 'Account' | 'MailingList',
+    ids: string[],
+  ): Promise<Array<{ id: string; name: string; domainId: string }>>;
 }
 
 /** The Stalwart calls the members API makes (a member's mailbox). */
@@ -310,6 +324,50 @@ export class StalwartClient implements StalwartApi, StalwartMailboxApi {
         throw new SystemError('stalwart', call, describeSetErrors(failed));
       }
     }
+  }
+
+  async destroyDomain(id: string) {
+    const call = `destroy Domain ${id}`;
+    const [set] = await this.jmap(call, [
+      ['x:Domain/set', { destroy: [id] }, 'destroy'],
+    ]);
+    const error = (set.notDestroyed as Record<string, SetError> | undefined)?.[
+      id
+    ];
+    if (!error || error.type === 'notFound') return { linked: [] };
+    if (error.type !== 'objectIsLinked') {
+      throw new SystemError('stalwart', call, describeSetErrors([[id, error]]));
+    }
+    return {
+      linked: (error.linkedObjects ?? []).map(o => ({
+        object: String(o.object ?? '?'),
+        id: String(o.id ?? '?'),
+      })),
+    };
+  }
+
+  async readNames(type: 'Account' | 'MailingList', ids: string[]) {
+    const out: Array<{ id: string; name: string; domainId: string }> = [];
+    for (let i = 0; i < ids.length; i += MAX_OBJECTS) {
+      const [get] = await this.jmap(`read ${type} names`, [
+        [
+          `x:${type}/get`,
+          {
+            ids: ids.slice(i, i + MAX_OBJECTS),
+            properties: ['name', 'domainId'],
+          },
+          'get',
+        ],
+      ]);
+      for (const o of (get.list ?? []) as Array<Record<string, unknown>>) {
+        out.push({
+          id: String(o.id),
+          name: String(o.name),
+          domainId: String(o.domainId),
+        });
+      }
+    }
+    return out;
   }
 
   async destroy(type: StalwartObjectType, ids: string[]) {

@@ -18,6 +18,8 @@ const KEY = 'domain:';
 
 /** How soon a domain whose DKIM keys are not there yet is read again (ms). */
 export const DKIM_RECHECK_MS = 1_000;
+/** How soon a domain removed from spec.domains but still in use is tried again (ms). */
+export const IN_USE_RECHECK_MS = 300_000;
 
 /** The stored domain ids, by domain name. */
 function storedIds(work: Pick<StepWork, 'condition'>): Map<string, string> {
@@ -69,8 +71,10 @@ const hasDkim = (d: StalwartDomainZone) =>
  * created, so a new domain's zone file lacks them at first: the step stays
  * `pending` (AwaitingDkim) and reads again until every domain has its keys,
  * then stores the records each zone file asks to publish. A domain removed
- * from `spec.domains` is left in Stalwart (its mail would go with it) and
- * shown under `observed.notInSpec`.
+ * from `spec.domains` is removed from Stalwart only when no account, alias
+ * or mailing list uses it; otherwise nothing is removed, the step stays
+ * `pending` (`DomainInUse`) naming what holds it, and the domain is shown
+ * under `observed.notInSpec` until it is free.
  *
  * Suspended: every user account on the tenant's domains frozen — its
  * `authenticate` and `emailSend` permissions withdrawn, its password and
@@ -118,13 +122,31 @@ export class StalwartStep implements StepDriver {
       }
     }
 
+    const removed = [...known].filter(([name]) => !wanted.includes(name));
+    const inUse = await this.remove(
+      removed,
+      new Map([...known, ...ids]),
+      changes,
+    );
     const external: Record<string, string> = {};
     for (const [name, id] of ids) external[`${KEY}${name}`] = id;
+    // a domain still in use stays known, to be removed once it is free
+    for (const u of inUse) external[`${KEY}${u.name}`] = u.id;
     const waiting = [
       ...missing,
       ...[...found.values()].filter(d => !hasDkim(d)).map(d => d.name),
     ].sort();
-    const notInSpec = [...known.keys()].filter(d => !wanted.includes(d));
+    const notInSpec = inUse.map(u => u.name).sort();
+    const inUseMessage = inUse
+      .map(
+        u =>
+          `${
+            u.name
+          } is not removed from Stalwart: still used by ${u.holders.join(
+            ', ',
+          )}`,
+      )
+      .join('; ');
     const observed = {
       domains: [...ids.keys()].sort(),
       dkim: Object.fromEntries(
@@ -151,7 +173,7 @@ export class StalwartStep implements StepDriver {
         reason: 'AwaitingDkim',
         message: `waiting for Stalwart to generate the DKIM keys of ${waiting.join(
           ', ',
-        )}`,
+        )}${inUseMessage ? `; ${inUseMessage}` : ''}`,
         recheckMs: DKIM_RECHECK_MS,
         external,
         observed,
@@ -159,7 +181,82 @@ export class StalwartStep implements StepDriver {
         dnsRecords,
       };
     }
+    if (inUse.length > 0) {
+      return {
+        status: 'pending',
+        reason: 'DomainInUse',
+        message: inUseMessage,
+        recheckMs: IN_USE_RECHECK_MS,
+        external,
+        observed,
+        changes,
+        dnsRecords,
+      };
+    }
     return { status: 'ok', external, observed, changes, dnsRecords };
+  }
+
+  /**
+   * Removes from Stalwart the domains gone from spec.domains, each only when
+   * nothing but its DKIM keys uses it: Stalwart is asked to destroy it and
+   * answers what links to it (accounts and mailing lists by their domain
+   * or an alias, DKIM keys). Held by DKIM keys only: they are destroyed,
+   * then the domain. Held by anything else: nothing is destroyed and the
+   * holders are named. Answers the domains still in use.
+   */
+  private async remove(
+    removed: Array<[string, string]>,
+    names: Map<string, string>,
+    changes: Change[],
+  ): Promise<Array<{ name: string; id: string; holders: string[] }>> {
+    const domainNames = new Map([...names].map(([name, id]) => [id, name]));
+    const inUse: Array<{ name: string; id: string; holders: string[] }> = [];
+    for (const [name, id] of removed) {
+      let { linked } = await this.api.destroyDomain(id);
+      const keys = linked.filter(l => l.object === 'DkimSignature');
+      if (linked.length > 0 && keys.length === linked.length) {
+        await this.api.destroy(
+          'DkimSignature',
+          keys.map(k => k.id),
+        );
+        for (const k of keys) {
+          changes.push({ verb: 'deleted', object: 'dkim-key', id: k.id, name });
+        }
+        ({ linked } = await this.api.destroyDomain(id));
+      }
+      if (linked.length === 0) {
+        changes.push({
+          verb: 'deleted',
+          object: 'domain',
+          id,
+          name,
+          detail: 'removed from spec.domains',
+        });
+        continue;
+      }
+      const holders: string[] = [];
+      for (const type of ['Account', 'MailingList'] as const) {
+        const ids = linked.filter(l => l.object === type).map(l => l.id);
+        if (ids.length === 0) continue;
+        const label = type === 'Account' ? 'account' : 'mailing list';
+        for (const o of await this.api.readNames(type, ids)) {
+          const at = `${o.name}@${domainNames.get(o.domainId) ?? o.domainId}`;
+          holders.push(
+            o.domainId === id
+              ? `${label} ${at}`
+              : `${label} ${at} (an alias on ${name})`,
+          );
+        }
+      }
+      for (const l of linked) {
+        if (!['Account', 'MailingList', 'DkimSignature'].includes(l.object)) {
+          holders.push(`${l.object} ${l.id}`);
+        }
+      }
+      if (holders.length === 0) holders.push('objects that were just removed');
+      inUse.push({ name, id, holders: holders.sort() });
+    }
+    return inUse;
   }
 
   /** Freezes the user accounts of the tenant's domains (recording what they had). */
