@@ -25,7 +25,7 @@ const domainParam = z
   .toLowerCase()
   .max(253, 'must be at most 253 characters')
   .regex(
-    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
     'must be a domain name, e.g. acme.example',
   );
 
@@ -39,7 +39,7 @@ const dmarcBody = z
       .trim()
       .max(254, 'must be at most 254 characters')
       .regex(
-        /^[^\s@;,!"]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+        /^[^\s@;,!"]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i,
         'must be an email address (reports go to mailto:<address>)',
       )
       .optional(),
