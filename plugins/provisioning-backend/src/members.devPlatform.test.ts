@@ -8,7 +8,11 @@
  * password is in no log line, audit event, database row or later answer.
  */
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { DevPlatform, startDevPlatform } from '@internal/dev-platform';
+import {
+  DEV_PLATFORM_CREDENTIALS,
+  DevPlatform,
+  startDevPlatform,
+} from '@internal/dev-platform';
 import { AuditEventInput } from '@internal/plugin-audit-common';
 import { dezkyTestDatabases } from '@internal/dezky-test-utils';
 import { Knex } from 'knex';
@@ -623,6 +627,74 @@ describe.each(databases.eachSupportedId())('members on %p', id => {
     expect(
       await mailSignIn(platform, `finn@${a.domains[0]}`, made.oneTimePassword!),
     ).toBe(401);
+  });
+
+  it('an identity also in a group that is no tenant’s (e.g. the operators’) is never deleted, deactivated or given a password from a tenant', async () => {
+    const { tenants, members } = await provisioned(platform, knex, 1);
+    const [t] = tenants;
+    const made = await members.create(t.name, undefined, all, operator, () => ({
+      name: 'Olga',
+      email: 'olga@dezky.example',
+      role: 'admin',
+    }));
+    const ak = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${platform.urls.authentik}/api/v3${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${DEV_PLATFORM_CREDENTIALS.authentik.apiToken}`,
+          'content-type': 'application/json',
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return res.status === 204 ? undefined : res.json();
+    };
+    const operators = (await ak('POST', '/core/groups/', {
+      name: 'dezky-operators',
+    })) as { pk: string };
+    await ak('POST', `/core/groups/${operators.pk}/add_user/`, {
+      pk: Number(made.member!.id),
+    });
+    const someone = { credentials: mockCredentials.user('user:default/anna') };
+    const reset = await refusal(
+      members.act(
+        'reset-password',
+        t.name,
+        made.member!.id,
+        undefined,
+        all,
+        someone,
+      ),
+    );
+    expect(reset.kind).toBe('forbidden');
+    expect(reset.message).toContain('dezky-operators');
+
+    const suspended = await members.act(
+      'suspend',
+      t.name,
+      made.member!.id,
+      undefined,
+      all,
+      someone,
+    );
+    expect(suspended.member).toMatchObject({
+      ssoActive: true,
+      suspended: true,
+    });
+
+    await members.act(
+      'remove',
+      t.name,
+      made.member!.id,
+      undefined,
+      all,
+      someone,
+    );
+    const s = state(platform);
+    const olga = s.users.find(u => u.email === 'olga@dezky.example');
+    expect(olga!.groups).toEqual([operators.pk]);
+    expect(olga!.is_active).toBe(true);
+    expect(s.ocisUsers).toHaveLength(1);
+    expect(s.accounts.filter(a => a.name === 'olga')).toEqual([]);
   });
 
   it('the one-time passwords appear in no log line, audit event, database row or later answer', async () => {

@@ -2,6 +2,7 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { auditActorOf, AuditTrailService } from '@internal/plugin-audit-node';
 import {
   AuthentikApi,
+  AuthentikGroup,
   AuthentikPeopleApi,
   AuthentikPerson,
 } from '../clients/AuthentikClient';
@@ -360,7 +361,7 @@ export class MemberService {
       if (action === 'resume' || action === 'reset-password') {
         this.requireActive(tenant);
       }
-      const others = otherTenants(person, groupId);
+      const others = otherGroups(person, groupId);
       switch (action) {
         case 'suspend':
           return this.suspend(tenant, person, others, true, audit);
@@ -379,7 +380,7 @@ export class MemberService {
   private async suspend(
     tenant: MemberTenant,
     person: AuthentikPerson,
-    others: string[],
+    others: OtherGroups,
     suspend: boolean,
     audit: AuditDraft,
   ): Promise<MemberActionResult> {
@@ -406,10 +407,10 @@ export class MemberService {
               : withoutSuspended(mine),
           },
         });
-        if (others.length > 0) {
+        if (others.count > 0) {
           return `SSO kept ${
             person.isActive ? 'active' : 'inactive'
-          }: the person is also a member of ${others.length} other tenant(s)`;
+          }: the identity is also in ${others.count} other group(s)`;
         }
         // Authentik ends an inactive user's sessions itself; the password is untouched
         await ak.setUserActive(person.pk, !suspend);
@@ -462,13 +463,24 @@ export class MemberService {
   private async resetPassword(
     tenant: MemberTenant,
     person: AuthentikPerson,
-    others: string[],
+    others: OtherGroups,
     rights: MemberRights,
     audit: AuditDraft,
   ): Promise<MemberActionResult> {
-    // the SSO password opens the person's other tenants too: only someone
-    // who may manage all of them sets it
-    for (const ref of others) {
+    // the SSO password opens whatever else the identity is in: only someone
+    // who may manage all of those tenants sets it, and nobody from here
+    // when it is in a group that is no tenant's (e.g. the operators')
+    if (others.nonTenant.length > 0) {
+      throw new MemberRefusal(
+        'forbidden',
+        `${
+          person.email || person.username
+        } is also in the Authentik group ${others.nonTenant.join(
+          ', ',
+        )}, which is no tenant's: reset their password in Authentik`,
+      );
+    }
+    for (const ref of others.tenants) {
       const other = await this.deps.store.tenant(ref);
       if (
         !rights({
@@ -530,7 +542,7 @@ export class MemberService {
   private async remove(
     tenant: MemberTenant,
     person: AuthentikPerson,
-    others: string[],
+    others: OtherGroups,
     groupId: string,
     audit: AuditDraft,
   ): Promise<MemberActionResult> {
@@ -546,11 +558,11 @@ export class MemberService {
         return `mailbox ${mine?.mailbox} (${account.id}) deleted with its mail`;
       }),
     );
-    const shared = others.length > 0;
+    const shared = others.count > 0;
     steps.push(
       await this.ocisStep(tenant, undefined, async ocis => {
         if (shared) {
-          return `OCIS account kept: the person is also a member of ${others.length} other tenant(s)`;
+          return `OCIS account kept: the identity is also in ${others.count} other group(s)`;
         }
         const user = await ocis.getUser(person.username);
         if (!user) return 'no OCIS account';
@@ -568,7 +580,7 @@ export class MemberService {
             [MEMBERSHIP_ATTRIBUTE]: rest,
           });
           await ak.removeFromGroup(groupId, person.pk);
-          return `removed from group ${tenant.name}; the identity is kept for ${others.length} other tenant(s)`;
+          return `removed from group ${tenant.name}; the identity is kept for its ${others.count} other group(s)`;
         }
         await ak.deleteUser(person.pk);
         return `user ${person.username} (${person.pk}) deleted`;
@@ -835,7 +847,9 @@ export class MemberService {
         : null,
       lastSignIn: p.lastLogin,
       mfa,
-      otherTenants: tenant.groupId ? otherTenants(p, tenant.groupId).length : 0,
+      otherTenants: tenant.groupId
+        ? otherGroups(p, tenant.groupId).tenants.length
+        : 0,
     };
   }
 
@@ -942,14 +956,24 @@ function pick(found: AuthentikPerson[], email: string) {
   );
 }
 
-/** The tenant refs of the person's other tenant groups. */
-function otherTenants(person: AuthentikPerson, groupId: string): string[] {
-  return person.groups
-    .filter(
-      g =>
-        g.pk !== groupId && typeof g.attributes[TENANT_ATTRIBUTE] === 'string',
-    )
-    .map(g => String(g.attributes[TENANT_ATTRIBUTE]));
+/** The person's groups besides this tenant's: other tenants' (by ref) and any other (by name). */
+interface OtherGroups {
+  tenants: string[];
+  nonTenant: string[];
+  count: number;
+}
+
+function otherGroups(person: AuthentikPerson, groupId: string): OtherGroups {
+  const others = person.groups.filter(g => g.pk !== groupId);
+  const isTenant = (g: AuthentikGroup) =>
+    typeof g.attributes[TENANT_ATTRIBUTE] === 'string';
+  return {
+    tenants: others
+      .filter(isTenant)
+      .map(g => String(g.attributes[TENANT_ATTRIBUTE])),
+    nonTenant: others.filter(g => !isTenant(g)).map(g => g.name),
+    count: others.length,
+  };
 }
 
 function withoutSuspended(m: Membership): Membership {
