@@ -13,6 +13,7 @@ import { ProvisioningStore, StoredTenant } from '../database/ProvisioningStore';
 import { backoffMs } from '../engine/backoff';
 import { DesiredTenant } from '../engine/desired';
 import { ProvisioningScope } from '../service/ProvisioningService';
+import { frozenPermissions } from '../steps/stalwartStep';
 import { oneTimePassword } from './oneTimePassword';
 import {
   MemberActionResult,
@@ -425,7 +426,7 @@ export class MemberService {
           {
             id: account.id,
             permissions: suspend
-              ? frozen(account.permissions)
+              ? frozenPermissions(account.permissions)
               : unfrozen(account.permissions),
           },
         ]);
@@ -979,21 +980,6 @@ function otherGroups(person: AuthentikPerson, groupId: string): OtherGroups {
 function withoutSuspended(m: Membership): Membership {
   const { suspended: _s, ...rest } = m;
   return rest;
-}
-
-/** The account's permissions with sign-in and sending withdrawn (the rest kept). */
-function frozen(p: Record<string, unknown>): Record<string, unknown> {
-  const type = p['@type'] === 'Replace' ? 'Replace' : 'Merge';
-  const enabled = { ...((p.enabledPermissions ?? {}) as PermissionSet) };
-  for (const k of FROZEN) delete enabled[k];
-  return {
-    '@type': type,
-    enabledPermissions: p['@type'] === 'Inherit' ? {} : enabled,
-    disabledPermissions: {
-      ...((p.disabledPermissions ?? {}) as PermissionSet),
-      ...Object.fromEntries(FROZEN.map(k => [k, true])),
-    },
-  };
 }
 
 /** The account's permissions with the freeze lifted (`Inherit` when nothing else is set). */
