@@ -8,6 +8,7 @@
  */
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 export {
+  DomainsAttentionBadge,
   LifecycleChip,
   PhaseChip,
   provisioningApiRef,

@@ -6,13 +6,18 @@ import { aSummary, aTenant, fakeProvisioningApi } from './testing/fakes';
 import provisioningPlugin from './index';
 
 describe('provisioningPlugin', () => {
-  it('provides the page, the API and the tenant tab', () => {
+  it('provides the page, the API and the tenant tabs', () => {
     expect(provisioningPlugin.pluginId).toBe('provisioning');
     // the ids are typed: a wrong one does not compile
     expect(provisioningPlugin.getExtension('api:provisioning')).toBeDefined();
     expect(provisioningPlugin.getExtension('page:provisioning')).toBeDefined();
     expect(
       provisioningPlugin.getExtension('entity-content:provisioning/tenant'),
+    ).toBeDefined();
+    expect(
+      provisioningPlugin.getExtension(
+        'entity-content:provisioning/tenant-domains',
+      ),
     ).toBeDefined();
   });
 

@@ -45,11 +45,29 @@ const entityProvisioning = EntityContentBlueprint.make({
   },
 });
 
-/** Tenant provisioning in the portal: the Provisioning page and the tab on Tenant pages. */
+const entityDomains = EntityContentBlueprint.make({
+  name: 'tenant-domains',
+  params: {
+    path: 'domains',
+    title: 'Domains',
+    filter: isTenantEntity,
+    loader: () =>
+      import('./components/EntityDomainsContent').then(m => (
+        <m.EntityDomainsContent />
+      )),
+  },
+});
+
+/** Tenant provisioning in the portal: the Provisioning page and the Provisioning and Domains tabs on Tenant pages. */
 export const provisioningPlugin = createFrontendPlugin({
   pluginId: 'provisioning',
   title: 'Provisioning',
   icon: <AccountTreeIcon />,
   routes: { provisioning: provisioningRouteRef },
-  extensions: [provisioningApi, provisioningPage, entityProvisioning],
+  extensions: [
+    provisioningApi,
+    provisioningPage,
+    entityProvisioning,
+    entityDomains,
+  ],
 });

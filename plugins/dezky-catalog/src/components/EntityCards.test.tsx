@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import {
   EntityProvider,
@@ -95,6 +95,7 @@ describe('entity cards', () => {
         ],
         total: 1,
       })),
+      listDomains: jest.fn(async () => ({ tenant: 'acme', items: [] })),
     } as Partial<ProvisioningApi> as ProvisioningApi;
     await renderInTestApp(
       <EntityProvider entity={tenant}>
@@ -114,6 +115,49 @@ describe('entity cards', () => {
       tenants: ['acme'],
       limit: 1,
     });
+    // every domain verified: no badge
+    await waitFor(() =>
+      expect(provisioning.listDomains).toHaveBeenCalledWith('acme'),
+    );
+    expect(within(card).queryByTestId('domains-attention')).toBeNull();
+  });
+
+  it('shows a badge linking to the Domains tab when a domain is not verified', async () => {
+    const provisioning = {
+      listTenants: jest.fn(async () => ({ items: [], total: 0 })),
+      listDomains: jest.fn(async () => ({
+        tenant: 'acme',
+        items: [
+          {
+            domain: 'acme.example',
+            verified: true,
+            records: [],
+            dmarc: { policy: 'none' as const },
+          },
+          {
+            domain: 'acme.test',
+            verified: false,
+            records: [],
+            dmarc: { policy: 'none' as const },
+          },
+        ],
+      })),
+    } as Partial<ProvisioningApi> as ProvisioningApi;
+    await renderInTestApp(
+      <EntityProvider entity={tenant}>
+        <TenantCard />
+      </EntityProvider>,
+      { mountedRoutes, apis: [[provisioningApiRef, provisioning]] },
+    );
+    const card = await screen.findByTestId('tenant-details');
+    const badge = await within(card).findByRole('link', {
+      name: '1 domain needs attention: open the Domains tab',
+    });
+    expect(badge).toHaveAttribute(
+      'href',
+      '/catalog/default/tenant/acme/domains',
+    );
+    expect(badge).toHaveTextContent('1 domain needs attention');
   });
 });
 

@@ -16,7 +16,7 @@ import {
 import { ReactNode } from 'react';
 import { DezkyTable, StatusChip } from '@internal/plugin-dezky-react';
 import { useTenantProvisioning } from '../hooks';
-import { provisioningApiRef } from '../provisioning';
+import { DomainsAttentionBadge, provisioningApiRef } from '../provisioning';
 import { TenantStatusChip } from './TenantStatusChip';
 
 /** Label/value rows, the body of every Dezky entity card. */
@@ -164,6 +164,10 @@ export function TenantCard() {
                   {i === 0 && spec.domains.length > 1 ? ' (primary)' : ''}
                 </div>
               ))}
+              <DomainsAttentionBadge
+                tenant={entity.metadata.name}
+                namespace={entity.metadata.namespace}
+              />
             </>,
           ],
           [

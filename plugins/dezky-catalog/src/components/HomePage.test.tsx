@@ -40,6 +40,9 @@ const fakeProvisioning = (
   suspend: jest.fn(),
   resume: jest.fn(),
   terminate: jest.fn(),
+  listDomains: jest.fn(),
+  recheckDomain: jest.fn(),
+  setDmarc: jest.fn(),
   summary: jest.fn(read),
 });
 

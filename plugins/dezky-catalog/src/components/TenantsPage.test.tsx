@@ -138,6 +138,9 @@ function fakeProvisioning(
     suspend: jest.fn(),
     resume: jest.fn(),
     terminate: jest.fn(),
+    listDomains: jest.fn(),
+    recheckDomain: jest.fn(),
+    setDmarc: jest.fn(),
     summary: jest.fn(),
   };
 }

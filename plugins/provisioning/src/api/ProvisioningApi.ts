@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
+  DmarcSetting,
   LifecycleActionResult,
   ProvisioningStep,
   ProvisioningSummary,
@@ -8,6 +9,8 @@ import {
   TenantPhase,
   TenantProvisioningDetail,
   TenantProvisioningList,
+  TenantDomain,
+  TenantDomainList,
   TenantStatus,
 } from '@internal/plugin-provisioning-common';
 
@@ -61,6 +64,27 @@ export interface ProvisioningApi {
   ): Promise<LifecycleActionResult>;
   /** Counts by phase and by step and status (GET /summary). */
   summary(): Promise<ProvisioningSummary>;
+  /**
+   * The tenant's mail domains, each record expected vs found
+   * (GET /tenants/:name/domains); 404 when the tenant is unknown or not the
+   * caller's to see.
+   */
+  listDomains(name: string): Promise<TenantDomainList>;
+  /**
+   * Looks the domain's records up now (POST /tenants/:name/domains/:domain/recheck)
+   * and answers the new result; 403 without `provisioning.tenant.domains.manage`.
+   */
+  recheckDomain(name: string, domain: string): Promise<TenantDomain>;
+  /**
+   * Sets the domain's DMARC policy, which changes its expected DMARC record
+   * (PUT /tenants/:name/domains/:domain/dmarc); 400 for a bad `rua`, 403
+   * without `provisioning.tenant.domains.manage`.
+   */
+  setDmarc(
+    name: string,
+    domain: string,
+    setting: DmarcSetting,
+  ): Promise<TenantDomain>;
 }
 
 /** The provisioning API, implemented by {@link ProvisioningClient}. */

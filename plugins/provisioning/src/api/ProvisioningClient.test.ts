@@ -203,4 +203,52 @@ describe('ProvisioningClient', () => {
     expect(errorMessage(new Error('network down'))).toBe('network down');
     expect(isNotFound(new Error('x'))).toBe(false);
   });
+  it('reads, rechecks and sets the DMARC policy of a domain at their paths', async () => {
+    const domain = { domain: 'acme.example', records: [], verified: true };
+    const fetch = jest.fn(async () => json(200, domain));
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+
+    await client.listDomains('acme');
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/acme/domains',
+      undefined,
+    );
+    await expect(client.recheckDomain('acme', 'acme.example')).resolves.toEqual(
+      domain,
+    );
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/acme/domains/acme.example/recheck',
+      { method: 'POST' },
+    );
+    await client.setDmarc('acme', 'acme.example', {
+      policy: 'reject',
+      rua: 'dmarc@acme.example',
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://backend/api/provisioning/tenants/acme/domains/acme.example/dmarc',
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ policy: 'reject', rua: 'dmarc@acme.example' }),
+      },
+    );
+  });
+
+  it("rejects a refused DMARC change with the server's message", async () => {
+    const fetch = jest.fn(async () =>
+      refusal(400, 'InputError', 'rua must be an email address'),
+    );
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    const error = await client
+      .setDmarc('acme', 'acme.example', { policy: 'none', rua: 'x' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(errorMessage(error)).toContain('rua must be an email address');
+  });
 });

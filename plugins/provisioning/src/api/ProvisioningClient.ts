@@ -2,9 +2,12 @@ import { hasStatus } from '@internal/plugin-dezky-react';
 import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
+  DmarcSetting,
   LifecycleActionResult,
   ProvisioningSummary,
   ReconcileResult,
+  TenantDomain,
+  TenantDomainList,
   TenantProvisioningDetail,
   TenantProvisioningList,
 } from '@internal/plugin-provisioning-common';
@@ -74,6 +77,41 @@ export class ProvisioningClient implements ProvisioningApi {
   async summary(): Promise<ProvisioningSummary> {
     const res = await this.request('/summary');
     return (await res.json()) as ProvisioningSummary;
+  }
+
+  async listDomains(name: string): Promise<TenantDomainList> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/domains`,
+    );
+    return (await res.json()) as TenantDomainList;
+  }
+
+  async recheckDomain(name: string, domain: string): Promise<TenantDomain> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/domains/${encodeURIComponent(
+        domain,
+      )}/recheck`,
+      { method: 'POST' },
+    );
+    return (await res.json()) as TenantDomain;
+  }
+
+  async setDmarc(
+    name: string,
+    domain: string,
+    setting: DmarcSetting,
+  ): Promise<TenantDomain> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/domains/${encodeURIComponent(
+        domain,
+      )}/dmarc`,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(setting),
+      },
+    );
+    return (await res.json()) as TenantDomain;
   }
 
   private async lifecycleAction(

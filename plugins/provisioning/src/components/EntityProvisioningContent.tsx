@@ -7,11 +7,8 @@ import Card from '@material-ui/core/Card';
 import CardContent from '@material-ui/core/CardContent';
 import CardHeader from '@material-ui/core/CardHeader';
 import Grid from '@material-ui/core/Grid';
-import IconButton from '@material-ui/core/IconButton';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { alpha, makeStyles, useTheme } from '@material-ui/core/styles';
-import FileCopyIcon from '@material-ui/icons/FileCopyOutlined';
 import Alert from '@material-ui/lab/Alert';
 import {
   DnsRecord,
@@ -29,6 +26,7 @@ import {
   formatValue,
 } from '@internal/plugin-dezky-react';
 import { errorMessage, isNotFound, provisioningApiRef } from '../api';
+import { CopyButton } from './CopyButton';
 import { DangerZone } from './DangerZone';
 import { LifecycleChip } from './LifecycleChip';
 import { PhaseChip } from './PhaseChip';
@@ -256,24 +254,13 @@ function Comparison(props: { step: StepDetail }) {
 function CopyableValue(props: { record: DnsRecord }) {
   const { record } = props;
   const classes = useStyles();
-  const [copied, setCopied] = useState(false);
-  const label = `Copy the ${record.type} value of ${record.name}`;
   return (
     <Box display="flex" alignItems="flex-start" style={{ gap: 4 }}>
       <span className={classes.value}>{record.value}</span>
-      <Tooltip title={copied ? 'Copied' : 'Copy'}>
-        <IconButton
-          size="small"
-          aria-label={label}
-          onClick={() =>
-            navigator.clipboard
-              ?.writeText(record.value)
-              .then(() => setCopied(true))
-          }
-        >
-          <FileCopyIcon fontSize="small" />
-        </IconButton>
-      </Tooltip>
+      <CopyButton
+        text={record.value}
+        label={`Copy the ${record.type} value of ${record.name}`}
+      />
     </Box>
   );
 }

@@ -1,5 +1,5 @@
 import { formatTime, useNow } from '@internal/plugin-dezky-react';
-import { ago, nextRetry, teardownIn } from './provisioningText';
+import { ago, dueIn, nextRetry, teardownIn } from './provisioningText';
 
 /** "3 min ago", kept current; the local time in its title. */
 export function Ago(props: { at?: string }) {
@@ -25,4 +25,10 @@ export function TeardownCountdown(props: { at: string }) {
       {teardownIn(props.at, now)}
     </span>
   );
+}
+
+/** "in 45 min", counting down to a scheduled check; the local time in its title. */
+export function DueIn(props: { at?: string }) {
+  const now = useNow(1000);
+  return <span title={formatTime(props.at)}>{dueIn(props.at, now)}</span>;
 }

@@ -1,6 +1,7 @@
 import {
   ago,
   compare,
+  dueIn,
   isConverging,
   lastError,
   leaves,
@@ -31,6 +32,13 @@ describe('provisioningText', () => {
     expect(nextRetry('2026-11-25T17:00:30Z', now)).toBe('retrying now');
     expect(nextRetry('2026-11-25T16:00:00Z', now)).toBe('retrying now');
     expect(nextRetry(undefined, now)).toBe('');
+  });
+
+  it('counts down to a scheduled check', () => {
+    expect(dueIn('2026-11-25T17:45:30Z', now)).toBe('in 45 min');
+    expect(dueIn('2026-11-25T17:00:30Z', now)).toBe('due now');
+    expect(dueIn('2026-11-25T16:00:00Z', now)).toBe('due now');
+    expect(dueIn(undefined, now)).toBe('—');
   });
 
   it('counts down to a teardown in days and hours', () => {

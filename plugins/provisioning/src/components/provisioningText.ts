@@ -24,6 +24,13 @@ export function nextRetry(iso: string | undefined, now: number): string {
   return t <= now ? 'retrying now' : `next retry in ${formatDuration(t - now)}`;
 }
 
+/** "in 45 min"; "due now" once the time has come; "—" without a time. */
+export function dueIn(iso: string | undefined, now: number): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t)) return '—';
+  return t <= now ? 'due now' : `in ${formatDuration(t - now)}`;
+}
+
 /** "torn down in 6 d 4 h"; "torn down now" once the grace period is over; "" without a time. */
 export function teardownIn(iso: string | undefined, now: number): string {
   const t = iso ? Date.parse(iso) : NaN;

@@ -1,6 +1,8 @@
 import { ResponseError } from '@backstage/errors';
 import {
   describeLifecycle,
+  DmarcSetting,
+  DomainRecordCheck,
   LifecycleActionResult,
   PROVISIONING_STEPS,
   ProvisioningStep,
@@ -8,6 +10,8 @@ import {
   ReconcileResult,
   StepCondition,
   StepDetail,
+  TenantDomain,
+  TenantDomainList,
   TenantProvisioning,
   TenantProvisioningDetail,
   TenantLifecycle,
@@ -60,6 +64,16 @@ export function fakeProvisioningApi(overrides: Partial<ProvisioningApi> = {}) {
       }),
     })),
     summary: jest.fn<Promise<ProvisioningSummary>, []>(async () => aSummary()),
+    listDomains: jest.fn<Promise<TenantDomainList>, [string]>(async name => ({
+      tenant: name,
+      items: [],
+    })),
+    recheckDomain: jest.fn<Promise<TenantDomain>, [string, string]>(
+      async (_name, domain) => aDomain({ domain }),
+    ),
+    setDmarc: jest.fn<Promise<TenantDomain>, [string, string, DmarcSetting]>(
+      async (_name, domain, dmarc) => aDomain({ domain, dmarc }),
+    ),
   };
   Object.assign(api, overrides);
   return api;
@@ -158,6 +172,92 @@ export function aDetail(
     attempts: [],
     dnsRecords: [],
     ...rest,
+  };
+}
+
+/** The five records of acme.example, each ok as published. */
+export function domainRecords(domain = 'acme.example'): DomainRecordCheck[] {
+  const txt = (name: string, value: string) => `${name}. IN TXT "${value}"`;
+  const dmarc = 'v=DMARC1; p=none';
+  const spf = 'v=spf1 mx -all';
+  const dkim = 'v=DKIM1; k=rsa; p=MIIBIjANBg';
+  const token = 'dezky-verification=0123456789abcdef';
+  return [
+    {
+      kind: 'mx',
+      type: 'MX',
+      name: domain,
+      expected: `10 mail.dezky.example`,
+      found: ['10 mail.dezky.example'],
+      status: 'ok',
+      publish: `${domain}. IN MX 10 mail.dezky.example.`,
+    },
+    {
+      kind: 'spf',
+      type: 'TXT',
+      name: domain,
+      expected: spf,
+      found: [spf],
+      status: 'ok',
+      publish: txt(domain, spf),
+    },
+    {
+      kind: 'dkim',
+      type: 'TXT',
+      name: `dezky._domainkey.${domain}`,
+      expected: dkim,
+      found: [dkim],
+      status: 'ok',
+      publish: txt(`dezky._domainkey.${domain}`, dkim),
+    },
+    {
+      kind: 'dmarc',
+      type: 'TXT',
+      name: `_dmarc.${domain}`,
+      expected: dmarc,
+      found: [dmarc],
+      status: 'ok',
+      publish: txt(`_dmarc.${domain}`, dmarc),
+    },
+    {
+      kind: 'ownership',
+      type: 'TXT',
+      name: `_dezky.${domain}`,
+      expected: token,
+      found: [token],
+      status: 'ok',
+      publish: txt(`_dezky.${domain}`, token),
+    },
+  ];
+}
+
+/**
+ * A tenant's domain: acme.example with its five records ok, verified a day
+ * ago and checked a minute ago, DMARC none, unless told otherwise
+ * (`recordsBy` changes single records by kind).
+ */
+export function aDomain(
+  partial: Partial<TenantDomain> & {
+    recordsBy?: Partial<
+      Record<DomainRecordCheck['kind'], Partial<DomainRecordCheck>>
+    >;
+  } = {},
+): TenantDomain {
+  const { recordsBy = {}, ...rest } = partial;
+  const domain = rest.domain ?? 'acme.example';
+  const records = (rest.records ?? domainRecords(domain)).map(r => ({
+    ...r,
+    ...recordsBy[r.kind],
+  }));
+  return {
+    domain,
+    verified: records.every(r => r.status === 'ok'),
+    verifiedAt: new Date(Date.now() - 86_400_000).toISOString(),
+    lastCheckedAt: new Date(Date.now() - 60_000).toISOString(),
+    nextCheckAt: new Date(Date.now() + 3_600_000).toISOString(),
+    dmarc: { policy: 'none' },
+    ...rest,
+    records,
   };
 }
 
