@@ -6,7 +6,9 @@
  * group, one space and one domain object per domain — still after forced
  * reconciles and two restarts; a YAML edit converges within the catalog's
  * processing interval + 10 s; partner staff list and reconcile only their
- * own tenants (random requests, 0 leaks).
+ * own tenants (random requests, 0 leaks); members (#18) through the real
+ * policy: an operator adds one anywhere, partner staff only to their own
+ * tenants, nobody suspends or forces out themselves.
  */
 import { Entity } from '@backstage/catalog-model';
 import { DevPlatform, startDevPlatform } from '@internal/dev-platform';
@@ -413,6 +415,146 @@ describe.each(portalDatabases())(
       // an operator sees every tenant
       const all = await api(portal!, operator, 'GET', '/tenants?limit=200');
       expect(all.body.total).toBe(tenants.length);
+    });
+
+    it("lets an operator add a member to any tenant and partner staff only to their own tenants' (random requests, 0 leaks); nobody suspends or forces out themselves", async () => {
+      const send = async (
+        auth: string,
+        method: string,
+        url: string,
+        body?: unknown,
+      ) => {
+        const res = await fetch(
+          `${portal!.backendUrl}/api/provisioning${url}`,
+          {
+            method,
+            headers: {
+              authorization: auth,
+              ...(body ? { 'content-type': 'application/json' } : {}),
+            },
+            ...(body ? { body: JSON.stringify(body) } : {}),
+          },
+        );
+        const text = await res.text();
+        return {
+          status: res.status,
+          body: text ? JSON.parse(text) : undefined,
+        };
+      };
+      const active = provisioned.filter(t => spec(t).status !== 'suspended');
+      const made = await send(operator, 'POST', '/tenants/acme/members', {
+        name: 'Mia Muster',
+        email: 'mia@people.example',
+        role: 'admin',
+      });
+      expect([made.status, made.body.steps?.map((x: any) => x.status)]).toEqual(
+        [201, ['ok', 'ok', 'ok']],
+      );
+      expect(made.body.oneTimePassword).toHaveLength(16);
+      const listed = await send(operator, 'GET', '/tenants/acme/members');
+      expect(listed.body.items.map((m: any) => [m.email, m.role])).toEqual([
+        ['mia@people.example', 'admin'],
+      ]);
+      expect(JSON.stringify(listed.body)).not.toContain(
+        made.body.oneTimePassword,
+      );
+
+      const staff = partners.flatMap(p =>
+        staffOf(p).map(u => ({ partner: p, user: u })),
+      );
+      const tokens = await signInAll(
+        portal!,
+        staff.map(x => email(x.user)),
+      );
+      const r = pseudoRandom(18);
+      const leaks: string[] = [];
+      const wrong: string[] = [];
+      let own = 0;
+      let other = 0;
+      /** The tenant each person partner staff created was created in. */
+      const createdIn = new Map<string, string>();
+      for (let i = 0; i < 60; i++) {
+        const { partner, user } = r.pick(staff);
+        const auth = `Bearer ${tokens.get(email(user))}`;
+        const target = r.pick(active);
+        const mine = spec(target).partner === partner.metadata.name;
+        const name = target.metadata.name;
+        const who = `${email(user)} #${i} ${name}`;
+        const create = r.next() < 0.5;
+        const res = create
+          ? await send(auth, 'POST', `/tenants/${name}/members`, {
+              name: `Person ${i}`,
+              email: `person.${i}@people.example`,
+              role: 'member',
+            })
+          : await send(auth, 'GET', `/tenants/${name}/members`);
+        if (create && res.status < 300) {
+          createdIn.set(`person.${i}@people.example`, name);
+        }
+        if (mine) {
+          own++;
+          if (res.status >= 300) wrong.push(`${who}: ${res.status}`);
+        } else {
+          other++;
+          if (res.status !== 404) leaks.push(`${who}: ${res.status}`);
+        }
+      }
+      expect(leaks).toEqual([]);
+      expect(wrong).toEqual([]);
+      expect(own).toBeGreaterThan(0);
+      expect(other).toBeGreaterThan(0);
+      // what partner staff created is in the group of the tenant they named, only
+      const groups = new Map(
+        (
+          platform.state().authentik.groups as Array<{
+            pk: string;
+            name: string;
+          }>
+        ).map(g => [g.pk, g.name]),
+      );
+      const people = (
+        platform.state().authentik.users as Array<{
+          email: string;
+          groups: string[];
+        }>
+      ).filter(u => u.email.startsWith('person.'));
+      expect(people.length).toBe(createdIn.size);
+      for (const u of people) {
+        expect([u.email, u.groups.map(g => groups.get(g))]).toEqual([
+          u.email,
+          [createdIn.get(u.email)],
+        ]);
+      }
+
+      // oneself: a partner's staff member made a member of their own tenant
+      const self = staff.find(x =>
+        active.some(t => spec(t).partner === x.partner.metadata.name),
+      )!;
+      const ownTenant = active.find(
+        t => spec(t).partner === self.partner.metadata.name,
+      )!;
+      const added = await send(
+        operator,
+        'POST',
+        `/tenants/${ownTenant.metadata.name}/members`,
+        { name: 'Self', email: email(self.user), role: 'admin' },
+      );
+      expect(added.status).toBe(201);
+      const selfAuth = `Bearer ${tokens.get(email(self.user))}`;
+      for (const action of ['suspend', 'logout']) {
+        const res = await send(
+          selfAuth,
+          'POST',
+          `/tenants/${ownTenant.metadata.name}/members/${added.body.member.id}/${action}`,
+        );
+        expect([action, res.status]).toEqual([action, 403]);
+      }
+      const removeSelf = await send(
+        selfAuth,
+        'DELETE',
+        `/tenants/${ownTenant.metadata.name}/members/${added.body.member.id}`,
+      );
+      expect(removeSelf.status).toBe(403);
     });
 
     it('pauses a tenant whose tenant_provisioning flag is off (the Flags API): its steps paused, nothing called', async () => {
