@@ -19,6 +19,11 @@ describe('provisioningPlugin', () => {
         'entity-content:provisioning/tenant-domains',
       ),
     ).toBeDefined();
+    expect(
+      provisioningPlugin.getExtension(
+        'entity-content:provisioning/tenant-members',
+      ),
+    ).toBeDefined();
   });
 
   it('mounts the Provisioning page at /provisioning', async () => {

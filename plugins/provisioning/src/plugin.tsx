@@ -58,7 +58,20 @@ const entityDomains = EntityContentBlueprint.make({
   },
 });
 
-/** Tenant provisioning in the portal: the Provisioning page and the Provisioning and Domains tabs on Tenant pages. */
+const entityMembers = EntityContentBlueprint.make({
+  name: 'tenant-members',
+  params: {
+    path: 'members',
+    title: 'Members',
+    filter: isTenantEntity,
+    loader: () =>
+      import('./components/EntityMembersContent').then(m => (
+        <m.EntityMembersContent />
+      )),
+  },
+});
+
+/** Tenant provisioning in the portal: the Provisioning page and the Provisioning, Domains and Members tabs on Tenant pages. */
 export const provisioningPlugin = createFrontendPlugin({
   pluginId: 'provisioning',
   title: 'Provisioning',
@@ -69,5 +82,6 @@ export const provisioningPlugin = createFrontendPlugin({
     provisioningPage,
     entityProvisioning,
     entityDomains,
+    entityMembers,
   ],
 });

@@ -141,6 +141,10 @@ function fakeProvisioning(
     listDomains: jest.fn(),
     recheckDomain: jest.fn(),
     setDmarc: jest.fn(),
+    listMembers: jest.fn(),
+    createMember: jest.fn(),
+    memberAction: jest.fn(),
+    removeMember: jest.fn(),
     summary: jest.fn(),
   };
 }

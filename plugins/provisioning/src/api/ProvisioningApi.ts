@@ -14,6 +14,13 @@ import {
   TenantStatus,
 } from '@internal/plugin-provisioning-common';
 
+import {
+  MemberAction,
+  MemberActionResult,
+  NewMember,
+  TenantMemberList,
+} from './members';
+
 /** What `GET /tenants` narrows the list to, and which page of it. */
 export interface ListTenantsFilters {
   phase?: TenantPhase;
@@ -85,6 +92,25 @@ export interface ProvisioningApi {
     domain: string,
     setting: DmarcSetting,
   ): Promise<TenantDomain>;
+  /** The tenant's members (GET /tenants/:name/members); 404 when not the caller's to see. */
+  listMembers(name: string): Promise<TenantMemberList>;
+  /**
+   * Adds a member (POST /tenants/:name/members): the answer carries the
+   * one-time password, which no later call gives again.
+   */
+  createMember(name: string, member: NewMember): Promise<MemberActionResult>;
+  /**
+   * Suspends, resumes, forces out or resets the password of a member (POST
+   * /tenants/:name/members/:id/<action>); reset-password answers the new
+   * one-time password. 403 on oneself (except resume and reset-password).
+   */
+  memberAction(
+    name: string,
+    id: string,
+    action: MemberAction,
+  ): Promise<MemberActionResult>;
+  /** Removes a member from the tenant (DELETE /tenants/:name/members/:id). */
+  removeMember(name: string, id: string): Promise<MemberActionResult>;
 }
 
 /** The provisioning API, implemented by {@link ProvisioningClient}. */

@@ -251,4 +251,39 @@ describe('ProvisioningClient', () => {
     expect(error).toBeInstanceOf(ResponseError);
     expect(errorMessage(error)).toContain('rua must be an email address');
   });
+  it('lists, adds, acts on and removes members at their paths', async () => {
+    const fetch = jest.fn(async () => json(200, { steps: [] }));
+    const client = new ProvisioningClient({
+      discoveryApi,
+      fetchApi: { fetch },
+    });
+    const base = 'http://backend/api/provisioning/tenants/acme/members';
+
+    await client.listMembers('acme');
+    expect(fetch).toHaveBeenLastCalledWith(base, undefined);
+    const member = {
+      name: 'Bernd',
+      email: 'bernd@acme.example',
+      role: 'member' as const,
+    };
+    await client.createMember('acme', member);
+    expect(fetch).toHaveBeenLastCalledWith(base, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(member),
+    });
+    for (const action of [
+      'suspend',
+      'resume',
+      'logout',
+      'reset-password',
+    ] as const) {
+      await client.memberAction('acme', '8', action);
+      expect(fetch).toHaveBeenLastCalledWith(`${base}/8/${action}`, {
+        method: 'POST',
+      });
+    }
+    await client.removeMember('acme', '8');
+    expect(fetch).toHaveBeenLastCalledWith(`${base}/8`, { method: 'DELETE' });
+  });
 });

@@ -11,6 +11,12 @@ import {
   TenantProvisioningDetail,
   TenantProvisioningList,
 } from '@internal/plugin-provisioning-common';
+import {
+  MemberAction,
+  MemberActionResult,
+  NewMember,
+  TenantMemberList,
+} from './members';
 import { ListTenantsFilters, ProvisioningApi } from './ProvisioningApi';
 
 /** Talks to the provisioning backend with the signed-in user's token. */
@@ -112,6 +118,50 @@ export class ProvisioningClient implements ProvisioningApi {
       },
     );
     return (await res.json()) as TenantDomain;
+  }
+
+  async listMembers(name: string): Promise<TenantMemberList> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/members`,
+    );
+    return (await res.json()) as TenantMemberList;
+  }
+
+  async createMember(
+    name: string,
+    member: NewMember,
+  ): Promise<MemberActionResult> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/members`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(member),
+      },
+    );
+    return (await res.json()) as MemberActionResult;
+  }
+
+  async memberAction(
+    name: string,
+    id: string,
+    action: MemberAction,
+  ): Promise<MemberActionResult> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/members/${encodeURIComponent(
+        id,
+      )}/${action}`,
+      { method: 'POST' },
+    );
+    return (await res.json()) as MemberActionResult;
+  }
+
+  async removeMember(name: string, id: string): Promise<MemberActionResult> {
+    const res = await this.request(
+      `/tenants/${encodeURIComponent(name)}/members/${encodeURIComponent(id)}`,
+      { method: 'DELETE' },
+    );
+    return (await res.json()) as MemberActionResult;
   }
 
   private async lifecycleAction(

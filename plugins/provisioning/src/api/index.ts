@@ -5,3 +5,12 @@ export {
   errorMessage,
   isNotFound,
 } from './ProvisioningClient';
+export { MEMBER_ROLES } from './members';
+export type {
+  MemberAction,
+  MemberActionResult,
+  MemberRole,
+  NewMember,
+  TenantMember,
+  TenantMemberList,
+} from './members';

@@ -17,7 +17,15 @@ import {
   TenantLifecycle,
   TenantProvisioningList,
 } from '@internal/plugin-provisioning-common';
-import { ListTenantsFilters, ProvisioningApi } from '../api';
+import {
+  ListTenantsFilters,
+  MemberAction,
+  MemberActionResult,
+  NewMember,
+  ProvisioningApi,
+  TenantMember,
+  TenantMemberList,
+} from '../api';
 
 /** A ProvisioningApi whose every method is a jest mock: no tenants, zero counts. */
 export function fakeProvisioningApi(overrides: Partial<ProvisioningApi> = {}) {
@@ -73,6 +81,36 @@ export function fakeProvisioningApi(overrides: Partial<ProvisioningApi> = {}) {
     ),
     setDmarc: jest.fn<Promise<TenantDomain>, [string, string, DmarcSetting]>(
       async (_name, domain, dmarc) => aDomain({ domain, dmarc }),
+    ),
+    listMembers: jest.fn<Promise<TenantMemberList>, [string]>(async () => ({
+      items: [],
+      provisioned: true,
+    })),
+    createMember: jest.fn<Promise<MemberActionResult>, [string, NewMember]>(
+      async (_name, m) => ({
+        member: aMember({ id: '99', ...m, lastSignIn: null }),
+        steps: okSteps(),
+        oneTimePassword: 'Qx7-vR9!mK4pZ2wT',
+        passwordFor: ['sso', 'mailbox'],
+      }),
+    ),
+    memberAction: jest.fn<
+      Promise<MemberActionResult>,
+      [string, string, MemberAction]
+    >(async (_name, id, action) => ({
+      member: aMember({
+        id,
+        suspended: action === 'suspend',
+        ssoActive: action !== 'suspend',
+      }),
+      steps: okSteps(),
+      ...(action === 'reset-password'
+        ? { oneTimePassword: 'Hn3=kW8?tY6bL5xE', passwordFor: ['sso'] as const }
+        : {}),
+      ...(action === 'logout' ? { sessionsEnded: 2 } : {}),
+    })) as jest.Mocked<ProvisioningApi>['memberAction'],
+    removeMember: jest.fn<Promise<MemberActionResult>, [string, string]>(
+      async () => ({ steps: okSteps() }),
     ),
   };
   Object.assign(api, overrides);
@@ -172,6 +210,34 @@ export function aDetail(
     attempts: [],
     dnsRecords: [],
     ...rest,
+  };
+}
+
+/** Every system's step of a member action ok. */
+export function okSteps(): MemberActionResult['steps'] {
+  return (['authentik', 'stalwart', 'ocis'] as const).map(step => ({
+    step,
+    status: 'ok' as const,
+    attempts: 1,
+    message: `${step} done`,
+  }));
+}
+
+/** Anna, admin of acme: active, with a mailbox and MFA, signed in an hour ago. */
+export function aMember(partial: Partial<TenantMember> = {}): TenantMember {
+  return {
+    id: '7',
+    name: 'Anna Schmidt',
+    email: 'anna@acme.example',
+    username: 'anna@acme.example',
+    role: 'admin',
+    ssoActive: true,
+    suspended: false,
+    mailbox: { address: 'anna@acme.example', state: 'active' },
+    lastSignIn: new Date(Date.now() - 3_600_000).toISOString(),
+    mfa: true,
+    otherTenants: 0,
+    ...partial,
   };
 }
 
