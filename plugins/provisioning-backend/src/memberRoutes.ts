@@ -20,7 +20,7 @@ import {
   MemberRights,
   MemberService,
 } from './members/MemberService';
-import { MEMBER_ROLES, MemberRole } from './members/types';
+import { MEMBER_ROLES, MemberRole } from '@internal/plugin-provisioning-common';
 import { ProvisioningScope } from './service/ProvisioningService';
 
 export interface MemberRoutesOptions {

@@ -22,7 +22,7 @@ import {
   MemberRights,
   MemberService,
 } from './members/MemberService';
-import { MemberActionResult } from './members/types';
+import { MemberActionResult } from '@internal/plugin-provisioning-common';
 import {
   ProvisioningScope,
   ProvisioningService,

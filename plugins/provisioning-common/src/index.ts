@@ -11,3 +11,4 @@ export * from './phase';
 export * from './permissions';
 export * from './lifecycle';
 export * from './domains';
+export * from './members';

@@ -21,7 +21,7 @@ import {
   MemberStepOutcome,
   TenantMember,
   TenantMemberList,
-} from './types';
+} from '@internal/plugin-provisioning-common';
 
 /** The user attribute holding a person's memberships: `{ <tenant ref>: { role, mailbox?, suspended? } }`. */
 export const MEMBERSHIP_ATTRIBUTE = 'dezkyMembers';

@@ -19,7 +19,7 @@ import {
   MemberActionResult,
   NewMember,
   TenantMemberList,
-} from './members';
+} from '@internal/plugin-provisioning-common';
 
 /** What `GET /tenants` narrows the list to, and which page of it. */
 export interface ListTenantsFilters {

@@ -16,7 +16,7 @@ import {
   MemberActionResult,
   NewMember,
   TenantMemberList,
-} from './members';
+} from '@internal/plugin-provisioning-common';
 import { ListTenantsFilters, ProvisioningApi } from './ProvisioningApi';
 
 /** Talks to the provisioning backend with the signed-in user's token. */

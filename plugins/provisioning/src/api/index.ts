@@ -5,7 +5,7 @@ export {
   errorMessage,
   isNotFound,
 } from './ProvisioningClient';
-export { MEMBER_ROLES } from './members';
+export { MEMBER_ROLES } from '@internal/plugin-provisioning-common';
 export type {
   MemberAction,
   MemberActionResult,
@@ -13,4 +13,4 @@ export type {
   NewMember,
   TenantMember,
   TenantMemberList,
-} from './members';
+} from '@internal/plugin-provisioning-common';

@@ -1,3 +1,7 @@
+/*
+ * The members API's shapes (docs/provisioning.md#members), shared by the
+ * provisioning backend and the frontend.
+ */
 /** A member's role in one tenant. */
 export const MEMBER_ROLES = ['admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
@@ -64,3 +68,13 @@ export interface MemberActionResult {
   /** Force logout: how many sessions were ended. */
   sessionsEnded?: number;
 }
+
+/** What Add member sends. */
+export interface NewMember {
+  name: string;
+  email: string;
+  role: MemberRole;
+}
+
+/** The actions on one member (POST …/members/:id/<action>). */
+export type MemberAction = 'suspend' | 'resume' | 'logout' | 'reset-password';
