@@ -38,6 +38,8 @@ const DEV_PLATFORM_ENV = {
   PROVISIONING_OCIS_TOKEN_URL: 'http://127.0.0.1:7020/application/o/token/',
   PROVISIONING_OCIS_CLIENT_ID: 'dezky-portal-ocis',
   PROVISIONING_OCIS_REFRESH_TOKEN: 'dev-ocis-bootstrap-refresh-token',
+  // the domain checks ask the DNS stand-in (scripts/dev-platform :7025)
+  PROVISIONING_DOMAINS_RESOLVERS: '127.0.0.1:7025',
   // the local Stripe (scripts/dev-platform :7024), as scripts/start sets it
   BILLING_STRIPE_ENABLED: 'true',
   BILLING_STRIPE_SECRET_KEY: 'sk_test_dev_platform',

@@ -32,9 +32,10 @@ export interface Config {
       /**
        * The resolvers asked, as IP addresses with an optional port
        * (`1.1.1.1`, `1.1.1.1:53`, `[2606:4700::1111]:53`); never the
-       * machine's own resolver. Default ['1.1.1.1', '8.8.8.8'].
+       * machine's own resolver. Default ['1.1.1.1', '8.8.8.8']. Also a
+       * comma-separated string (as an environment variable gives it).
        */
-      resolvers?: string[];
+      resolvers?: string[] | string;
       /** Per query and server (ms). Default 2000. */
       timeoutMs?: number;
       /** Tries per query and server. Default 2. */

@@ -21,6 +21,7 @@ const ALL_FREE = {
   DEV_PLATFORM_PORT_OCIS: '0',
   DEV_PLATFORM_PORT_STRIPE: '0',
   DEV_PLATFORM_PORT_CONTROL: '0',
+  DEV_PLATFORM_PORT_DNS: '0',
 };
 
 /** The environment of the test run without DEV_PLATFORM_* settings, plus these. */
@@ -73,7 +74,7 @@ function ready(r: Run): Promise<Record<string, string>> {
       for (const m of r
         .stdout()
         .matchAll(
-          /^dev-platform (authentik|stalwart|ocis|stripe|control) (http:\/\/127\.0\.0\.1:\d+)$/gm,
+          /^dev-platform (authentik|stalwart|ocis|stripe|control|dns) ((?:http:\/\/)?127\.0\.0\.1:\d+)$/gm,
         )) {
         urls[m[1]] = m[2];
       }
@@ -87,7 +88,10 @@ function ready(r: Run): Promise<Record<string, string>> {
 }
 
 function connect(url: string): Promise<string> {
-  const { hostname, port } = new URL(url);
+  // dns is printed as <host>:<port> (its TCP listener)
+  const { hostname, port } = new URL(
+    url.includes('://') ? url : `tcp://${url}`,
+  );
   return new Promise(resolve => {
     const socket = net.connect(Number(port), hostname);
     socket.once('connect', () => {
@@ -115,6 +119,7 @@ describe('scripts/dev-platform', () => {
     expect(Object.keys(urls).sort()).toEqual([
       'authentik',
       'control',
+      'dns',
       'ocis',
       'stalwart',
       'stripe',

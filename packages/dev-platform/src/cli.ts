@@ -9,6 +9,7 @@
  *   DEV_PLATFORM_PORT_OCIS       default 7022
  *   DEV_PLATFORM_PORT_STRIPE     default 7024
  *   DEV_PLATFORM_PORT_CONTROL    default 7023
+ *   DEV_PLATFORM_PORT_DNS        default 7025 (the DNS stand-in, UDP and TCP)
  *   DEV_PLATFORM_LATENCY_MS      default 0: every answer delayed by N ms
  *   DEV_PLATFORM_STRIPE_WEBHOOK_URL       where the Stripe stand-in POSTs its
  *                                events (also --stripe-webhook-url <url>, which wins);
@@ -18,7 +19,7 @@
  *                                (doubling per failed round, up to 8×)
  *
  * Output: one parseable line per endpoint, `dev-platform <name> <url>` (name:
- * authentik, stalwart, ocis, stripe, control), then the development credentials, then
+ * authentik, stalwart, ocis, stripe, control, dns — dns as <host>:<port>), then the development credentials, then
  * `dev-platform ready`. SIGINT/SIGTERM stop it (exit 0).
  * Exit codes: 0 stopped by a signal, 1 refused (production) or could not
  * listen, 2 bad environment or arguments. Docs: packages/dev-platform/README.md.
@@ -32,9 +33,9 @@ import {
   DevSystem,
 } from './types';
 
-type Endpoint = DevSystem | 'control';
+type Endpoint = DevSystem | 'control' | 'dns';
 
-const ENDPOINTS: readonly Endpoint[] = [...DEV_SYSTEMS, 'control'];
+const ENDPOINTS: readonly Endpoint[] = [...DEV_SYSTEMS, 'control', 'dns'];
 
 const PORT_VARS: Record<Endpoint, string> = {
   authentik: 'DEV_PLATFORM_PORT_AUTHENTIK',
@@ -42,6 +43,7 @@ const PORT_VARS: Record<Endpoint, string> = {
   ocis: 'DEV_PLATFORM_PORT_OCIS',
   stripe: 'DEV_PLATFORM_PORT_STRIPE',
   control: 'DEV_PLATFORM_PORT_CONTROL',
+  dns: 'DEV_PLATFORM_PORT_DNS',
 };
 
 const DEFAULT_PORTS: Record<Endpoint, number> = {
@@ -50,6 +52,7 @@ const DEFAULT_PORTS: Record<Endpoint, number> = {
   ocis: 7022,
   stripe: 7024,
   control: 7023,
+  dns: 7025,
 };
 
 const LATENCY_VAR = 'DEV_PLATFORM_LATENCY_MS';
@@ -70,6 +73,7 @@ Environment:
   ${PORT_VARS.ocis}       port of the OCIS stand-in (default ${DEFAULT_PORTS.ocis})
   ${PORT_VARS.stripe}     port of the Stripe stand-in (default ${DEFAULT_PORTS.stripe})
   ${PORT_VARS.control}    port of the control endpoint (default ${DEFAULT_PORTS.control})
+  ${PORT_VARS.dns}        port of the DNS stand-in, UDP and TCP (default ${DEFAULT_PORTS.dns})
   ${LATENCY_VAR}      every answer delayed by N ms (default 0)
   ${WEBHOOK_URL_VAR}       as ${WEBHOOK_URL_FLAG} (the flag wins)
   ${WEBHOOK_RETRY_VAR}  first retry delay of failed deliveries (default ${DEFAULT_WEBHOOK_RETRY_MS}; doubles up to 8x)
@@ -241,6 +245,11 @@ export function startupLines(platform: DevPlatform): string[] {
     ...webhookLines(platform),
     `  control    no credentials (loopback only): curl ${urls.control}/state`,
     `             curl -X PUT -H 'content-type: application/json' -d '{"down":true}' ${urls.control}/faults/stalwart`,
+    `  dns        records held in memory, none at start (NXDOMAIN): dig @${urls.dns.replace(
+      /:(\d+)$/,
+      ' -p $1',
+    )} TXT <name>`,
+    `             curl -X PUT -H 'content-type: application/json' -d '{"name":"_dezky.example.com","type":"TXT","value":"dezky-verification=..."}' ${urls.control}/dns/records`,
     'dev-platform ready (development only; Ctrl-C stops it)',
   ];
 }

@@ -24,17 +24,28 @@
  *   POST   /stripe/events/:id/redeliver           sends that event again → its delivery
  *   POST   /stripe/invoices/:id/payment-failed    a failed payment attempt on an open invoice → the invoice
  *   POST   /stripe/invoices/:id/pay               pays an open/uncollectible invoice out of band → the invoice
+ * DNS stand-in (dns.ts; also in GET /state as dns.records):
+ *   GET    /dns/records                           the records held
+ *   PUT    /dns/records {name, type, value} or {record: "<zone-file line>"}  publishes one → 201 {record} (200 when already held)
+ *   DELETE /dns/records {name, type?, value?} or {record}  removes the matching records → {removed}; no body: all
  * Errors: {"error": message}; 400 for an invalid body (the message names the
  * key) or an unknown ?system=, 404 for an unknown route or :system.
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import {
+  DnsRecordError,
+  DNS_RECORD_TYPES,
+  DnsRecordType,
+  parseDnsRecord,
+} from './dns';
 import { FaultValidationError } from './faults';
 import { isObject, listen, Obj } from './http';
 import { StripeControlError } from './stripe';
 import {
   DEV_SYSTEMS,
   DevCall,
+  DevDnsControl,
   DevFault,
   DevPlatformSettings,
   DevPlatformState,
@@ -58,6 +69,7 @@ export interface ControlTarget {
     ocisDriveUsage(driveId: string, usedBytes: number): void;
   };
   stripe: DevStripeControl;
+  dns: DevDnsControl;
 }
 
 class ControlError extends Error {
@@ -119,6 +131,48 @@ function systemParam(
     );
   }
   return value as DevSystem;
+}
+
+function dnsRecord(body: unknown) {
+  try {
+    return parseDnsRecord(body);
+  } catch (err) {
+    if (err instanceof DnsRecordError) throw new ControlError(400, err.message);
+    throw err;
+  }
+}
+
+/** What DELETE /dns/records removes: a whole record, or all at a name (of a type). */
+function dnsFilter(body: unknown): {
+  name: string;
+  type?: DnsRecordType;
+  value?: string;
+} {
+  if (
+    isObject(body) &&
+    (body.record !== undefined || body.value !== undefined)
+  ) {
+    return dnsRecord(body);
+  }
+  if (!isObject(body) || typeof body.name !== 'string' || body.name === '') {
+    throw new ControlError(
+      400,
+      'the body must be {"name", "type"?, "value"?} or {"record": "<zone-file line>"}',
+    );
+  }
+  if (
+    body.type !== undefined &&
+    !DNS_RECORD_TYPES.includes(body.type as DnsRecordType)
+  ) {
+    throw new ControlError(
+      400,
+      `"type" must be one of ${DNS_RECORD_TYPES.join(', ')}`,
+    );
+  }
+  return {
+    name: body.name,
+    ...(body.type !== undefined ? { type: body.type as DnsRecordType } : {}),
+  };
 }
 
 async function route(
@@ -235,6 +289,25 @@ async function route(
       throw new ControlError(400, (err as Error).message);
     }
     return send(res, 204);
+  }
+  if (a === 'dns' && b === 'records' && parts.length === 2) {
+    if (method === 'GET') return send(res, 200, target.dns.records());
+    if (method === 'PUT') {
+      const record = dnsRecord(await readJson(req));
+      const added = target.dns.publish(record);
+      return send(res, added ? 201 : 200, { record });
+    }
+    if (method === 'DELETE') {
+      const body = await readJson(req);
+      if (body === undefined) {
+        const all = target.dns.records();
+        for (const name of new Set(all.map(r => r.name))) {
+          target.dns.remove({ name });
+        }
+        return send(res, 200, { removed: all.length });
+      }
+      return send(res, 200, { removed: target.dns.remove(dnsFilter(body)) });
+    }
   }
   if (a === 'stripe') {
     const handled = await routeStripe(target.stripe, req, res, parts, method);

@@ -6,6 +6,7 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { AuthentikStandIn } from './authentik';
 import { startControlServer } from './control';
+import { DnsStandIn } from './dns';
 import { SystemFault, validateFault } from './faults';
 import { listen, StandIn, StandInResponse } from './http';
 import { OcisStandIn } from './ocis';
@@ -15,6 +16,7 @@ import {
   DEV_PLATFORM_CREDENTIALS,
   DEV_SYSTEMS,
   DevCall,
+  DevDnsControl,
   DevFault,
   DevPlatform,
   DevPlatformOptions,
@@ -245,7 +247,9 @@ export async function startDevPlatform(
 
   const log: DevCall[] = [];
   const servers = {} as Record<DevSystem, SystemServer>;
+  const dns = new DnsStandIn();
   try {
+    await dns.start(options.ports?.dns ?? 0, host);
     for (const system of DEV_SYSTEMS) {
       const server = new SystemServer(
         system,
@@ -259,10 +263,21 @@ export async function startDevPlatform(
     }
   } catch (err) {
     for (const server of Object.values(servers)) await server.stop();
+    await dns.stop();
     throw err;
   }
   ocis.baseUrl = servers.ocis.url;
   stripe.baseUrl = servers.stripe.url;
+
+  const stopAll = async () => {
+    for (const server of Object.values(servers)) await server.stop();
+    await dns.stop();
+  };
+  const dnsControl: DevDnsControl = {
+    publish: record => dns.publish(record),
+    remove: filter => dns.remove(filter),
+    records: () => dns.list(),
+  };
 
   const stripeControl: DevStripeControl = {
     now: () => stripe.now(),
@@ -297,7 +312,7 @@ export async function startDevPlatform(
   const initialWebhook = options.stripeWebhook;
   if (initialWebhook) {
     if (!/^https?:\/\//.test(initialWebhook.url)) {
-      for (const server of Object.values(servers)) await server.stop();
+      await stopAll();
       throw new Error(
         `stripeWebhook.url must be an http(s) URL, got ${initialWebhook.url}`,
       );
@@ -305,7 +320,7 @@ export async function startDevPlatform(
     try {
       stripeControl.setWebhook(initialWebhook);
     } catch (err) {
-      for (const server of Object.values(servers)) await server.stop();
+      await stopAll();
       throw err;
     }
   }
@@ -333,6 +348,7 @@ export async function startDevPlatform(
     stalwart: stalwart.state(),
     ocis: ocis.state(),
     stripe: stripe.state(),
+    dns: { records: dns.list() },
   });
 
   const calls = (system?: DevSystem): DevCall[] =>
@@ -344,6 +360,7 @@ export async function startDevPlatform(
       servers[system].clearTimers();
       standIns[system].reset();
     }
+    dns.reset();
     // the endpoint the platform was started with survives resets
     if (initialWebhook) stripeControl.setWebhook(initialWebhook);
     log.length = 0;
@@ -391,6 +408,7 @@ export async function startDevPlatform(
       ) as Record<DevSystem, DevFault>,
     whenListening: (system: DevSystem) => servers[system].pending,
     stripe: stripeControl,
+    dns: dnsControl,
   };
   let control;
   try {
@@ -400,7 +418,7 @@ export async function startDevPlatform(
       options.ports?.control ?? 0,
     );
   } catch (err) {
-    for (const server of Object.values(servers)) await server.stop();
+    await stopAll();
     throw err;
   }
 
@@ -409,6 +427,7 @@ export async function startDevPlatform(
     stopped ??= (async () => {
       await control.stop();
       for (const system of DEV_SYSTEMS) await servers[system].stop();
+      await dns.stop();
     })();
     return stopped;
   };
@@ -420,6 +439,7 @@ export async function startDevPlatform(
       ocis: servers.ocis.url,
       stripe: servers.stripe.url,
       control: formatUrl(host, control.port),
+      dns: `${host.includes(':') ? `[${host}]` : host}:${dns.port}`,
     },
     setFault,
     clearFaults,
@@ -430,5 +450,6 @@ export async function startDevPlatform(
     configure,
     seed,
     stripe: stripeControl,
+    dns: dnsControl,
   };
 }

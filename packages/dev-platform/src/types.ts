@@ -1,10 +1,11 @@
 /*
  * Public types of @internal/dev-platform.
  */
+import type { DnsRecord, DnsRecordType } from './dns';
 import type { StripeState } from './stripe';
 import type { StripeWebhookDelivery } from './stripeWebhooks';
 
-export type { StripeState, StripeWebhookDelivery };
+export type { DnsRecord, DnsRecordType, StripeState, StripeWebhookDelivery };
 
 /** The products the platform stands in for. */
 export type DevSystem = 'authentik' | 'stalwart' | 'ocis' | 'stripe';
@@ -45,7 +46,7 @@ export interface DevPlatformOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port) for every system and the control endpoint. */
-  ports?: Partial<Record<DevSystem | 'control', number>>;
+  ports?: Partial<Record<DevSystem | 'control' | 'dns', number>>;
   /** Every answer of every system delayed by N ms. */
   latencyMs?: number;
   /** Default 1000: delay before the automatic DKIM signatures of a new Stalwart domain appear. */
@@ -117,11 +118,26 @@ export interface DevPlatformState {
   };
   /** Everything as the v1 API renders it, the clock, the webhook endpoint and its deliveries. */
   stripe: StripeState;
+  /** The DNS stand-in's records (dns.ts). */
+  dns: { records: DnsRecord[] };
+}
+
+export interface DevDnsControl {
+  /** Adds a record → whether it was new. */
+  publish(record: DnsRecord): boolean;
+  /** Removes the records at name (of type, with value when given) → how many. */
+  remove(filter: {
+    name: string;
+    type?: DnsRecordType;
+    value?: string;
+  }): number;
+  records(): DnsRecord[];
 }
 
 export interface DevPlatform {
   /** e.g. http://127.0.0.1:7020 (no trailing slash). */
-  urls: Record<DevSystem | 'control', string>;
+  /** dns: `<host>:<port>` (UDP and TCP), as provisioning.domains.resolvers takes it. */
+  urls: Record<DevSystem | 'control' | 'dns', string>;
   /** Replaces that system's fault; throws on unknown keys or bad values. */
   setFault(system: DevSystem, fault: DevFault): void;
   clearFaults(system?: DevSystem): void;
@@ -138,6 +154,8 @@ export interface DevPlatform {
   seed: DevPlatformSeed;
   /** The Stripe stand-in's clock and webhook delivery (also on the control endpoint). */
   stripe: DevStripeControl;
+  /** The DNS stand-in's records: publish, remove, list (dns.ts). */
+  dns: DevDnsControl;
 }
 
 /** Control of the Stripe stand-in: its clock and its webhook endpoint. */
