@@ -293,6 +293,11 @@ describe.each(databases.eachSupportedId())('domains on %p', id => {
       'v=DMARC1; p=none',
     );
     expect(before.dmarc).toEqual({ policy: 'none' });
+    // before its first check nothing is called missing
+    expect(before.lastCheckedAt).toBeUndefined();
+    expect(new Set(before.records.map(r => r.status))).toEqual(
+      new Set(['unchecked']),
+    );
 
     publishAll(before);
     const res = await post(

@@ -36,6 +36,7 @@ export const DNS_CHECK_STATUSES = [
   'different',
   'pending',
   'error',
+  'unchecked',
 ] as const;
 export type DnsCheckStatus = (typeof DNS_CHECK_STATUSES)[number];
 

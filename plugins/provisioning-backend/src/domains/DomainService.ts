@@ -242,7 +242,9 @@ export class DomainService {
         ? fresh
         : {
             ...fresh,
-            status: 'missing' as const,
+            // not looked up yet (a new domain, or what a DMARC change or
+            // new DKIM keys expect now): not "missing" until a check says so
+            status: 'unchecked' as const,
             message: 'not checked yet',
           };
     });

@@ -290,6 +290,33 @@ describe('the Domains tab', () => {
     expect(api.recheckDomain).not.toHaveBeenCalled();
   });
 
+  it('calls the records of a domain never checked "not checked", not missing, and says so', async () => {
+    const fresh = aDomain({
+      domain: 'new.test',
+      verifiedAt: undefined,
+      lastCheckedAt: undefined,
+      records: aDomain({ domain: 'new.test' }).records.map(r => ({
+        ...r,
+        status: 'unchecked' as const,
+        found: undefined,
+        message: 'not checked yet',
+      })),
+    });
+    renderTab([fresh]);
+    const rows = await screen.findAllByTestId('domain-record');
+    expect(rows).toHaveLength(fresh.records.length);
+    for (const row of rows) {
+      expect(row).toHaveAttribute('data-status', 'unchecked');
+      expect(within(row).getByTestId('record-status')).toHaveTextContent(
+        'not checked',
+      );
+      expect(within(row).queryByText('nothing found')).toBeNull();
+    }
+    expect(
+      screen.getByText(/^Not checked yet: press Recheck/),
+    ).toBeInTheDocument();
+  });
+
   it('explains an empty list', async () => {
     renderTab([]);
     expect(

@@ -65,7 +65,20 @@ const CHECK_TONE: Record<DnsCheckStatus, StatusTone> = {
   different: 'warning',
   pending: 'neutral',
   error: 'bad',
+  unchecked: 'neutral',
 };
+
+/** What an unverified domain's card says under its name. */
+function subheader(domain: TenantDomain, notOk: number): string {
+  if (
+    domain.records.every(
+      r => r.status === 'unchecked' || r.status === 'pending',
+    )
+  ) {
+    return 'Not checked yet: press Recheck, or wait for the scheduled check. The records to publish are below.';
+  }
+  return `${notOk} of ${domain.records.length} records not as expected: publish the records below.`;
+}
 
 const KIND_LABEL: Record<DomainRecordCheck['kind'], string> = {
   mx: 'MX',
@@ -80,7 +93,10 @@ function Found(props: { record: DomainRecordCheck }) {
   const { record } = props;
   const classes = useStyles();
   if (!record.found?.length) {
-    const known = record.status !== 'pending' && record.status !== 'error';
+    const known =
+      record.status !== 'pending' &&
+      record.status !== 'error' &&
+      record.status !== 'unchecked';
     return (
       <Typography variant="body2" color="textSecondary" component="span">
         {known ? 'nothing found' : '—'}
@@ -142,7 +158,7 @@ function Records(props: { domain: TenantDomain }) {
           title: 'Status',
           render: r => (
             <StatusChip
-              status={r.status}
+              status={r.status === 'unchecked' ? 'not checked' : r.status}
               tone={CHECK_TONE[r.status]}
               data-testid="record-status"
             />
@@ -381,7 +397,7 @@ function DomainCard(props: {
         subheader={
           domain.verified
             ? 'Every record is published as expected.'
-            : `${notOk} of ${domain.records.length} records not as expected: publish the records below.`
+            : subheader(domain, notOk)
         }
         subheaderTypographyProps={{ variant: 'body2' }}
         action={
