@@ -4,6 +4,8 @@
  * ask), NXDOMAIN before and after, reset empties it.
  */
 import { promises as dns } from 'node:dns';
+import net from 'node:net';
+import { DnsStandIn } from './dns';
 import { startDevPlatform } from './platform';
 import { DevPlatform } from './types';
 
@@ -175,5 +177,26 @@ describe('DNS stand-in', () => {
     platform.dns.publish({ name: 'c.example.com', type: 'TXT', value: 'x' });
     expect(await (await control('POST', '/reset')).status).toBe(204);
     expect(await code(resolver.resolveTxt('c.example.com'))).toBe('ENOTFOUND');
+  });
+});
+
+describe('DnsStandIn.start', () => {
+  it('rejects (never hangs) when its TCP port is taken, and takes another free pair when any port will do', async () => {
+    const taken = net.createServer();
+    await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const fixed = new DnsStandIn();
+      await expect(fixed.start(port, '127.0.0.1')).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+        port,
+      });
+      const any = new DnsStandIn();
+      const bound = await any.start(0, '127.0.0.1');
+      expect(bound).not.toBe(port);
+      await any.stop();
+    } finally {
+      await new Promise<void>(resolve => taken.close(() => resolve()));
+    }
   });
 });

@@ -129,8 +129,8 @@ function txtStrings(value: string): string[] {
 
 export class DnsStandIn {
   private records: DnsRecord[] = [];
-  private udp?: ReturnType<typeof dns2.createServer>;
-  private tcp?: ReturnType<typeof dns2.createServer>;
+  private udp?: ReturnType<typeof dns2.createUDPServer>;
+  private tcp?: ReturnType<typeof dns2.createTCPServer>;
   /** The queries received, as `TYPE name`. */
   readonly queries: string[] = [];
   port = 0;
@@ -212,35 +212,50 @@ export class DnsStandIn {
       }
       send(response);
     };
-    const udp = dns2.createServer({ udp: true, handle });
-    const addresses = await udp.listen({ udp: { port, address: host } });
-    const bound = (addresses as { udp?: { port: number } }).udp?.port;
-    if (!bound) {
-      await udp.close();
-      throw new Error('dns stand-in: no UDP port');
+    // UDP on the port asked for (0: any free one), then TCP on the same
+    // number. dns2's own listen() never rejects — an EADDRINUSE became an
+    // unhandled 'error' and a wait for ever — so the sockets are bound here
+    // with their errors handled. With port 0 the TCP twin of a free UDP port
+    // may be taken (by anything on the machine): then another port is tried.
+    for (let attempt = 1; ; attempt++) {
+      const udp = dns2.createUDPServer(handle);
+      const bound = await new Promise<number>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, host, () => {
+          udp.off('error', reject);
+          resolve(udp.address().port);
+        });
+      });
+      const tcp = dns2.createTCPServer(handle);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen(bound, host, () => {
+            tcp.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        await new Promise<void>(resolve => udp.close(() => resolve()));
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (port === 0 && inUse && attempt < 20) continue;
+        throw Object.assign(err as Error, { port: bound });
+      }
+      this.udp = udp;
+      this.tcp = tcp;
+      this.port = bound;
+      return bound;
     }
-    this.udp = udp;
-    // answers over 512 bytes (an RSA DKIM key) are asked again over TCP
-    const tcp = dns2.createServer({ tcp: true, handle });
-    try {
-      await tcp.listen({ tcp: { port: bound, address: host } });
-    } catch (err) {
-      await udp.close();
-      this.udp = undefined;
-      throw Object.assign(err as Error, { port: bound });
-    }
-    this.tcp = tcp;
-    this.port = bound;
-    return bound;
   }
 
   async stop() {
-    const servers = [this.udp, this.tcp].filter(
-      (s): s is NonNullable<typeof s> => s !== undefined,
-    );
+    const { udp, tcp } = this;
     this.udp = undefined;
     this.tcp = undefined;
-    await Promise.all(servers.map(s => s.close()));
+    // the TCP listener stops accepting at once; an idle client connection
+    // (kept open up to 10 s, RFC 7766) is not waited for
+    tcp?.close();
+    if (udp) await new Promise<void>(resolve => udp.close(() => resolve()));
   }
 }
 
